@@ -1,0 +1,312 @@
+/// A JSON value, a strict parser with limits, and a fast writer. Hilum uses these for the NDJSON and
+/// HTTP envelope and for its own outputs, so that key order is stable and nulls are explicit.
+public enum JSONValue: Sendable, Hashable {
+    case null
+    case bool(Bool)
+    case number(Double)
+    case string(String)
+    case array([JSONValue])
+    case object([(String, JSONValue)])
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.array(let x), .array(let y)): return x == y
+        case (.object(let x), .object(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        default: return false
+        }
+    }
+
+    public func hash(into h: inout Hasher) {
+        switch self {
+        case .null: h.combine(0)
+        case .bool(let b): h.combine(b)
+        case .number(let d): h.combine(d)
+        case .string(let s): h.combine(s)
+        case .array(let a): h.combine(a)
+        case .object(let o): for (k, v) in o { h.combine(k); h.combine(v) }
+        }
+    }
+
+    public subscript(key: String) -> JSONValue? {
+        if case .object(let o) = self { return o.first { $0.0 == key }?.1 }
+        return nil
+    }
+
+    public var string: String? { if case .string(let s) = self { return s }; return nil }
+    public var double: Double? { if case .number(let d) = self { return d }; return nil }
+    public var int: Int? {
+        if case .number(let d) = self, d == d.rounded(), abs(d) < 9e15 { return Int(d) }
+        return nil
+    }
+    public var bool: Bool? { if case .bool(let b) = self { return b }; return nil }
+    public var array: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
+    public var isNull: Bool { if case .null = self { return true }; return false }
+
+    /// Serializes compactly; object keys keep their order.
+    public func serialized() -> String {
+        var w = JSONWriter()
+        w.value(self)
+        return w.string
+    }
+}
+
+/// Parses JSON text with limits on nesting depth and total size. Errors are `request.malformed_json`.
+public struct JSONParser {
+    public var maxDepth = 64
+    public var maxBytes = 64 << 20
+    public init() {}
+
+    public func parse(_ text: String) throws(HilumError) -> JSONValue {
+        let bytes = Array(text.utf8)
+        do {
+            return try bytes.withUnsafeBufferPointer { p in try parse(p) }
+        } catch let e as HilumError {
+            throw e
+        } catch {
+            throw HilumError("request.malformed_json", "\(error)")
+        }
+    }
+
+    public func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(HilumError) -> JSONValue {
+        if bytes.count > maxBytes { throw HilumError("request.too_large", "JSON document over \(maxBytes) bytes") }
+        var i = 0
+        skipWS(bytes, &i)
+        let v = try value(bytes, &i, depth: 0)
+        skipWS(bytes, &i)
+        if i != bytes.count { throw err("unexpected data after the JSON value", i) }
+        return v
+    }
+
+    func err(_ m: String, _ i: Int) -> HilumError { HilumError("request.malformed_json", "\(m) at byte \(i)") }
+
+    @inline(__always)
+    func skipWS(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) {
+        while i < p.count, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 }
+    }
+
+    func value(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, depth: Int) throws(HilumError) -> JSONValue {
+        guard depth <= maxDepth else { throw err("nesting deeper than \(maxDepth)", i) }
+        guard i < p.count else { throw err("unexpected end of input", i) }
+        switch p[i] {
+        case 0x7B:  // {
+            i += 1
+            var out: [(String, JSONValue)] = []
+            skipWS(p, &i)
+            if i < p.count, p[i] == 0x7D { i += 1; return .object(out) }
+            while true {
+                skipWS(p, &i)
+                guard i < p.count, p[i] == 0x22 else { throw err("expected a string key", i) }
+                let k = try string(p, &i)
+                skipWS(p, &i)
+                guard i < p.count, p[i] == 0x3A else { throw err("expected ':'", i) }
+                i += 1
+                skipWS(p, &i)
+                let v = try value(p, &i, depth: depth + 1)
+                if let idx = out.firstIndex(where: { $0.0 == k }) { out[idx].1 = v } else { out.append((k, v)) }
+                skipWS(p, &i)
+                guard i < p.count else { throw err("unexpected end of input in object", i) }
+                if p[i] == 0x2C { i += 1; continue }
+                if p[i] == 0x7D { i += 1; return .object(out) }
+                throw err("expected ',' or '}'", i)
+            }
+        case 0x5B:  // [
+            i += 1
+            var out: [JSONValue] = []
+            skipWS(p, &i)
+            if i < p.count, p[i] == 0x5D { i += 1; return .array(out) }
+            while true {
+                skipWS(p, &i)
+                out.append(try value(p, &i, depth: depth + 1))
+                skipWS(p, &i)
+                guard i < p.count else { throw err("unexpected end of input in array", i) }
+                if p[i] == 0x2C { i += 1; continue }
+                if p[i] == 0x5D { i += 1; return .array(out) }
+                throw err("expected ',' or ']'", i)
+            }
+        case 0x22: return .string(try string(p, &i))
+        case 0x74: try literal(p, &i, "true"); return .bool(true)
+        case 0x66: try literal(p, &i, "false"); return .bool(false)
+        case 0x6E: try literal(p, &i, "null"); return .null
+        default: return .number(try number(p, &i))
+        }
+    }
+
+    func literal(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, _ word: StaticString) throws(HilumError) {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= p.count else { throw err("invalid literal", i) }
+        let w = word.utf8Start
+        for k in 0..<n where p[i + k] != w[k] { throw err("invalid literal", i) }
+        i += n
+    }
+
+    func number(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(HilumError) -> Double {
+        let start = i
+        if i < p.count, p[i] == 0x2D { i += 1 }
+        var digits = 0
+        while i < p.count, (p[i] >= 0x30 && p[i] <= 0x39) || p[i] == 0x2E || p[i] == 0x65 || p[i] == 0x45 || p[i] == 0x2B
+            || p[i] == 0x2D {
+            i += 1; digits += 1
+        }
+        guard digits > 0, i - start <= 64 else { throw err("invalid value", start) }
+        let s = String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)
+        guard let d = Double(s), d.isFinite else { throw err("invalid number", start) }
+        return d
+    }
+
+    func hex4(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32? {
+        guard i + 4 <= p.count else { return nil }
+        var v: UInt32 = 0
+        for k in 0..<4 {
+            let c = p[i + k]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c - 0x30)
+            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+            default: return nil
+            }
+            v = v << 4 | d
+        }
+        return v
+    }
+
+    func string(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(HilumError) -> String {
+        let start = i
+        i += 1
+        var out: [UInt8] = []
+        var simpleStart = i
+        while true {
+            guard i < p.count else { throw err("unterminated string", start) }
+            let b = p[i]
+            if b == 0x22 {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[simpleStart..<i]))
+                i += 1
+                break
+            }
+            if b < 0x20 { throw err("control character in string", i) }
+            if b == 0x5C {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[simpleStart..<i]))
+                guard i + 1 < p.count else { throw err("unterminated escape", i) }
+                let e = p[i + 1]
+                i += 2
+                switch e {
+                case 0x22: out.append(0x22)
+                case 0x5C: out.append(0x5C)
+                case 0x2F: out.append(0x2F)
+                case 0x62: out.append(0x08)
+                case 0x66: out.append(0x0C)
+                case 0x6E: out.append(0x0A)
+                case 0x72: out.append(0x0D)
+                case 0x74: out.append(0x09)
+                case 0x75:
+                    guard var v = hex4(p, i) else { throw err("invalid \\u escape", i) }
+                    i += 4
+                    if v >= 0xD800 && v < 0xDC00 {
+                        if i + 6 <= p.count, p[i] == 0x5C, p[i + 1] == 0x75, let lo = hex4(p, i + 2), lo >= 0xDC00, lo < 0xE000 {
+                            v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
+                            i += 6
+                        } else {
+                            v = 0xFFFD
+                        }
+                    } else if v >= 0xDC00 && v < 0xE000 {
+                        v = 0xFFFD
+                    }
+                    let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
+                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default: throw err("invalid escape", i - 1)
+                }
+                simpleStart = i
+                continue
+            }
+            i += 1
+        }
+        guard let s = String(validating: out, as: UTF8.self) else { throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))") }
+        return s
+    }
+}
+
+/// Appends JSON to a byte buffer. Strings are escaped per RFC 8259; non-ASCII is written as UTF-8.
+public struct JSONWriter {
+    public var bytes: [UInt8] = []
+    public init() { bytes.reserveCapacity(1024) }
+
+    public var string: String { String(decoding: bytes, as: UTF8.self) }
+
+    @inline(__always) public mutating func raw(_ s: StaticString) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    public mutating func string(_ s: String) {
+        bytes.append(0x22)
+        var s = s
+        s.withUTF8 { p in
+            var start = 0
+            for i in 0..<p.count {
+                let b = p[i]
+                if b < 0x20 || b == 0x22 || b == 0x5C {
+                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
+                    switch b {
+                    case 0x22: raw("\\\"")
+                    case 0x5C: raw("\\\\")
+                    case 0x0A: raw("\\n")
+                    case 0x0D: raw("\\r")
+                    case 0x09: raw("\\t")
+                    default:
+                        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                        raw("\\u00")
+                        bytes.append(hex[Int(b >> 4)])
+                        bytes.append(hex[Int(b & 0xF)])
+                    }
+                    start = i + 1
+                }
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<p.count]))
+        }
+        bytes.append(0x22)
+    }
+
+    public mutating func key(_ k: StaticString) {
+        bytes.append(0x22); raw(k); bytes.append(0x22); bytes.append(0x3A)
+    }
+    public mutating func key(_ k: String) { string(k); bytes.append(0x3A) }
+    public mutating func comma() { bytes.append(0x2C) }
+    public mutating func int(_ v: Int) { bytes.append(contentsOf: Array(String(v).utf8)) }
+    public mutating func double(_ v: Double) {
+        if v.isFinite, v == v.rounded(), abs(v) < 1e15 { int(Int(v)); return }
+        if !v.isFinite { raw("null"); return }
+        bytes.append(contentsOf: Array(String(v).utf8))
+    }
+    public mutating func bool(_ v: Bool) { if v { raw("true") } else { raw("false") } }
+    public mutating func null() { raw("null") }
+    public mutating func optString(_ s: String?) { if let s { string(s) } else { null() } }
+    public mutating func span(_ s: TextSpan) {
+        bytes.append(0x5B); int(s.start); bytes.append(0x2C); int(s.end); bytes.append(0x5D)
+    }
+    public mutating func stringArray(_ a: [String]) {
+        bytes.append(0x5B)
+        for (i, s) in a.enumerated() { if i > 0 { comma() }; string(s) }
+        bytes.append(0x5D)
+    }
+
+    public mutating func value(_ v: JSONValue) {
+        switch v {
+        case .null: null()
+        case .bool(let b): bool(b)
+        case .number(let d): double(d)
+        case .string(let s): string(s)
+        case .array(let a):
+            bytes.append(0x5B)
+            for (i, x) in a.enumerated() { if i > 0 { comma() }; value(x) }
+            bytes.append(0x5D)
+        case .object(let o):
+            bytes.append(0x7B)
+            for (i, (k, x)) in o.enumerated() { if i > 0 { comma() }; key(k); value(x) }
+            bytes.append(0x7D)
+        }
+    }
+}

@@ -1,0 +1,200 @@
+/// Byte-level tokenizer shared by the ontology compiler and the report pipeline, so that a term and
+/// the text it must match are cut and normalized the same way.
+///
+/// Works on UTF-8 bytes and tracks Unicode-scalar offsets for spans. Word tokens are runs of letters
+/// and digits (any non-ASCII letter counts as a letter); a number keeps its inner `.` or `,` ("2.5",
+/// "3,5"). Punctuation `. ! ? : , ; ( )` becomes a one-byte token; hyphens, slashes, quotes and other
+/// symbols only separate words. De-identification placeholders (`XXXX`, `___`, `[** … **]`) become
+/// one `placeholder` token. Complexity: one pass, O(n) in the byte count.
+public struct Token: Sendable, Hashable {
+    public enum Kind: UInt8, Sendable { case word, number, punct, placeholder }
+    public var kind: Kind
+    /// Byte range in the UTF-8 text.
+    public var byteStart: Int32
+    public var byteEnd: Int32
+    /// Scalar range (span) in the text.
+    public var start: Int32
+    public var end: Int32
+    /// Line breaks between the previous token and this one.
+    public var newlinesBefore: UInt8
+    /// True when every letter of the token is uppercase (and it has at least one letter).
+    public var allUpper: Bool
+    /// The punctuation byte for `.punct` tokens, 0 otherwise.
+    public var punct: UInt8
+}
+
+public enum Tokenizer {
+    @inline(__always)
+    static func isASCIIAlnum(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+    }
+
+    @inline(__always)
+    static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+
+    /// Length of the UTF-8 sequence starting with `b` (1 for invalid lead bytes).
+    @inline(__always)
+    static func seqLen(_ b: UInt8) -> Int {
+        if b < 0xC0 { return 1 }
+        if b < 0xE0 { return 2 }
+        if b < 0xF0 { return 3 }
+        return 4
+    }
+
+    /// Decodes the scalar at `i` (valid UTF-8 assumed; returns nil otherwise).
+    @inline(__always)
+    static func scalar(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int)? {
+        let b0 = p[i]
+        let n = seqLen(b0)
+        guard i + n <= p.count else { return nil }
+        switch n {
+        case 2: return (UInt32(b0 & 0x1F) << 6 | UInt32(p[i + 1] & 0x3F), 2)
+        case 3: return (UInt32(b0 & 0x0F) << 12 | UInt32(p[i + 1] & 0x3F) << 6 | UInt32(p[i + 2] & 0x3F), 3)
+        case 4:
+            return (UInt32(b0 & 0x07) << 18 | UInt32(p[i + 1] & 0x3F) << 12 | UInt32(p[i + 2] & 0x3F) << 6
+                    | UInt32(p[i + 3] & 0x3F), 4)
+        default: return nil
+        }
+    }
+
+    /// Whether a non-ASCII scalar is part of a word.
+    @inline(__always)
+    static func isWordScalar(_ v: UInt32) -> Bool {
+        if v >= 0xC0 && v <= 0x24F { return v != 0xD7 && v != 0xF7 }
+        if v == 0xAA || v == 0xBA || v == 0xB5 { return true }  // ª º µ
+        if v < 0xC0 { return false }
+        if v >= 0x2000 && v <= 0x2BFF { return false }  // punctuation, arrows, symbols
+        if v >= 0x3000 && v <= 0x303F { return false }
+        if v == 0xFFFD || v == 0xFEFF { return false }
+        guard let s = Unicode.Scalar(v) else { return false }
+        return s.properties.isAlphabetic || s.properties.numericType != nil
+    }
+
+    /// Tokenizes valid UTF-8 bytes.
+    public static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, into tokens: inout [Token]) {
+        tokens.removeAll(keepingCapacity: true)
+        let n = bytes.count
+        var i = 0
+        var scalarPos: Int32 = 0
+        var newlines: UInt8 = 0
+        while i < n {
+            let b = bytes[i]
+            if b == 0x0A {
+                if newlines < 255 { newlines += 1 }
+                i += 1; scalarPos += 1
+                continue
+            }
+            if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0C || b == 0x0B {
+                i += 1; scalarPos += 1
+                continue
+            }
+            // Placeholder [** ... **]
+            if b == 0x5B, i + 2 < n, bytes[i + 1] == 0x2A, bytes[i + 2] == 0x2A {
+                var j = i + 3
+                var sc = scalarPos + 3
+                var found = false
+                while j + 2 < n + 1 && j < n {
+                    if bytes[j] == 0x2A, j + 2 < n, bytes[j + 1] == 0x2A, bytes[j + 2] == 0x5D {
+                        found = true; break
+                    }
+                    if bytes[j] == 0x0A { break }
+                    if bytes[j] & 0xC0 != 0x80 { sc += 1 }
+                    j += 1
+                }
+                if found {
+                    tokens.append(Token(kind: .placeholder, byteStart: Int32(i), byteEnd: Int32(j + 3),
+                                        start: scalarPos, end: sc + 3, newlinesBefore: newlines, allUpper: false, punct: 0))
+                    newlines = 0
+                    scalarPos = sc + 3
+                    i = j + 3
+                    continue
+                }
+            }
+            // Placeholder ___ (three or more underscores)
+            if b == 0x5F {
+                var j = i
+                while j < n && bytes[j] == 0x5F { j += 1 }
+                if j - i >= 3 {
+                    tokens.append(Token(kind: .placeholder, byteStart: Int32(i), byteEnd: Int32(j),
+                                        start: scalarPos, end: scalarPos + Int32(j - i), newlinesBefore: newlines,
+                                        allUpper: false, punct: 0))
+                    newlines = 0
+                    scalarPos += Int32(j - i)
+                    i = j
+                    continue
+                }
+                scalarPos += Int32(j - i)
+                i = j
+                continue
+            }
+            if b < 0x80 {
+                if isASCIIAlnum(b) {
+                    i = word(bytes, i, &scalarPos, &newlines, &tokens)
+                    continue
+                }
+                switch b {
+                case 0x2E, 0x21, 0x3F, 0x3A, 0x2C, 0x3B, 0x28, 0x29:
+                    tokens.append(Token(kind: .punct, byteStart: Int32(i), byteEnd: Int32(i + 1), start: scalarPos,
+                                        end: scalarPos + 1, newlinesBefore: newlines, allUpper: false, punct: b))
+                    newlines = 0
+                default: break
+                }
+                i += 1; scalarPos += 1
+                continue
+            }
+            // Non-ASCII
+            if let (v, len) = scalar(bytes, i), isWordScalar(v) {
+                i = word(bytes, i, &scalarPos, &newlines, &tokens)
+                continue
+            } else {
+                let len = seqLen(b)
+                i += min(len, n - i)
+                scalarPos += 1
+            }
+        }
+    }
+
+    /// Scans one word (or number) starting at `start`; returns the index after it.
+    @inline(__always)
+    static func word(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ scalarPos: inout Int32,
+                     _ newlines: inout UInt8, _ tokens: inout [Token]) -> Int {
+        let n = bytes.count
+        var i = start
+        let s0 = scalarPos
+        var hasLower = false
+        var hasUpper = false
+        var allDigits = true
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 {
+                if isASCIIAlnum(b) {
+                    if b >= 0x61 { hasLower = true; allDigits = false } else if b >= 0x41 { hasUpper = true; allDigits = false }
+                    i += 1; scalarPos += 1
+                    continue
+                }
+                // Decimal separator inside a number: 2.5, 3,5
+                if (b == 0x2E || b == 0x2C), allDigits, i > start, i + 1 < n, isDigit(bytes[i + 1]) {
+                    i += 1; scalarPos += 1
+                    continue
+                }
+                break
+            }
+            guard let (v, len) = scalar(bytes, i), isWordScalar(v) else { break }
+            allDigits = false
+            // Latin-1 uppercase range C0-DE, lowercase DF-FF
+            if v >= 0xC0 && v <= 0xDE { hasUpper = true } else { hasLower = true }
+            i += len; scalarPos += 1
+        }
+        // Placeholder XXXX: three or more X only
+        var kind: Token.Kind = allDigits ? .number : .word
+        if !allDigits, i - start >= 3 {
+            var allX = true
+            for k in start..<i where bytes[k] != 0x58 { allX = false; break }
+            if allX { kind = .placeholder }
+        }
+        tokens.append(Token(kind: kind, byteStart: Int32(start), byteEnd: Int32(i), start: s0, end: scalarPos,
+                            newlinesBefore: newlines, allUpper: hasUpper && !hasLower, punct: 0))
+        newlines = 0
+        return i
+    }
+}

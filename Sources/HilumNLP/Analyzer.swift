@@ -1,0 +1,46 @@
+public import HilumCore
+public import HilumOntology
+
+/// The report pipeline: sectionizer → sentences → tokens → concept matcher → context engine →
+/// attribute and anatomy linker → `AnalyzedReport`.
+///
+/// Total: any string yields a result. Works on UTF-8 bytes with one tokenization pass, one hash
+/// lookup per token and trie walks over the compiled lexicon; no regular expressions. An `Analyzer`
+/// is a value holding the shared immutable ontology; it is cheap to copy and safe to use from many
+/// threads (each call allocates its own scratch state).
+public struct Analyzer: Sendable {
+    public let ontology: Ontology
+    /// Reports longer than this many bytes are analyzed up to this length, with a warning.
+    public var maxBytes: Int = 16 << 20
+
+    public init(ontology: Ontology) { self.ontology = ontology }
+
+    /// Analyzes one report. `lang` nil means detect.
+    public func analyze(_ text: String, lang: Language? = nil, id: String? = nil) -> AnalyzedReport {
+        var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes)
+        doc.run(lang: lang)
+        return doc.report(id: id)
+    }
+
+    /// Analyzes raw bytes: invalid UTF-8 is replaced by U+FFFD and reported as a warning.
+    public func analyze(bytes: [UInt8], lang: Language? = nil, id: String? = nil) -> AnalyzedReport {
+        if let s = String(validating: bytes, as: UTF8.self) { return analyze(s, lang: lang, id: id) }
+        var r = analyze(String(decoding: bytes, as: UTF8.self), lang: lang, id: id)
+        r.warnings.append(HilumError("input.invalid_utf8", "invalid UTF-8 bytes were replaced by U+FFFD; spans refer to the repaired text"))
+        return r
+    }
+
+    /// ConText on phrases the caller names, whether or not they are in the ontology.
+    public func assert(_ text: String, targets: [String], lang: Language? = nil) -> (Language, [TargetAssertion]) {
+        var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes)
+        doc.run(lang: lang)
+        return (doc.lang, targets.map { doc.assertTarget($0) })
+    }
+
+    /// Detects the language of a text from its marker words.
+    public func detectLanguage(_ text: String) -> Language {
+        var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes)
+        doc.prepare()
+        return doc.detect()
+    }
+}

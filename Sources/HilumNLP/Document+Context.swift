@@ -1,0 +1,310 @@
+internal import HilumCore
+internal import HilumOntology
+
+extension Document {
+    struct AnchorHit {
+        var rule: Int
+        var tokens: Range<Int>
+        var sentence: Int
+    }
+
+    /// Matches terms (leftmost-longest) and cues in every sentence.
+    mutating func matchAll() {
+        guard let terms = ontology.lexicon.termTries[lang], let cueTrie = ontology.lexicon.cueTries[lang] else { return }
+        var anchors: [AnchorHit] = []
+        for (si, range) in sentences.enumerated() {
+            var i = range.lowerBound
+            while i < range.upperBound {
+                guard isWord(i), !headerToken[i], let m = longest(terms, at: i, limit: range.upperBound, skip: headerToken) else {
+                    i += 1; continue
+                }
+                let r = i..<m.end
+                for p in terms.payloads(m.node) {
+                    guard p >= 0, Int(p) < ontology.lexicon.termPayloads.count else { continue }
+                    switch ontology.lexicon.termPayloads[Int(p)] {
+                    case .concept(let id, _):
+                        guard let c = ontology.concepts[id] else { continue }
+                        if c.kind == .anatomy {
+                            anatomy.append(AnatomyMention(concept: id, tokens: r, sentence: si))
+                        } else if !mentions.contains(where: { $0.tokens == r && $0.concept == id }) {
+                            mentions.append(Mention(concept: id, tokens: r, sentence: si))
+                        }
+                    case .anchor(let a):
+                        anchors.append(AnchorHit(rule: a, tokens: r, sentence: si))
+                    case .block:
+                        break
+                    }
+                }
+                i = m.end
+            }
+            // Cues: leftmost-longest; every rule ending at the node fires.
+            i = range.lowerBound
+            while i < range.upperBound {
+                guard !headerToken[i], let m = longest(cueTrie, at: i, limit: range.upperBound, skip: headerToken) else {
+                    // ';' ends a clause: an implicit terminator.
+                    i += 1; continue
+                }
+                for p in cueTrie.payloads(m.node) where p >= 0 && Int(p) < ontology.cues.count {
+                    cueHits.append(CueHit(rule: Int(p), tokens: i..<m.end, sentence: si))
+                }
+                i = m.end
+            }
+        }
+        resolveNormality(anchors)
+    }
+
+    /// Words strictly between two token positions (a <= b).
+    @inline(__always)
+    func wordsBetween(_ a: Int, _ b: Int) -> Int {
+        guard a < b, a >= 0, b <= wordPos.count else { return 0 }
+        let wa = Int(wordPos[a])
+        let wb = b < wordPos.count ? Int(wordPos[b]) : (Int(wordPos.last ?? 0) + (isWord(b - 1) ? 1 : 0))
+        return max(0, wb - wa)
+    }
+
+    func isTerminator(_ i: Int) -> Bool { tokens[i].kind == .punct && tokens[i].punct == 0x3B }
+
+    /// Whether a terminator (a `terminate` cue or `;`) lies in tokens [a, b).
+    func terminated(_ a: Int, _ b: Int, _ terms: [Range<Int>]) -> Bool {
+        if a >= b { return false }
+        for k in a..<b where isTerminator(k) { return true }
+        for t in terms where t.lowerBound >= a && t.upperBound <= b { return true }
+        return false
+    }
+
+    /// Distance from a cue to a mention if the cue's direction and scope reach it, else nil.
+    /// `forward` is true when the cue precedes the mention.
+    func reach(_ cue: CueHit, _ target: Range<Int>, _ terms: [Range<Int>]) -> (dist: Int, forward: Bool)? {
+        let rule = ontology.cues[cue.rule]
+        if cue.tokens.upperBound <= target.lowerBound, rule.direction != .backward {
+            let d = wordsBetween(cue.tokens.upperBound, target.lowerBound)
+            if d <= rule.scope, !terminated(cue.tokens.upperBound, target.lowerBound, terms) { return (d, true) }
+        }
+        if target.upperBound <= cue.tokens.lowerBound, rule.direction != .forward {
+            let d = wordsBetween(target.upperBound, cue.tokens.lowerBound)
+            if d <= rule.scope, !terminated(target.upperBound, cue.tokens.lowerBound, terms) { return (d, false) }
+        }
+        return nil
+    }
+
+    func span(_ r: Range<Int>) -> TextSpan {
+        guard !r.isEmpty, r.lowerBound >= 0, r.upperBound <= tokens.count else { return TextSpan(0, 0) }
+        return TextSpan(Int(tokens[r.lowerBound].start), Int(tokens[r.upperBound - 1].end))
+    }
+
+    func evidence(_ c: CueHit) -> Evidence {
+        let rule = ontology.cues[c.rule]
+        return Evidence(rule: rule.id, category: rule.category.family, span: span(c.tokens))
+    }
+
+    /// Normality statements: an anchor reached by a `normal` cue denies its concepts.
+    mutating func resolveNormality(_ anchors: [AnchorHit]) {
+        for a in anchors {
+            let hits = cueHits.filter { $0.sentence == a.sentence }
+            let terms = hits.filter { ontology.cues[$0.rule].category == .terminate }.map(\.tokens)
+            var best: (CueHit, Int)? = nil
+            for h in hits where ontology.cues[h.rule].category == .normal {
+                if let r = reach(h, a.tokens, terms), r.dist < (best?.1 ?? Int.max) { best = (h, r.dist) }
+            }
+            guard let (cue, _) = best, a.rule < ontology.normality.count else { continue }
+            let rule = ontology.normality[a.rule]
+            for id in rule.denies where ontology.concepts[id] != nil {
+                var m = Mention(concept: id, tokens: a.tokens, sentence: a.sentence)
+                m.assertion = .absent
+                m.fromNormality = true
+                m.evidence = [Evidence(rule: rule.id, category: "normality", span: span(a.tokens)), evidence(cue)]
+                mentions.append(m)
+            }
+        }
+    }
+
+    /// Applies the context rules of each sentence to its mentions.
+    mutating func applyContext() {
+        var bySentence: [Int: [Int]] = [:]
+        for (i, m) in mentions.enumerated() { bySentence[m.sentence, default: []].append(i) }
+        var cuesBySentence: [Int: [CueHit]] = [:]
+        for c in cueHits { cuesBySentence[c.sentence, default: []].append(c) }
+        for (s, idx) in bySentence {
+            resolve(sentence: s, mentions: &mentions, indices: idx, cues: cuesBySentence[s] ?? [])
+        }
+    }
+
+    /// Context of the mentions of one sentence: assertion, temporality and change from the nearest
+    /// cue that reaches each mention; laterality and severity cues attach to their nearest mention.
+    func resolve(sentence: Int, mentions: inout [Mention], indices: [Int], cues: [CueHit]) {
+        let terms = cues.filter { ontology.cues[$0.rule].category == .terminate }.map(\.tokens)
+        for i in indices where !mentions[i].fromNormality {
+            var m = mentions[i]
+            var bestAssert: (CueHit, Int)? = nil
+            var bestTemp: (CueHit, Int)? = nil
+            var bestChange: (CueHit, Int)? = nil
+            for c in cues {
+                let rule = ontology.cues[c.rule]
+                // A cue inside the mention itself does not apply to it.
+                if c.tokens.overlaps(m.tokens) { continue }
+                switch rule.category {
+                case .negation, .uncertainty:
+                    if let r = reach(c, m.tokens, terms), r.dist < (bestAssert?.1 ?? Int.max) { bestAssert = (c, r.dist) }
+                case .historical, .hypothetical:
+                    if let r = reach(c, m.tokens, terms), r.dist < (bestTemp?.1 ?? Int.max) { bestTemp = (c, r.dist) }
+                case .change:
+                    if let r = reach(c, m.tokens, terms), r.dist < (bestChange?.1 ?? Int.max) { bestChange = (c, r.dist) }
+                default: break
+                }
+            }
+            if let (c, d) = bestChange {
+                let rule = ontology.cues[c.rule]
+                if case .change(let ch) = rule.category { m.change = ch }
+                m.evidence.append(evidence(c))
+                if let a = rule.assertion, d < (bestAssert?.1 ?? Int.max) {
+                    m.assertion = a
+                }
+            }
+            if let (c, _) = bestAssert {
+                let rule = ontology.cues[c.rule]
+                m.assertion = rule.category == .negation ? .absent : .uncertain
+                m.evidence.append(evidence(c))
+            }
+            if let (c, _) = bestTemp {
+                let rule = ontology.cues[c.rule]
+                m.temporality = rule.category == .historical ? .historical : .hypothetical
+                m.evidence.append(evidence(c))
+            } else if let first = m.tokens.first {
+                switch sectionKind(ofToken: first) {
+                case .indication: m.temporality = .hypothetical
+                case .history, .comparison: m.temporality = .historical
+                default: break
+                }
+            }
+            mentions[i] = m
+        }
+        // Modifiers: each laterality/severity cue goes to its nearest mention.
+        let preferForward = lang == .en
+        var lats: [Int: [(Laterality, Int, CueHit)]] = [:]
+        for c in cues {
+            let rule = ontology.cues[c.rule]
+            var isModifier = false
+            switch rule.category {
+            case .laterality, .severity: isModifier = true
+            default: break
+            }
+            guard isModifier else { continue }
+            var best: (Int, Int, Bool)? = nil  // mention index, distance, forward
+            for i in indices where !mentions[i].fromNormality && !c.tokens.overlaps(mentions[i].tokens) {
+                guard let r = reach(c, mentions[i].tokens, terms) else { continue }
+                if let b = best {
+                    if r.dist < b.1 || (r.dist == b.1 && r.forward == preferForward && b.2 != preferForward) { best = (i, r.dist, r.forward) }
+                } else {
+                    best = (i, r.dist, r.forward)
+                }
+            }
+            guard let (i, d, _) = best else { continue }
+            switch rule.category {
+            case .laterality(let l):
+                lats[i, default: []].append((l, d, c))
+            case .severity(let s):
+                if mentions[i].severity == nil {
+                    mentions[i].severity = s
+                    mentions[i].evidence.append(evidence(c))
+                }
+            default: break
+            }
+        }
+        for (i, list) in lats {
+            let set = Set(list.map(\.0))
+            let value: Laterality = set.contains(.bilateral) || (set.contains(.left) && set.contains(.right))
+                ? .bilateral : (list.min { $0.1 < $1.1 }?.0 ?? .bilateral)
+            mentions[i].laterality = value
+            for (_, _, c) in list { mentions[i].evidence.append(evidence(c)) }
+        }
+    }
+
+    /// Binds each anatomical mention to the nearest finding of its sentence (same clause first).
+    mutating func linkAnatomy() {
+        let preferForward = lang == .en
+        var bySentence: [Int: [Int]] = [:]
+        for (i, m) in mentions.enumerated() where !m.fromNormality { bySentence[m.sentence, default: []].append(i) }
+        for ai in anatomy.indices {
+            let a = anatomy[ai]
+            guard let cands = bySentence[a.sentence] else { continue }
+            var best: (Int, Int, Bool)? = nil
+            for i in cands {
+                let m = mentions[i]
+                if m.tokens.overlaps(a.tokens) { continue }
+                let forward = a.tokens.upperBound <= m.tokens.lowerBound
+                let d = forward ? wordsBetween(a.tokens.upperBound, m.tokens.lowerBound) : wordsBetween(m.tokens.upperBound, a.tokens.lowerBound)
+                let crossesClause = forward ? (a.tokens.upperBound..<m.tokens.lowerBound).contains { isTerminator($0) }
+                    : (m.tokens.upperBound..<a.tokens.lowerBound).contains { isTerminator($0) }
+                if crossesClause || d > 12 { continue }
+                if let b = best {
+                    if d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward) { best = (i, d, forward) }
+                } else {
+                    best = (i, d, forward)
+                }
+            }
+            if let (i, _, _) = best {
+                anatomy[ai].attachedTo = i
+                mentions[i].locations.append(ai)
+            }
+        }
+        // Laterality from anatomy when no cue gave one.
+        for i in mentions.indices where mentions[i].laterality == nil && !mentions[i].locations.isEmpty {
+            var set = Set<Laterality>()
+            for ai in mentions[i].locations { if let l = ontology.concepts[anatomy[ai].concept]?.laterality { set.insert(l) } }
+            if set.contains(.bilateral) || (set.contains(.left) && set.contains(.right)) {
+                mentions[i].laterality = .bilateral
+            } else {
+                mentions[i].laterality = set.first
+            }
+        }
+    }
+
+    /// The `assert` analysis of one target phrase: first occurrence in the text, normalized like terms.
+    func assertTarget(_ target: String) -> TargetAssertion {
+        let keys = Normalizer.phraseKeys(target).filter { $0.count != 1 || ($0.first ?? 0) > 0x3F }
+        var result = TargetAssertion(target: target, span: nil, assertion: .present, temporality: .current,
+                                     change: nil, laterality: nil, severity: nil, evidence: [])
+        guard !keys.isEmpty else { return result }
+        // Keys of the word tokens of the text (computed on demand: targets need not be in the lexicon).
+        var found: Range<Int>? = nil
+        bytes.withUnsafeBufferPointer { p in
+            var buf: [UInt8] = []
+            var tokenKeys: [Int: [UInt8]] = [:]
+            func key(_ i: Int) -> [UInt8] {
+                if let k = tokenKeys[i] { return k }
+                Normalizer.key(p, Int(tokens[i].byteStart), Int(tokens[i].byteEnd), into: &buf)
+                tokenKeys[i] = buf
+                return buf
+            }
+            outer: for s in sentences {
+                var i = s.lowerBound
+                while i < s.upperBound {
+                    var j = i, k = 0
+                    while k < keys.count && j < s.upperBound {
+                        if !isWord(j) { if tokens[j].kind == .placeholder || (tokens[j].kind == .punct && tokens[j].punct == 0x2C) { j += 1; continue }; break }
+                        if key(j) != keys[k] { break }
+                        j += 1; k += 1
+                    }
+                    if k == keys.count && isWord(i) { found = i..<j; break outer }
+                    i += 1
+                }
+            }
+        }
+        guard let r = found, let si = sentences.firstIndex(where: { $0.contains(r.lowerBound) }) else { return result }
+        var ms = mentions
+        // Findings that overlap the target are the target itself.
+        ms.removeAll { $0.tokens.overlaps(r) }
+        ms.append(Mention(concept: "", tokens: r, sentence: si, isTarget: true))
+        let idx = ms.indices.filter { ms[$0].sentence == si }
+        resolve(sentence: si, mentions: &ms, indices: idx, cues: cueHits.filter { $0.sentence == si })
+        guard let t = ms.last else { return result }
+        result.span = span(r)
+        result.assertion = t.assertion
+        result.temporality = t.temporality
+        result.change = t.change
+        result.laterality = t.laterality
+        result.severity = t.severity
+        result.evidence = t.evidence.sorted { $0.span < $1.span }
+        return result
+    }
+}

@@ -1,0 +1,108 @@
+internal import HilumCore
+internal import HilumOntology
+
+extension Document {
+    /// Finds section headers: a header phrase at the start of a line (or after a sentence end) that is
+    /// followed by `:`, or that stands alone on its line in capitals. Tokens of the header are skipped by
+    /// matching; the header is not a scope breaker for the sentence after it.
+    mutating func findSections() {
+        headerToken = [Bool](repeating: false, count: tokens.count)
+        tokenSection = [Int32](repeating: -1, count: tokens.count)
+        guard let trie = ontology.lexicon.headerTries[lang] else { return }
+        var i = 0
+        let n = tokens.count
+        while i < n {
+            let t = tokens[i]
+            let atLineStart = i == 0 || t.newlinesBefore > 0
+            let afterSentence = i > 0 && tokens[i - 1].kind == .punct && (tokens[i - 1].punct == 0x2E || tokens[i - 1].punct == 0x3F || tokens[i - 1].punct == 0x21)
+            guard (atLineStart || afterSentence), isWord(i), let m = longest(trie, at: i, limit: n) else { i += 1; continue }
+            let end = m.end
+            let followedByColon = end < n && tokens[end].kind == .punct && tokens[end].punct == 0x3A
+            let allUpper = (i..<end).allSatisfy { !isWord($0) || tokens[$0].allUpper }
+            let aloneOnLine = atLineStart && (end == n || tokens[end].newlinesBefore > 0)
+            let accept = (followedByColon && (atLineStart || allUpper)) || (aloneOnLine && allUpper)
+            guard accept, let ruleIndex = ontology.lexicon.headerTries[lang]?.payloads(m.node).first,
+                  Int(ruleIndex) < ontology.sections.count else { i += 1; continue }
+            let rule = ontology.sections[Int(ruleIndex)]
+            let headerEnd = followedByColon ? end + 1 : end
+            for k in i..<headerEnd { headerToken[k] = true }
+            sections.append(SectionInfo(kind: rule.kind, headerTokens: i..<headerEnd, firstToken: i, rule: rule.id))
+            i = headerEnd
+        }
+        // Assign tokens to sections.
+        var current: Int32 = -1
+        var next = 0
+        for k in 0..<n {
+            while next < sections.count && sections[next].firstToken <= k { current = Int32(next); next += 1 }
+            tokenSection[k] = current
+        }
+    }
+
+    func sectionKind(ofToken i: Int) -> SectionKind {
+        guard i >= 0, i < tokenSection.count else { return .none }
+        let s = Int(tokenSection[i])
+        return s >= 0 && s < sections.count ? sections[s].kind : .none
+    }
+
+    /// Splits tokens into sentences: at `. ! ?` (not after an abbreviation or inside a number), at a
+    /// blank line, at a section header, and before a numbered-list item at the start of a line.
+    /// Single line breaks inside a sentence do not split it.
+    mutating func findSentences() {
+        let n = tokens.count
+        var start = 0
+        var i = 0
+        let abbrevs = ontology.abbreviations[lang] ?? []
+        var buf: [UInt8] = []
+        func close(_ end: Int) {
+            // Drop leading header tokens.
+            var s = start
+            while s < end && headerToken[s] { s += 1 }
+            if s < end { sentences.append(s..<end) }
+            start = end
+        }
+        while i < n {
+            let t = tokens[i]
+            // Boundaries before token i.
+            if i > start {
+                let blank = t.newlinesBefore >= 2
+                let header = headerToken[i] && !headerToken[i - 1]
+                var listItem = false
+                if t.newlinesBefore > 0, t.kind == .number, i + 1 < n, tokens[i + 1].kind == .punct,
+                   tokens[i + 1].punct == 0x2E || tokens[i + 1].punct == 0x29 {
+                    listItem = true
+                }
+                if blank || header || listItem { close(i) }
+            }
+            if t.kind == .punct && (t.punct == 0x2E || t.punct == 0x21 || t.punct == 0x3F) {
+                var isAbbrev = false
+                if t.punct == 0x2E, i > 0, tokens[i - 1].kind == .word, tokens[i - 1].byteEnd == t.byteStart {
+                    let prev = tokens[i - 1]
+                    bytes.withUnsafeBufferPointer { p in
+                        Normalizer.fold(p, Int(prev.byteStart), Int(prev.byteEnd), into: &buf)
+                    }
+                    // A following lowercase word after a known abbreviation continues the sentence.
+                    if abbrevs.contains(buf) { isAbbrev = true }
+                    if buf.count == 1 && i + 1 < n && tokens[i + 1].newlinesBefore == 0 && tokens[i + 1].kind == .word
+                        && tokens[i + 1].byteStart == t.byteEnd + 0 { isAbbrev = true }  // e.g. "p.ej"
+                }
+                // List marker "1." at line start is not a sentence end.
+                if t.punct == 0x2E, i > 0, tokens[i - 1].kind == .number, (i - 1 == 0 || tokens[i - 1].newlinesBefore > 0) {
+                    isAbbrev = true
+                }
+                if !isAbbrev {
+                    // Keep a run of closing punctuation together.
+                    var end = i + 1
+                    while end < n, tokens[end].kind == .punct, tokens[end].newlinesBefore == 0,
+                          tokens[end].punct == 0x2E || tokens[end].punct == 0x21 || tokens[end].punct == 0x3F || tokens[end].punct == 0x29 {
+                        end += 1
+                    }
+                    close(end)
+                    i = end
+                    continue
+                }
+            }
+            i += 1
+        }
+        if start < n { close(n) }
+    }
+}

@@ -1,0 +1,184 @@
+internal import HilumCore
+internal import HilumOntology
+
+/// Scratch state of one analysis.
+struct Document {
+    let text: String
+    let ontology: Ontology
+    var bytes: [UInt8]
+    var tokens: [Token] = []
+    /// Normalized key id per token (-1 unknown).
+    var ids: [Int32] = []
+    /// Exact-case key id per token (-1 none).
+    var exactIDs: [Int32] = []
+    /// Word position per token (words and numbers count, placeholders and punctuation do not).
+    var wordPos: [Int32] = []
+    var lang: Language = .en
+    var sections: [SectionInfo] = []
+    /// Section index per token, -1 before any header.
+    var tokenSection: [Int32] = []
+    /// Tokens that belong to a header (skipped by matching).
+    var headerToken: [Bool] = []
+    var sentences: [Range<Int>] = []
+    var mentions: [Mention] = []
+    var anatomy: [AnatomyMention] = []
+    var cueHits: [CueHit] = []
+    var warnings: [HilumError] = []
+    var truncatedAt: Int? = nil
+
+    struct SectionInfo {
+        var kind: SectionKind
+        var headerTokens: Range<Int>?
+        var firstToken: Int
+        var rule: String?
+    }
+
+    struct CueHit {
+        var rule: Int
+        var tokens: Range<Int>
+        var sentence: Int
+    }
+
+    struct Mention {
+        var concept: ConceptID
+        var tokens: Range<Int>
+        var sentence: Int
+        var assertion: Assertion = .present
+        var temporality: Temporality = .current
+        var change: Change? = nil
+        var laterality: Laterality? = nil
+        var severity: Severity? = nil
+        var evidence: [Evidence] = []
+        var locations: [Int] = []  // indices into anatomy
+        var isTarget = false
+        var fromNormality = false
+    }
+
+    struct AnatomyMention {
+        var concept: ConceptID
+        var tokens: Range<Int>
+        var sentence: Int
+        var attachedTo: Int? = nil
+    }
+
+    init(text: String, ontology: Ontology, maxBytes: Int) {
+        self.text = text
+        self.ontology = ontology
+        var b = Array(text.utf8)
+        if b.count > maxBytes {
+            // Cut at a scalar boundary.
+            var cut = maxBytes
+            while cut > 0 && b[cut] & 0xC0 == 0x80 { cut -= 1 }
+            b.removeSubrange(cut...)
+            truncatedAt = cut
+        }
+        self.bytes = b
+        if let t = truncatedAt {
+            warnings.append(HilumError("input.too_large", "report longer than the limit; analyzed the first \(t) bytes"))
+        }
+    }
+
+    // MARK: - Tokens
+
+    mutating func prepare() {
+        let keys = ontology.lexicon.keys
+        var toks: [Token] = []
+        var ids: [Int32] = []
+        var exact: [Int32] = []
+        var wp: [Int32] = []
+        bytes.withUnsafeBufferPointer { p in
+            Tokenizer.tokenize(p, into: &toks)
+            ids.reserveCapacity(toks.count)
+            exact.reserveCapacity(toks.count)
+            wp.reserveCapacity(toks.count)
+            var buf: [UInt8] = []
+            buf.reserveCapacity(64)
+            var w: Int32 = 0
+            for t in toks {
+                wp.append(w)
+                switch t.kind {
+                case .word, .number:
+                    w += 1
+                    let s = Int(t.byteStart), e = Int(t.byteEnd)
+                    if e - s > 48 { ids.append(-1); exact.append(-1); continue }
+                    Normalizer.key(p, s, e, into: &buf)
+                    ids.append(buf.withUnsafeBufferPointer { keys.lookup($0) } ?? -1)
+                    // Exact form for case-sensitive terms (only tokens with an uppercase letter).
+                    var hasUpper = false
+                    for k in s..<e where p[k] >= 0x41 && p[k] <= 0x5A { hasUpper = true; break }
+                    if hasUpper || t.allUpper {
+                        buf.removeAll(keepingCapacity: true)
+                        buf.append(Lexicon.exactPrefix)
+                        buf.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<e]))
+                        exact.append(buf.withUnsafeBufferPointer { keys.lookup($0) } ?? -1)
+                    } else {
+                        exact.append(-1)
+                    }
+                case .punct:
+                    var pb = t.punct
+                    ids.append(withUnsafePointer(to: &pb) { keys.lookup(UnsafeBufferPointer(start: $0, count: 1)) } ?? -1)
+                    exact.append(-1)
+                case .placeholder:
+                    ids.append(-1)
+                    exact.append(-1)
+                }
+            }
+        }
+        tokens = toks
+        self.ids = ids
+        exactIDs = exact
+        wordPos = wp
+    }
+
+    func detect() -> Language {
+        var score: [Language: Int] = [:]
+        let markers = ontology.lexicon.markerIds
+        var n = 0
+        for (i, t) in tokens.enumerated() where t.kind == .word {
+            n += 1
+            if n > 400 { break }
+            let id = ids[i]
+            if id < 0 { continue }
+            for (lang, set) in markers where set.contains(id) { score[lang, default: 0] += 1 }
+        }
+        // Spanish-only letters are strong evidence.
+        var accents = 0
+        for b in bytes.prefix(4000) where b == 0xC3 { accents += 1 }
+        score[.es, default: 0] += accents / 2
+        let en = score[.en] ?? 0, es = score[.es] ?? 0
+        return es > en ? .es : .en
+    }
+
+    mutating func run(lang: Language?) {
+        prepare()
+        self.lang = lang ?? detect()
+        findSections()
+        findSentences()
+        matchAll()
+        applyContext()
+        linkAnatomy()
+    }
+
+    @inline(__always)
+    func isWord(_ i: Int) -> Bool { tokens[i].kind == .word || tokens[i].kind == .number }
+
+    /// Longest match of `trie` starting at token `i` within `limit`; returns the end token and node.
+    /// Tokens with both a normalized and an exact id are tried both ways.
+    func longest(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]? = nil) -> (end: Int, node: Int32)? {
+        var best: (Int, Int32)? = nil
+        // Depth-first over (token index, node); branching only where an exact id exists.
+        var stack: [(Int, Int32)] = []
+        for first in [ids[i], exactIDs[i]] where first >= 0 {
+            if let n = trie.start(first) { stack.append((i + 1, n)) }
+        }
+        while let (j, node) = stack.popLast() {
+            if !trie.payloads(node).isEmpty, j > (best?.0 ?? -1) { best = (j, node) }
+            guard j < limit, trie.hasChildren(node) else { continue }
+            if let skip, skip[j] { continue }
+            for id in [ids[j], exactIDs[j]] where id >= 0 {
+                if let n = trie.next(node, id) { stack.append((j + 1, n)) }
+            }
+        }
+        return best.map { (end: $0.0, node: $0.1) }
+    }
+}

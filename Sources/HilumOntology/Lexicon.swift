@@ -1,0 +1,170 @@
+public import HilumCore
+internal import Foundation
+
+/// What a matched phrase of the term trie stands for.
+public enum TermPayload: Sendable, Hashable {
+    /// A concept, with the index of the term row (nil for a preferred name).
+    case concept(ConceptID, term: Int?)
+    /// A blocking phrase: matches, yields nothing.
+    case block(term: Int)
+    /// A normality anchor (index into `Ontology.normality`).
+    case anchor(Int)
+}
+
+/// The compiled lexicon: one key table for every token of every phrase, and per-language tries of
+/// terms, cues and section headers. Built once by `Ontology.load`.
+public struct Lexicon: Sendable {
+    public internal(set) var keys = KeyTable(capacity: 8192)
+    public internal(set) var termTries: [Language: PhraseTrie] = [:]
+    public internal(set) var cueTries: [Language: PhraseTrie] = [:]
+    public internal(set) var headerTries: [Language: PhraseTrie] = [:]
+    public internal(set) var termPayloads: [TermPayload] = []
+    /// Transitive ancestors (isa and part_of) of every concept.
+    public internal(set) var ancestors: [ConceptID: Set<ConceptID>] = [:]
+    /// Key ids of the language marker words.
+    public internal(set) var markerIds: [Language: Set<Int32>] = [:]
+
+    /// Prefix byte of case-sensitive keys in the key table.
+    public static let exactPrefix: UInt8 = 0x01
+
+    static func compile(_ o: Ontology, problems: inout [OntologyProblem]) -> Lexicon {
+        var lx = Lexicon()
+        // Pass 1: collect phrases.
+        struct Phrase { var lang: Language; var ids: [[UInt8]]; var payload: Int32; var kind: UInt8 }  // 0 term 1 cue 2 header
+        var phrases: [Phrase] = []
+        var payloadIndex: [TermPayload: Int32] = [:]
+        func payloadID(_ p: TermPayload) -> Int32 {
+            if let i = payloadIndex[p] { return i }
+            let i = Int32(lx.termPayloads.count)
+            lx.termPayloads.append(p)
+            payloadIndex[p] = i
+            return i
+        }
+        func keys(_ text: String, exact: Bool) -> [[UInt8]] {
+            exact ? Normalizer.phraseExact(text).map { [Lexicon.exactPrefix] + $0 } : Normalizer.phraseKeys(text)
+        }
+        // Blocking rows suppress a preferred name with the same keys.
+        var blocked: [Language: Set<[[UInt8]]>] = [:]
+        for t in o.terms where t.concept == nil { blocked[t.language, default: []].insert(keys(t.text, exact: t.caseSensitive)) }
+        // Owner of each key sequence per language, to report collisions.
+        var owner: [Language: [[[UInt8]]: (ConceptID, String, Bool)]] = [:]
+        func claim(_ lang: Language, _ k: [[UInt8]], _ concept: ConceptID, _ loc: String, _ shared: Bool) {
+            if let (prev, prevLoc, prevShared) = owner[lang]?[k], prev != concept {
+                if !(shared || prevShared) {
+                    let parts = loc.split(separator: ":")
+                    problems.append(OntologyProblem(file: String(parts.first ?? ""), line: Int(parts.last ?? "") ?? 0,
+                        message: "term maps to \(concept) and to \(prev) (\(prevLoc)) without a 'shared' flag"))
+                }
+                return
+            }
+            owner[lang, default: [:]][k] = (concept, loc, shared)
+        }
+        for id in o.conceptOrder {
+            guard let c = o.concepts[id], c.kind != .global else { continue }
+            for (lang, name) in [(Language.en, c.preferredEN), (Language.es, c.preferredES)] where !name.isEmpty {
+                let k = keys(name, exact: false)
+                if k.isEmpty || blocked[lang]?.contains(k) == true { continue }
+                claim(lang, k, id, "concepts:0", false)
+                phrases.append(Phrase(lang: lang, ids: k, payload: payloadID(.concept(id, term: nil)), kind: 0))
+            }
+        }
+        for (i, t) in o.terms.enumerated() {
+            let k = keys(t.text, exact: t.caseSensitive)
+            if k.isEmpty { continue }
+            if let c = t.concept {
+                claim(t.language, k, c, "\(t.file):\(t.line)", t.shared)
+                phrases.append(Phrase(lang: t.language, ids: k, payload: payloadID(.concept(c, term: i)), kind: 0))
+            } else {
+                phrases.append(Phrase(lang: t.language, ids: k, payload: payloadID(.block(term: i)), kind: 0))
+            }
+        }
+        for (i, n) in o.normality.enumerated() {
+            let k = keys(n.anchor, exact: false)
+            if k.isEmpty { continue }
+            phrases.append(Phrase(lang: n.language, ids: k, payload: payloadID(.anchor(i)), kind: 0))
+        }
+        for (i, c) in o.cues.enumerated() {
+            for p in c.patterns {
+                phrases.append(Phrase(lang: c.language, ids: keys(p, exact: false), payload: Int32(i), kind: 1))
+            }
+        }
+        for (i, s) in o.sections.enumerated() {
+            phrases.append(Phrase(lang: s.language, ids: keys(s.header, exact: false), payload: Int32(i), kind: 2))
+        }
+        // Intern every key, then build the tries.
+        var idPhrases: [(Phrase, [Int32])] = []
+        for p in phrases { idPhrases.append((p, p.ids.map { lx.keys.intern($0) })) }
+        for (lang, words) in o.languageMarkers {
+            lx.markerIds[lang] = Set(words.map { lx.keys.intern($0) })
+        }
+        let n = lx.keys.count
+        for lang in Language.allCases {
+            lx.termTries[lang] = PhraseTrie(keyCount: n)
+            lx.cueTries[lang] = PhraseTrie(keyCount: n)
+            lx.headerTries[lang] = PhraseTrie(keyCount: n)
+        }
+        for (p, ids) in idPhrases {
+            switch p.kind {
+            case 0: lx.termTries[p.lang]?.insert(ids, payload: p.payload)
+            case 1: lx.cueTries[p.lang]?.insert(ids, payload: p.payload)
+            default: lx.headerTries[p.lang]?.insert(ids, payload: p.payload)
+            }
+        }
+        // Ancestors.
+        for id in o.conceptOrder {
+            var seen = Set<ConceptID>()
+            var stack = o.parents[id] ?? []
+            while let p = stack.popLast() {
+                if seen.insert(p).inserted { stack.append(contentsOf: o.parents[p] ?? []) }
+            }
+            lx.ancestors[id] = seen
+        }
+        return lx
+    }
+}
+
+extension Ontology {
+    /// Transitive parents (isa and part_of) of a concept.
+    public func ancestors(of id: ConceptID) -> Set<ConceptID> { lexicon.ancestors[id] ?? [] }
+
+    /// The concept and all its transitive children.
+    public func descendants(of id: ConceptID) -> Set<ConceptID> {
+        var seen: Set<ConceptID> = [id]
+        var stack = [id]
+        while let c = stack.popLast() {
+            for ch in children[c] ?? [] where seen.insert(ch).inserted { stack.append(ch) }
+        }
+        return seen
+    }
+
+    /// Whether `id` is `ancestor` or one of its descendants.
+    public func isA(_ id: ConceptID, _ ancestor: ConceptID) -> Bool {
+        id == ancestor || (lexicon.ancestors[id]?.contains(ancestor) ?? false)
+    }
+
+    /// Finds concepts by id, PadChest label, preferred name or synonym (any language, normalized).
+    public func lookup(_ query: String) -> [Concept] {
+        let q = query.trimmingCharacters(in: .whitespaces)
+        if let c = concepts[q] { return [c] }
+        if let id = byPadchest[q], let c = concepts[id] { return [c] }
+        for (_, c) in concepts where c.altCUIs.contains(q) { return [c] }
+        let k = Normalizer.phraseKeys(q)
+        var found: [ConceptID] = []
+        for id in conceptOrder {
+            guard let c = concepts[id] else { continue }
+            if Normalizer.phraseKeys(c.preferredEN) == k || Normalizer.phraseKeys(c.preferredES) == k
+                || (c.padchest.map { Normalizer.phraseKeys($0) == k } ?? false) {
+                found.append(id)
+            }
+        }
+        for t in terms where t.concept != nil && Normalizer.phraseKeys(t.text) == k {
+            if let c = t.concept, !found.contains(c) { found.append(c) }
+        }
+        return found.compactMap { concepts[$0] }
+    }
+
+    /// Synonyms of a concept in a language.
+    public func synonyms(of id: ConceptID, _ lang: Language) -> [String] {
+        terms.filter { $0.concept == id && $0.language == lang }.map(\.text)
+    }
+}

@@ -1,0 +1,174 @@
+public import HilumCore
+
+/// A concept of the ontology: a finding, diagnosis, anatomical structure or global label.
+public struct Concept: Sendable, Hashable, Codable {
+    public var id: ConceptID
+    public var kind: ConceptKind
+    public var preferredEN: String
+    public var preferredES: String
+    /// Exact PadChest label string (locations start with `loc `), nil when not a PadChest term.
+    public var padchest: String?
+    public var altCUIs: [String]
+    public var laterality: Laterality?
+
+    enum CodingKeys: String, CodingKey {
+        case id, kind, padchest, laterality
+        case preferredEN = "preferred_en", preferredES = "preferred_es", altCUIs = "alt_cuis"
+    }
+
+    public func name(_ lang: Language) -> String {
+        lang == .es && !preferredES.isEmpty ? preferredES : preferredEN
+    }
+}
+
+/// A synonym row of `terms/*.tsv`.
+public struct Term: Sendable, Hashable, Codable {
+    public var concept: ConceptID?  // nil for a blocking phrase
+    public var language: Language
+    public var text: String
+    public var caseSensitive: Bool
+    public var shared: Bool
+    public var file: String
+    public var line: Int
+}
+
+public enum RelationKind: String, Sendable, Codable { case isa, part_of }
+
+public struct Relation: Sendable, Hashable, Codable {
+    public var child: ConceptID
+    public var rel: RelationKind
+    public var parent: ConceptID
+    public var source: String
+}
+
+public enum CueDirection: String, Sendable, Codable { case forward, backward, both }
+
+/// The categories of context rules.
+public enum CueCategory: Sendable, Hashable {
+    case negation, uncertainty, pseudo, terminate, historical, hypothetical, normal
+    case change(Change)
+    case laterality(Laterality)
+    case severity(Severity)
+
+    public init?(rawValue: String) {
+        switch rawValue {
+        case "negation": self = .negation
+        case "uncertainty": self = .uncertainty
+        case "pseudo": self = .pseudo
+        case "terminate": self = .terminate
+        case "historical": self = .historical
+        case "hypothetical": self = .hypothetical
+        case "normal": self = .normal
+        default:
+            let parts = rawValue.split(separator: ".", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { return nil }
+            switch parts[0] {
+            case "change": guard let c = Change(rawValue: parts[1]) else { return nil }; self = .change(c)
+            case "laterality": guard let l = Laterality(rawValue: parts[1]) else { return nil }; self = .laterality(l)
+            case "severity": guard let s = Severity(rawValue: parts[1]) else { return nil }; self = .severity(s)
+            default: return nil
+            }
+        }
+    }
+
+    public var rawValue: String {
+        switch self {
+        case .negation: "negation"
+        case .uncertainty: "uncertainty"
+        case .pseudo: "pseudo"
+        case .terminate: "terminate"
+        case .historical: "historical"
+        case .hypothetical: "hypothetical"
+        case .normal: "normal"
+        case .change(let c): "change.\(c.rawValue)"
+        case .laterality(let l): "laterality.\(l.rawValue)"
+        case .severity(let s): "severity.\(s.rawValue)"
+        }
+    }
+
+    /// Evidence category name as it appears in results (`negation`, `change`, `severity`...).
+    public var family: String {
+        switch self {
+        case .change: "change"
+        case .laterality: "laterality"
+        case .severity: "severity"
+        default: rawValue
+        }
+    }
+}
+
+/// A context rule of `cues/{lang}.json`.
+public struct CueRule: Sendable, Hashable {
+    public var id: String
+    public var language: Language
+    public var category: CueCategory
+    public var direction: CueDirection
+    public var scope: Int
+    public var patterns: [String]
+    public var assertion: Assertion?
+    public var example: String
+    public var target: String
+    public var expect: String
+}
+
+public struct SectionRule: Sendable, Hashable {
+    public var id: String
+    public var language: Language
+    public var kind: SectionKind
+    public var header: String
+}
+
+public struct NormalityRule: Sendable, Hashable {
+    public var id: String
+    public var language: Language
+    public var anchor: String
+    public var denies: [ConceptID]
+    public var example: String
+}
+
+public struct Region: Sendable, Hashable, Codable {
+    public var name: String
+    public var source: String
+    public var concept: ConceptID
+    public var laterality: Laterality?
+    public var parent: String?
+    public var boxed: Bool
+}
+
+/// Where a finding sits when the text names no anatomy.
+public struct DefaultSite: Sendable, Hashable {
+    public enum Side: String, Sendable { case any, left, right, bilateral, none }
+    public var finding: ConceptID
+    public var side: Side
+    public var regions: [String]
+    public var note: String
+}
+
+/// A label scheme (`schemes/*.json`).
+public struct LabelScheme: Sendable, Hashable, Codable {
+    public struct Label: Sendable, Hashable, Codable {
+        public var name: String
+        public var concepts: [ConceptID]
+        public var exclude: [ConceptID]?
+        public var implies: [String]?
+        /// Whether descendants of `concepts` count (default true).
+        public var descendants: Bool?
+        public var note: String?
+    }
+    public var scheme: String
+    public var description: String?
+    public var labels: [Label]
+    /// The "No Finding"/"normal" label, if the scheme has one.
+    public var noFinding: String?
+    /// Labels that do not prevent the no-finding label.
+    public var noFindingIgnores: [String]?
+    /// `chexpert` writes 1/0/-1/blank; `binary` writes 0/1.
+    public var values: String?
+    /// Every concept with a PadChest string is a label (the PadChest scheme).
+    public var fromConcepts: Bool?
+
+    enum CodingKeys: String, CodingKey {
+        case scheme, description, labels, values
+        case noFinding = "no_finding", noFindingIgnores = "no_finding_ignores", fromConcepts = "from_concepts"
+    }
+}

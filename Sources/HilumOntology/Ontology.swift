@@ -1,0 +1,481 @@
+public import HilumCore
+public import Foundation
+
+/// The loaded, validated and compiled ontology. Immutable; share it freely across threads.
+public struct Ontology: Sendable {
+    public internal(set) var concepts: [ConceptID: Concept] = [:]
+    /// Concept ids in file order.
+    public internal(set) var conceptOrder: [ConceptID] = []
+    public internal(set) var relations: [Relation] = []
+    public internal(set) var parents: [ConceptID: [ConceptID]] = [:]
+    public internal(set) var children: [ConceptID: [ConceptID]] = [:]
+    public internal(set) var terms: [Term] = []
+    public internal(set) var cues: [CueRule] = []
+    public internal(set) var sections: [SectionRule] = []
+    public internal(set) var normality: [NormalityRule] = []
+    public internal(set) var regions: [String: Region] = [:]
+    public internal(set) var regionOrder: [String] = []
+    public internal(set) var anatomyRegions: [ConceptID: [String]] = [:]
+    public internal(set) var defaults: [ConceptID: [DefaultSite]] = [:]
+    public internal(set) var schemes: [String: LabelScheme] = [:]
+    public internal(set) var masks: [String: [Int: String]] = [:]
+    public internal(set) var abbreviations: [Language: Set<[UInt8]>] = [:]
+    public internal(set) var languageMarkers: [Language: Set<[UInt8]>] = [:]
+    /// Concept by exact PadChest label string.
+    public internal(set) var byPadchest: [String: ConceptID] = [:]
+    /// `sha256:<hex>` of every file, in load order.
+    public internal(set) var version: String = ""
+    public internal(set) var lexicon = Lexicon()
+    /// Problems that do not stop loading (warnings); `check` reports them with the errors.
+    public internal(set) var warnings: [OntologyProblem] = []
+    /// Seconds spent loading, validating and compiling.
+    public internal(set) var loadSeconds: Double = 0
+
+    init() {}
+
+    /// Loads every file under `root` (the `Ontology/` folder), validates it, and compiles the lexicon.
+    /// Throws `ontology.invalid` with every problem as `file:line: message`.
+    public static func load(from root: URL) throws(HilumError) -> Ontology {
+        let (o, problems) = loadCollecting(from: root)
+        if !problems.isEmpty { throw HilumError.ontology(problems) }
+        return o
+    }
+
+    /// Loads and returns the ontology with every problem found (an empty list means valid).
+    public static func loadCollecting(from root: URL) -> (Ontology, [OntologyProblem]) {
+        let t0 = Date()
+        var r = SourceReader(root: root)
+        var o = Ontology()
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
+            return (o, [OntologyProblem(file: root.path, line: 0, message: "ontology folder not found")])
+        }
+        o.loadConcepts(&r)
+        o.loadRelations(&r)
+        o.loadTerms(&r)
+        o.loadCues(&r)
+        o.loadSections(&r)
+        o.loadNormality(&r)
+        o.loadWordLists(&r)
+        o.loadRegions(&r)
+        o.loadDefaults(&r)
+        o.loadSchemes(&r)
+        o.loadMasks(&r)
+        o.validateHierarchy(&r)
+        o.lexicon = Lexicon.compile(o, problems: &r.problems)
+        var sha = SHA256()
+        for (path, data) in r.hasher.entries {
+            sha.update(path.utf8)
+            sha.update([0])
+            sha.update(data)
+        }
+        o.version = "sha256:" + sha.finalizeHex()
+        o.loadSeconds = Date().timeIntervalSince(t0)
+        return (o, r.problems)
+    }
+
+    /// The default ontology folder: `$HILUM_ONTOLOGY`, else `Ontology/` in the current directory,
+    /// else next to the executable's package (walking up from the binary).
+    public static func defaultRoot() -> URL {
+        if let env = ProcessInfo.processInfo.environment["HILUM_ONTOLOGY"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        let fm = FileManager.default
+        let cwd = URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("Ontology")
+        if fm.fileExists(atPath: cwd.appendingPathComponent("concepts").path) { return cwd }
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            let cand = dir.appendingPathComponent("Ontology")
+            if fm.fileExists(atPath: cand.appendingPathComponent("concepts").path) { return cand }
+            dir = dir.deletingLastPathComponent()
+        }
+        return cwd
+    }
+
+    // MARK: loading
+
+    static let conceptColumns = ["id", "kind", "preferred_en", "preferred_es", "padchest", "alt_cuis", "laterality"]
+
+    mutating func loadConcepts(_ r: inout SourceReader) {
+        let files = r.files(in: "concepts", ext: "tsv")
+        if files.isEmpty { r.problems.append(OntologyProblem(file: "concepts", line: 0, message: "no concept files")) }
+        var where_: [ConceptID: String] = [:]
+        for f in files {
+            for row in r.tsv(f, columns: Ontology.conceptColumns) {
+                let c = row.cells
+                let loc = "\(f):\(row.line)"
+                guard !c[0].isEmpty else { r.problems.append(.init(file: f, line: row.line, message: "empty id")); continue }
+                guard let kind = ConceptKind(rawValue: c[1]) else {
+                    r.problems.append(.init(file: f, line: row.line, message: "unknown kind '\(c[1])'")); continue
+                }
+                if let prev = where_[c[0]] {
+                    r.problems.append(.init(file: f, line: row.line, message: "duplicate concept id \(c[0]) (first at \(prev))"))
+                    continue
+                }
+                if c[2].isEmpty { r.problems.append(.init(file: f, line: row.line, message: "concept \(c[0]) has no English name")) }
+                if c[3].isEmpty, kind != .global {
+                    r.problems.append(.init(file: f, line: row.line, message: "concept \(c[0]) (\(c[2])) has no Spanish name"))
+                }
+                var lat: Laterality? = nil
+                if !c[6].isEmpty {
+                    lat = Laterality(rawValue: c[6])
+                    if lat == nil { r.problems.append(.init(file: f, line: row.line, message: "unknown laterality '\(c[6])'")) }
+                }
+                let pad = c[4].isEmpty ? nil : c[4]
+                if let pad {
+                    if let other = byPadchest[pad] {
+                        r.problems.append(.init(file: f, line: row.line, message: "PadChest label '\(pad)' already belongs to \(other)"))
+                    } else {
+                        byPadchest[pad] = c[0]
+                    }
+                }
+                where_[c[0]] = loc
+                concepts[c[0]] = Concept(id: c[0], kind: kind, preferredEN: c[2], preferredES: c[3], padchest: pad,
+                                         altCUIs: c[5].split(separator: "|").map(String.init), laterality: lat)
+                conceptOrder.append(c[0])
+            }
+        }
+    }
+
+    mutating func loadRelations(_ r: inout SourceReader) {
+        var seen = Set<String>()
+        for f in r.files(in: "relations", ext: "tsv") {
+            for row in r.tsv(f, columns: ["child", "rel", "parent", "source"]) {
+                let c = row.cells
+                guard let rel = RelationKind(rawValue: c[1]) else {
+                    r.problems.append(.init(file: f, line: row.line, message: "unknown relation '\(c[1])'")); continue
+                }
+                var ok = true
+                for id in [c[0], c[2]] where concepts[id] == nil {
+                    r.problems.append(.init(file: f, line: row.line, message: "unknown concept \(id)")); ok = false
+                }
+                if c[0] == c[2] { r.problems.append(.init(file: f, line: row.line, message: "\(c[0]) is its own parent")); ok = false }
+                guard ok else { continue }
+                let key = c[0] + "\t" + c[2]
+                if seen.contains(key) { continue }
+                seen.insert(key)
+                relations.append(Relation(child: c[0], rel: rel, parent: c[2], source: c[3]))
+                parents[c[0], default: []].append(c[2])
+                children[c[2], default: []].append(c[0])
+            }
+        }
+    }
+
+    static func language(ofFile f: String) -> Language? {
+        let name = (f as NSString).lastPathComponent
+        if let lang = Language(rawValue: String(name.prefix(2))), name.count > 2 {
+            let third = name[name.index(name.startIndex, offsetBy: 2)]
+            if third == "." || third == "-" { return lang }
+        }
+        // anatomy-en.tsv: language after the last '-'
+        let stem = (name as NSString).deletingPathExtension
+        if let dash = stem.lastIndex(of: "-") { return Language(rawValue: String(stem[stem.index(after: dash)...])) }
+        return nil
+    }
+
+    mutating func loadTerms(_ r: inout SourceReader) {
+        for f in r.files(in: "terms", ext: "tsv") {
+            guard let lang = Ontology.language(ofFile: f) else {
+                r.problems.append(.init(file: f, line: 0, message: "cannot tell the language from the file name")); continue
+            }
+            for row in r.tsv(f, columns: ["concept", "term", "flags", "note"]) {
+                let c = row.cells
+                let concept: ConceptID? = c[0] == "-" ? nil : c[0]
+                if let concept, concepts[concept] == nil {
+                    r.problems.append(.init(file: f, line: row.line, message: "unknown concept \(concept)")); continue
+                }
+                if c[1].isEmpty { r.problems.append(.init(file: f, line: row.line, message: "empty term")); continue }
+                let flags = Set(c[2].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                for fl in flags where !["cs", "shared", "noabbrev"].contains(fl) {
+                    r.problems.append(.init(file: f, line: row.line, message: "unknown flag '\(fl)'"))
+                }
+                if flags.contains("shared") && c[3].isEmpty {
+                    r.problems.append(.init(file: f, line: row.line, message: "a shared term needs a reason in the note column"))
+                }
+                terms.append(Term(concept: concept, language: lang, text: c[1], caseSensitive: flags.contains("cs"),
+                                  shared: flags.contains("shared"), file: f, line: row.line))
+            }
+        }
+    }
+
+    struct CueFile: Decodable {
+        var language: String
+        var rules: [RawCue]
+    }
+    struct RawCue: Decodable {
+        var id: String
+        var category: String
+        var direction: String
+        var scope: Int
+        var patterns: [String]
+        var assertion: String?
+        var example: String
+        var target: String
+        var expect: String
+    }
+
+    mutating func loadCues(_ r: inout SourceReader) {
+        var ids: [String: String] = [:]
+        for f in r.files(in: "cues", ext: "json") {
+            guard let text = r.text(f) else { continue }
+            let file: CueFile
+            do {
+                file = try JSONDecoder().decode(CueFile.self, from: Data(text.utf8))
+            } catch {
+                r.problems.append(.init(file: f, line: 0, message: "invalid cue file: \(jsonMessage(error))")); continue
+            }
+            guard let lang = Language(rawValue: file.language) else {
+                r.problems.append(.init(file: f, line: 0, message: "unknown language '\(file.language)'")); continue
+            }
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+            func lineOf(_ id: String) -> Int {
+                let needle = "\"\(id)\""
+                return (lines.firstIndex { $0.contains(needle) } ?? -1) + 1
+            }
+            for raw in file.rules {
+                let line = lineOf(raw.id)
+                if let prev = ids[raw.id] {
+                    r.problems.append(.init(file: f, line: line, message: "duplicate rule id \(raw.id) (first in \(prev))")); continue
+                }
+                ids[raw.id] = f
+                guard let cat = CueCategory(rawValue: raw.category) else {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): unknown category '\(raw.category)'")); continue
+                }
+                guard let dir = CueDirection(rawValue: raw.direction) else {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): unknown direction '\(raw.direction)'")); continue
+                }
+                if raw.patterns.isEmpty || raw.patterns.contains(where: { Normalizer.phraseKeys($0).isEmpty }) {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): empty pattern")); continue
+                }
+                var assertion: Assertion? = nil
+                if let a = raw.assertion {
+                    assertion = Assertion(rawValue: a)
+                    if assertion == nil { r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): unknown assertion '\(a)'")) }
+                }
+                if !raw.example.lowercased().contains(raw.target.lowercased()) || raw.target.isEmpty {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): target '\(raw.target)' is not in its example"))
+                }
+                if raw.scope < 0 || raw.scope > 200 {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): scope must be 0...200"))
+                }
+                cues.append(CueRule(id: raw.id, language: lang, category: cat, direction: dir, scope: raw.scope,
+                                    patterns: raw.patterns, assertion: assertion, example: raw.example,
+                                    target: raw.target, expect: raw.expect))
+            }
+        }
+    }
+
+    mutating func loadSections(_ r: inout SourceReader) {
+        var ids = Set<String>()
+        for f in r.files(in: "sections", ext: "tsv") {
+            guard let lang = Ontology.language(ofFile: f) else {
+                r.problems.append(.init(file: f, line: 0, message: "cannot tell the language from the file name")); continue
+            }
+            for row in r.tsv(f, columns: ["id", "kind", "header"]) {
+                let c = row.cells
+                guard let kind = SectionKind(rawValue: c[1]) else {
+                    r.problems.append(.init(file: f, line: row.line, message: "unknown section kind '\(c[1])'")); continue
+                }
+                if !ids.insert(c[0]).inserted {
+                    r.problems.append(.init(file: f, line: row.line, message: "duplicate rule id \(c[0])")); continue
+                }
+                sections.append(SectionRule(id: c[0], language: lang, kind: kind, header: c[2]))
+            }
+        }
+    }
+
+    mutating func loadNormality(_ r: inout SourceReader) {
+        var ids = Set<String>()
+        for f in r.files(in: "normality", ext: "tsv") {
+            guard let lang = Ontology.language(ofFile: f) else {
+                r.problems.append(.init(file: f, line: 0, message: "cannot tell the language from the file name")); continue
+            }
+            for row in r.tsv(f, columns: ["id", "anchor", "denies", "example"]) {
+                let c = row.cells
+                if !ids.insert(c[0]).inserted {
+                    r.problems.append(.init(file: f, line: row.line, message: "duplicate rule id \(c[0])")); continue
+                }
+                let denies = c[2].split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+                var ok = !denies.isEmpty
+                for d in denies where concepts[d] == nil {
+                    r.problems.append(.init(file: f, line: row.line, message: "unknown concept \(d)")); ok = false
+                }
+                if ok {
+                    normality.append(NormalityRule(id: c[0], language: lang, anchor: c[1], denies: denies, example: c[3]))
+                }
+            }
+        }
+    }
+
+    mutating func loadWordLists(_ r: inout SourceReader) {
+        for f in r.files(in: "abbreviations", ext: "txt") {
+            guard let lang = Ontology.language(ofFile: f) else { continue }
+            var set = Set<[UInt8]>()
+            for (_, l) in r.lines(f) {
+                // Keep the last word of the abbreviation, folded but not stemmed.
+                var bytes = Array(l.utf8)
+                var tokens: [Token] = []
+                var folded: [UInt8] = []
+                bytes.withUnsafeMutableBufferPointer { mp in
+                    let p = UnsafeBufferPointer(mp)
+                    Tokenizer.tokenize(p, into: &tokens)
+                    if let last = tokens.last(where: { $0.kind == .word || $0.kind == .number }) {
+                        Normalizer.fold(p, Int(last.byteStart), Int(last.byteEnd), into: &folded)
+                    }
+                }
+                if !folded.isEmpty { set.insert(folded) }
+            }
+            abbreviations[lang, default: []].formUnion(set)
+        }
+        for f in r.files(in: "language", ext: "txt") {
+            guard let lang = Ontology.language(ofFile: f) else { continue }
+            var set = Set<[UInt8]>()
+            for (_, l) in r.lines(f) {
+                if let k = Normalizer.phraseKeys(l).first { set.insert(k) }
+            }
+            languageMarkers[lang, default: []].formUnion(set)
+        }
+    }
+
+    mutating func loadRegions(_ r: inout SourceReader) {
+        let f = "regions.tsv"
+        guard r.exists(f) else { return }
+        let rows = r.tsv(f, columns: ["region", "source", "concept", "laterality", "parent", "boxed"])
+        for row in rows {
+            let c = row.cells
+            if regions[c[0]] != nil {
+                r.problems.append(.init(file: f, line: row.line, message: "duplicate region '\(c[0])'")); continue
+            }
+            if concepts[c[2]] == nil { r.problems.append(.init(file: f, line: row.line, message: "unknown concept \(c[2])")) }
+            let lat = c[3].isEmpty ? nil : Laterality(rawValue: c[3])
+            if !c[3].isEmpty && lat == nil { r.problems.append(.init(file: f, line: row.line, message: "unknown laterality '\(c[3])'")) }
+            regions[c[0]] = Region(name: c[0], source: c[1], concept: c[2], laterality: lat,
+                                   parent: c[4].isEmpty ? nil : c[4], boxed: c[5] == "yes")
+            regionOrder.append(c[0])
+        }
+        for row in rows where !row.cells[4].isEmpty && regions[row.cells[4]] == nil {
+            r.problems.append(.init(file: f, line: row.line, message: "unknown parent region '\(row.cells[4])'"))
+        }
+        let g = "anatomy-regions.tsv"
+        guard r.exists(g) else { return }
+        for row in r.tsv(g, columns: ["concept", "region"]) {
+            let c = row.cells
+            if concepts[c[0]] == nil { r.problems.append(.init(file: g, line: row.line, message: "unknown concept \(c[0])")); continue }
+            if regions[c[1]] == nil { r.problems.append(.init(file: g, line: row.line, message: "unknown region '\(c[1])'")); continue }
+            if !(anatomyRegions[c[0]]?.contains(c[1]) ?? false) { anatomyRegions[c[0], default: []].append(c[1]) }
+        }
+    }
+
+    mutating func loadDefaults(_ r: inout SourceReader) {
+        let f = "defaults.tsv"
+        guard r.exists(f) else { return }
+        for row in r.tsv(f, columns: ["finding", "laterality", "regions", "note"]) {
+            let c = row.cells
+            if concepts[c[0]] == nil { r.problems.append(.init(file: f, line: row.line, message: "unknown concept \(c[0])")); continue }
+            guard let side = DefaultSite.Side(rawValue: c[1]) else {
+                r.problems.append(.init(file: f, line: row.line, message: "unknown laterality '\(c[1])'")); continue
+            }
+            let regs = c[2].split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            var ok = true
+            for g in regs where regions[g] == nil {
+                r.problems.append(.init(file: f, line: row.line, message: "unknown region '\(g)'")); ok = false
+            }
+            if ok { defaults[c[0], default: []].append(DefaultSite(finding: c[0], side: side, regions: regs, note: c[3])) }
+        }
+    }
+
+    mutating func loadSchemes(_ r: inout SourceReader) {
+        for f in r.files(in: "schemes", ext: "json") {
+            guard let text = r.text(f) else { continue }
+            do {
+                let s = try JSONDecoder().decode(LabelScheme.self, from: Data(text.utf8))
+                if schemes[s.scheme] != nil {
+                    r.problems.append(.init(file: f, line: 0, message: "duplicate scheme '\(s.scheme)'")); continue
+                }
+                let names = Set(s.labels.map(\.name))
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                func lineOf(_ name: String) -> Int { (lines.firstIndex { $0.contains("\"\(name)\"") } ?? -1) + 1 }
+                for l in s.labels {
+                    for c in l.concepts + (l.exclude ?? []) where concepts[c] == nil {
+                        r.problems.append(.init(file: f, line: lineOf(l.name), message: "label '\(l.name)' points to unknown concept \(c)"))
+                    }
+                    for i in l.implies ?? [] where !names.contains(i) {
+                        r.problems.append(.init(file: f, line: lineOf(l.name), message: "label '\(l.name)' implies unknown label '\(i)'"))
+                    }
+                    if l.concepts.isEmpty && l.name != s.noFinding {
+                        r.problems.append(.init(file: f, line: lineOf(l.name), message: "label '\(l.name)' points nowhere"))
+                    }
+                }
+                if let nf = s.noFinding, !names.contains(nf) {
+                    r.problems.append(.init(file: f, line: 0, message: "no_finding label '\(nf)' is not a label"))
+                }
+                schemes[s.scheme] = s
+            } catch {
+                r.problems.append(.init(file: f, line: 0, message: "invalid scheme: \(jsonMessage(error))"))
+            }
+        }
+    }
+
+    mutating func loadMasks(_ r: inout SourceReader) {
+        for f in r.files(in: "masks", ext: "tsv") {
+            let name = ((f as NSString).lastPathComponent as NSString).deletingPathExtension
+            var map: [Int: String] = [:]
+            for row in r.tsv(f, columns: ["value", "region"]) {
+                guard let v = Int(row.cells[0]), v >= 0, v < 65536 else {
+                    r.problems.append(.init(file: f, line: row.line, message: "mask value must be an integer 0...65535")); continue
+                }
+                if regions[row.cells[1]] == nil {
+                    r.problems.append(.init(file: f, line: row.line, message: "unknown region '\(row.cells[1])'")); continue
+                }
+                if map[v] != nil { r.problems.append(.init(file: f, line: row.line, message: "duplicate value \(v)")); continue }
+                map[v] = row.cells[1]
+            }
+            masks[name] = map
+        }
+    }
+
+    /// Cycles in the hierarchy are errors.
+    mutating func validateHierarchy(_ r: inout SourceReader) {
+        var state: [ConceptID: UInt8] = [:]  // 1 visiting, 2 done
+        var reported = Set<ConceptID>()
+        for start in conceptOrder where state[start] == nil {
+            // Iterative DFS
+            var stack: [(ConceptID, Int)] = [(start, 0)]
+            state[start] = 1
+            while let (node, idx) = stack.last {
+                let ps = parents[node] ?? []
+                if idx < ps.count {
+                    stack[stack.count - 1].1 += 1
+                    let p = ps[idx]
+                    switch state[p] {
+                    case nil:
+                        state[p] = 1
+                        stack.append((p, 0))
+                    case 1:
+                        if !reported.contains(p) {
+                            reported.insert(p)
+                            r.problems.append(.init(file: "relations", line: 0, message: "cycle in the hierarchy through \(p) and \(node)"))
+                        }
+                    default: break
+                    }
+                } else {
+                    state[node] = 2
+                    stack.removeLast()
+                }
+            }
+        }
+    }
+}
+
+func jsonMessage(_ error: any Error) -> String {
+    if let e = error as? DecodingError {
+        switch e {
+        case .dataCorrupted(let c): return c.debugDescription
+        case .keyNotFound(let k, let c): return "missing key '\(k.stringValue)' at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        case .typeMismatch(_, let c): return "wrong type at \(c.codingPath.map(\.stringValue).joined(separator: ".")): \(c.debugDescription)"
+        case .valueNotFound(_, let c): return "missing value at \(c.codingPath.map(\.stringValue).joined(separator: "."))"
+        @unknown default: return "\(e)"
+        }
+    }
+    return "\(error)"
+}

@@ -1,0 +1,99 @@
+internal import Foundation
+
+/// Reads the text files of the ontology folder, collecting problems instead of throwing.
+struct SourceReader {
+    let root: URL
+    var problems: [OntologyProblem] = []
+    var hasher = HilumCoreHasher()
+
+    init(root: URL) { self.root = root }
+
+    /// Relative paths of the files in `folder` with extension `ext`, sorted.
+    func files(in folder: String, ext: String) -> [String] {
+        let dir = root.appendingPathComponent(folder)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
+        return names.filter { $0.hasSuffix("." + ext) && !$0.hasPrefix(".") }.sorted().map { folder + "/" + $0 }
+    }
+
+    func exists(_ rel: String) -> Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent(rel).path) }
+
+    /// The file's text, or nil after recording a problem (missing, unreadable, invalid UTF-8).
+    mutating func text(_ rel: String) -> String? {
+        let url = root.appendingPathComponent(rel)
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            problems.append(OntologyProblem(file: rel, line: 0, message: "cannot read file"))
+            return nil
+        }
+        hasher.add(path: rel, data: data)
+        guard let s = String(validating: data, as: UTF8.self) else {
+            // Find the line of the first invalid byte.
+            let bytes = [UInt8](data)
+            var lineOfBad = 1
+            var start = 0
+            for (k, b) in bytes.enumerated() where b == 0x0A {
+                if String(validating: bytes[start..<k], as: UTF8.self) == nil { break }
+                lineOfBad += 1
+                start = k + 1
+            }
+            problems.append(OntologyProblem(file: rel, line: lineOfBad, message: "invalid UTF-8"))
+            return nil
+        }
+        return s
+    }
+
+    struct Row { var line: Int; var cells: [String] }
+
+    /// Parses a TSV file with a header that must equal `columns`. Wrong column counts are problems.
+    mutating func tsv(_ rel: String, columns: [String]) -> [Row] {
+        guard let s = text(rel) else { return [] }
+        var rows: [Row] = []
+        var sawHeader = false
+        var lineNo = 0
+        for rawLine in s.split(separator: "\n", omittingEmptySubsequences: false) {
+            lineNo += 1
+            var line = Substring(rawLine)
+            if line.hasSuffix("\r") { line = line.dropLast() }
+            if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
+            let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            if !sawHeader {
+                sawHeader = true
+                if cells != columns {
+                    problems.append(OntologyProblem(file: rel, line: lineNo,
+                        message: "header must be '\(columns.joined(separator: "\\t"))', found '\(cells.joined(separator: "\\t"))'"))
+                    return []
+                }
+                continue
+            }
+            if cells.count != columns.count {
+                problems.append(OntologyProblem(file: rel, line: lineNo,
+                    message: "expected \(columns.count) columns, found \(cells.count)"))
+                continue
+            }
+            rows.append(Row(line: lineNo, cells: cells))
+        }
+        if !sawHeader {
+            problems.append(OntologyProblem(file: rel, line: 1, message: "missing header row"))
+        }
+        return rows
+    }
+
+    /// Lines of a plain word-list file (comments and blanks skipped).
+    mutating func lines(_ rel: String) -> [(Int, String)] {
+        guard let s = text(rel) else { return [] }
+        var out: [(Int, String)] = []
+        for (i, l) in s.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let t = l.trimmingCharacters(in: .whitespacesAndNewlines)
+            if t.isEmpty || t.hasPrefix("#") { continue }
+            out.append((i + 1, t))
+        }
+        return out
+    }
+}
+
+/// Content hash of the ontology: SHA-256 over each file's relative path and bytes, in load order.
+struct HilumCoreHasher {
+    var entries: [(String, Data)] = []
+    mutating func add(path: String, data: Data) { entries.append((path, data)) }
+}
