@@ -2,7 +2,7 @@
 ///
 /// Steps, in order: lowercase (ASCII and Latin-1), fold accents (á→a, ñ→n, ü→u, ç→c), then a light
 /// stem for words longer than three letters: `-ies`→`-y`, drop a final `-s` (not `-ss`, `-us`,
-/// `-is`), then drop a final `-a`, `-e` or `-o`. This folds English plurals and Spanish gender and
+/// `-is`), then drop a final `-a`, `-e` or `-o` when four letters remain ("masa" stays apart from "más"). This folds English plurals and Spanish gender and
 /// number ("derrames"→"derram", "derecha"/"derecho"→"derech", "opacities"→"opacity"). It is applied
 /// identically to ontology terms and report text, so collisions only matter when two different
 /// terms collide, which `hilum ontology check` reports.
@@ -71,7 +71,7 @@ public enum Normalizer {
             }
         }
         let m = w.count
-        if m > 3 {
+        if m > 4 {
             let last = w[m - 1]
             if last == 0x61 || last == 0x65 || last == 0x6F { w.removeLast() }
         }

@@ -62,6 +62,14 @@ extension Document {
         return max(0, wb - wa)
     }
 
+    /// Commas in tokens [a, b) (0 when b <= a).
+    func commas(_ a: Int, _ b: Int) -> Int {
+        guard a < b else { return 0 }
+        var n = 0
+        for k in a..<min(b, tokens.count) where tokens[k].kind == .punct && tokens[k].punct == 0x2C { n += 1 }
+        return n
+    }
+
     func isTerminator(_ i: Int) -> Bool { tokens[i].kind == .punct && tokens[i].punct == 0x3B }
 
     /// Whether a terminator (a `terminate` cue or `;`) lies in tokens [a, b).
@@ -76,13 +84,18 @@ extension Document {
     /// `forward` is true when the cue precedes the mention.
     func reach(_ cue: CueHit, _ target: Range<Int>, _ terms: [Range<Int>]) -> (dist: Int, forward: Bool)? {
         let rule = ontology.cues[cue.rule]
-        if cue.tokens.upperBound <= target.lowerBound, rule.direction != .backward {
-            let d = wordsBetween(cue.tokens.upperBound, target.lowerBound)
-            if d <= rule.scope, !terminated(cue.tokens.upperBound, target.lowerBound, terms) { return (d, true) }
+        let c = cue.tokens
+        // A cue inside the target never applies; one that overlaps its start or end touches it.
+        if c.lowerBound >= target.lowerBound && c.upperBound <= target.upperBound { return nil }
+        if c.lowerBound < target.lowerBound, rule.direction != .backward {
+            let from = min(c.upperBound, target.lowerBound)
+            let d = wordsBetween(from, target.lowerBound)
+            if d <= rule.scope, !terminated(from, target.lowerBound, terms) { return (d, true) }
         }
-        if target.upperBound <= cue.tokens.lowerBound, rule.direction != .forward {
-            let d = wordsBetween(target.upperBound, cue.tokens.lowerBound)
-            if d <= rule.scope, !terminated(target.upperBound, cue.tokens.lowerBound, terms) { return (d, false) }
+        if c.upperBound > target.upperBound, rule.direction != .forward {
+            let to = max(c.lowerBound, target.upperBound)
+            let d = wordsBetween(target.upperBound, to)
+            if d <= rule.scope, !terminated(target.upperBound, to, terms) { return (d, false) }
         }
         return nil
     }
@@ -135,22 +148,31 @@ extension Document {
         let terms = cues.filter { ontology.cues[$0.rule].category == .terminate }.map(\.tokens)
         for i in indices where !mentions[i].fromNormality {
             var m = mentions[i]
-            var bestAssert: (CueHit, Int)? = nil
+            var bestNeg: (CueHit, Int)? = nil
+            var bestUnc: (CueHit, Int)? = nil
             var bestTemp: (CueHit, Int)? = nil
             var bestChange: (CueHit, Int)? = nil
             for c in cues {
                 let rule = ontology.cues[c.rule]
-                // A cue inside the mention itself does not apply to it.
-                if c.tokens.overlaps(m.tokens) { continue }
                 switch rule.category {
-                case .negation, .uncertainty:
-                    if let r = reach(c, m.tokens, terms), r.dist < (bestAssert?.1 ?? Int.max) { bestAssert = (c, r.dist) }
+                case .negation:
+                    if let r = reach(c, m.tokens, terms), r.dist < (bestNeg?.1 ?? Int.max) { bestNeg = (c, r.dist) }
+                case .uncertainty:
+                    if let r = reach(c, m.tokens, terms), r.dist < (bestUnc?.1 ?? Int.max) { bestUnc = (c, r.dist) }
                 case .historical, .hypothetical:
                     if let r = reach(c, m.tokens, terms), r.dist < (bestTemp?.1 ?? Int.max) { bestTemp = (c, r.dist) }
                 case .change:
                     if let r = reach(c, m.tokens, terms), r.dist < (bestChange?.1 ?? Int.max) { bestChange = (c, r.dist) }
                 default: break
                 }
+            }
+            // Negation and uncertainty both reaching: the nearer wins, except that a negation preceding
+            // the hedge scopes over it ("no opacity to suggest pneumonia", "no definite effusion").
+            var bestAssert: (CueHit, Int)? = nil
+            if let n = bestNeg, let u = bestUnc {
+                bestAssert = n.0.tokens.lowerBound < u.0.tokens.lowerBound ? n : (n.1 < u.1 ? n : u)
+            } else {
+                bestAssert = bestNeg ?? bestUnc
             }
             if let (c, d) = bestChange {
                 let rule = ontology.cues[c.rule]
@@ -190,8 +212,9 @@ extension Document {
             }
             guard isModifier else { continue }
             var best: (Int, Int, Bool)? = nil  // mention index, distance, forward
-            for i in indices where !mentions[i].fromNormality && !c.tokens.overlaps(mentions[i].tokens) {
-                guard let r = reach(c, mentions[i].tokens, terms) else { continue }
+            for i in indices where !mentions[i].fromNormality {
+                guard var r = reach(c, mentions[i].tokens, terms) else { continue }
+                r.dist += 2 * (r.forward ? commas(c.tokens.upperBound, mentions[i].tokens.lowerBound) : commas(mentions[i].tokens.upperBound, c.tokens.lowerBound))
                 if let b = best {
                     if r.dist < b.1 || (r.dist == b.1 && r.forward == preferForward && b.2 != preferForward) { best = (i, r.dist, r.forward) }
                 } else {
@@ -232,9 +255,10 @@ extension Document {
                 let m = mentions[i]
                 if m.tokens.overlaps(a.tokens) { continue }
                 let forward = a.tokens.upperBound <= m.tokens.lowerBound
-                let d = forward ? wordsBetween(a.tokens.upperBound, m.tokens.lowerBound) : wordsBetween(m.tokens.upperBound, a.tokens.lowerBound)
-                let crossesClause = forward ? (a.tokens.upperBound..<m.tokens.lowerBound).contains { isTerminator($0) }
-                    : (m.tokens.upperBound..<a.tokens.lowerBound).contains { isTerminator($0) }
+                let (g0, g1) = forward ? (a.tokens.upperBound, m.tokens.lowerBound) : (m.tokens.upperBound, a.tokens.lowerBound)
+                // A comma between them weighs like two words.
+                let d = wordsBetween(g0, g1) + 2 * commas(g0, g1)
+                let crossesClause = g0 < g1 && (g0..<g1).contains { isTerminator($0) }
                 if crossesClause || d > 12 { continue }
                 if let b = best {
                     if d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward) { best = (i, d, forward) }

@@ -66,6 +66,7 @@ public struct Finding: Sendable, Hashable {
 public struct SchemeLabels: Sendable, Hashable {
     public var scheme: String
     public var values: [(String, JSONValue)]
+    public init(scheme: String, values: [(String, JSONValue)]) { self.scheme = scheme; self.values = values }
     public static func == (a: SchemeLabels, b: SchemeLabels) -> Bool {
         a.scheme == b.scheme && a.values.count == b.values.count && zip(a.values, b.values).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     }

@@ -1,0 +1,199 @@
+public import HilumCore
+public import HilumOntology
+public import HilumNLP
+
+/// What to do with uncertain mentions.
+public enum UncertainPolicy: String, Sendable, CaseIterable {
+    /// CheXpert -1 / PadChest "uncertain" / ChestX-ray14 -1.
+    case keep
+    case ones
+    case zeros
+}
+
+/// The value of one label for one report.
+public enum LabelValue: Int, Sendable, Comparable {
+    case absent = 0, uncertain = 1, present = 2
+    public static func < (a: LabelValue, b: LabelValue) -> Bool { a.rawValue < b.rawValue }
+    init(_ a: Assertion) {
+        switch a {
+        case .present: self = .present
+        case .uncertain: self = .uncertain
+        case .absent: self = .absent
+        }
+    }
+}
+
+/// Applies the label schemes of the ontology to analyzed reports: hierarchy roll-up (a label matches
+/// its concepts and their descendants), precedence across mentions (present > uncertain > absent),
+/// implications between labels, the no-finding rule and the uncertainty policy.
+/// Only current mentions count: historical and hypothetical ones (history, "rule out") do not.
+public struct Labeler: Sendable {
+    public let ontology: Ontology
+    public let schemes: [CompiledScheme]
+
+    public struct CompiledScheme: Sendable {
+        public let name: String
+        public let labels: [String]
+        public let values: String
+        public let noFinding: Int?
+        public let noFindingIgnores: Set<Int>
+        /// Label indices per concept.
+        let byConcept: [ConceptID: [Int]]
+        /// Implied label indices per label.
+        let implies: [[Int]]
+        public let fromConcepts: Bool
+    }
+
+    public init(ontology: Ontology) {
+        self.ontology = ontology
+        var out: [CompiledScheme] = []
+        for name in ontology.schemes.keys.sorted(by: Labeler.schemeOrder) {
+            guard let s = ontology.schemes[name] else { continue }
+            let names = s.labels.map(\.name)
+            var byConcept: [ConceptID: [Int]] = [:]
+            for (i, l) in s.labels.enumerated() {
+                var set = Set<ConceptID>()
+                for c in l.concepts { set.formUnion(l.descendants == false ? [c] : ontology.descendants(of: c)) }
+                for x in l.exclude ?? [] { set.subtract(ontology.descendants(of: x)) }
+                for c in set { byConcept[c, default: []].append(i) }
+            }
+            let implies = s.labels.map { l in (l.implies ?? []).compactMap { names.firstIndex(of: $0) } }
+            let nf = s.noFinding.flatMap { names.firstIndex(of: $0) }
+            let ign = Set((s.noFindingIgnores ?? []).compactMap { names.firstIndex(of: $0) })
+            out.append(CompiledScheme(name: name, labels: names, values: s.values ?? "binary", noFinding: nf,
+                                      noFindingIgnores: ign, byConcept: byConcept, implies: implies,
+                                      fromConcepts: s.fromConcepts ?? false))
+        }
+        schemes = out
+    }
+
+    static func schemeOrder(_ a: String, _ b: String) -> Bool {
+        let order = ["chexpert": 0, "chestxray14": 1, "padchest": 2]
+        return (order[a] ?? 9, a) < (order[b] ?? 9, b)
+    }
+
+    public func scheme(_ name: String) -> CompiledScheme? { schemes.first { $0.name == name } }
+
+    /// Labels (with implications) a concept contributes to in a scheme.
+    public func labels(of concept: ConceptID, in s: CompiledScheme) -> [Int] {
+        var out = s.byConcept[concept] ?? []
+        var k = 0
+        while k < out.count {
+            for j in s.implies[out[k]] where !out.contains(j) { out.append(j) }
+            k += 1
+        }
+        return out
+    }
+
+    /// Whether a finding counts towards report labels.
+    public static func counts(_ f: Finding) -> Bool { f.temporality == .current }
+
+    /// Aggregated values of a scheme for a report's findings (label index → value); absent labels that
+    /// were never mentioned are missing from the map.
+    public func values(_ r: AnalyzedReport, _ s: CompiledScheme) -> [Int: LabelValue] {
+        var v: [Int: LabelValue] = [:]
+        for f in r.findings where Labeler.counts(f) {
+            let val = LabelValue(f.assertion)
+            for i in s.byConcept[f.concept.cui] ?? [] { v[i] = max(v[i] ?? .absent, val) }
+        }
+        // Implications: present/uncertain propagate upwards (repeat to a fixed point).
+        var changed = true
+        var rounds = 0
+        while changed && rounds < 8 {
+            changed = false
+            rounds += 1
+            for (i, val) in v where val != .absent {
+                for j in s.implies[i] where (v[j] ?? .absent) < val { v[j] = val; changed = true }
+            }
+        }
+        return v
+    }
+
+    /// PadChest values: every PadChest concept of a counted finding, optionally with its ancestors.
+    public func padchestValues(_ r: AnalyzedReport, rollUp: Bool = false) -> [(String, LabelValue)] {
+        var v: [String: LabelValue] = [:]
+        var order: [String] = []
+        for f in r.findings where Labeler.counts(f) {
+            let val = LabelValue(f.assertion)
+            var ids = [f.concept.cui]
+            if rollUp, val != .absent { ids += ontology.ancestors(of: f.concept.cui).sorted() }
+            for id in ids {
+                guard let c = ontology.concepts[id], let p = c.padchest, c.kind == .finding || c.kind == .diagnosis || c.kind == .global else { continue }
+                if v[p] == nil { order.append(p) }
+                v[p] = max(v[p] ?? .absent, val)
+            }
+        }
+        // Roots of the taxonomy are not labels of their own.
+        let anyPositive = v.contains { $0.value != .absent && $0.key != "normal" }
+        var out = order.compactMap { k in v[k].map { (k, $0) } }
+        if !anyPositive && v["normal"] == nil { out.append(("normal", .present)) }
+        if anyPositive { out.removeAll { $0.0 == "normal" } }
+        return out
+    }
+
+    /// Writes the report-level `labels` and each finding's `labels` into the report.
+    public func apply(_ r: inout AnalyzedReport, policy: UncertainPolicy = .keep) {
+        r.labels = []
+        for s in schemes {
+            if s.fromConcepts {
+                let vals = padchestValues(r)
+                r.labels.append(SchemeLabels(scheme: s.name, values: vals.map { ($0.0, .string(Labeler.padchestString($0.1, policy))) }))
+                continue
+            }
+            let v = values(r, s)
+            var out: [(String, JSONValue)] = []
+            for (i, name) in s.labels.enumerated() {
+                if i == s.noFinding {
+                    let blocked = v.contains { $0.value != .absent && !s.noFindingIgnores.contains($0.key) && $0.key != i }
+                    if s.values == "chexpert" {
+                        out.append((name, blocked ? .null : .number(1)))
+                    } else {
+                        out.append((name, .number(blocked ? 0 : 1)))
+                    }
+                    continue
+                }
+                out.append((name, Labeler.encode(v[i], s.values, policy)))
+            }
+            r.labels.append(SchemeLabels(scheme: s.name, values: out))
+        }
+        for k in r.findings.indices {
+            var fl: [(String, [String])] = []
+            for s in schemes {
+                if s.fromConcepts {
+                    if let p = r.findings[k].concept.padchest { fl.append((s.name, [p])) } else { fl.append((s.name, [])) }
+                    continue
+                }
+                fl.append((s.name, labels(of: r.findings[k].concept.cui, in: s).sorted().map { s.labels[$0] }))
+            }
+            r.findings[k].labels = fl
+        }
+    }
+
+    /// The JSON value of a label: CheXpert 1/0/-1/null, binary 1/0 (uncertain -1 under `keep`).
+    public static func encode(_ v: LabelValue?, _ values: String, _ policy: UncertainPolicy) -> JSONValue {
+        switch v {
+        case nil: return values == "chexpert" ? .null : .number(0)
+        case .present: return .number(1)
+        case .absent: return .number(0)
+        case .uncertain:
+            switch policy {
+            case .keep: return .number(-1)
+            case .ones: return .number(1)
+            case .zeros: return .number(0)
+            }
+        }
+    }
+
+    public static func padchestString(_ v: LabelValue, _ policy: UncertainPolicy) -> String {
+        switch v {
+        case .present: return "present"
+        case .absent: return "absent"
+        case .uncertain:
+            switch policy {
+            case .keep: return "uncertain"
+            case .ones: return "present"
+            case .zeros: return "absent"
+            }
+        }
+    }
+}

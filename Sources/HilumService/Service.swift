@@ -1,0 +1,222 @@
+public import HilumCore
+public import HilumOntology
+public import HilumNLP
+public import HilumLabels
+internal import Foundation
+
+/// The transport-free dispatcher of the JSON envelope (DESIGN §4): one request object in, one
+/// response object out. Used by `hilum stdio` and by the HTTP adapter.
+public struct Service: Sendable {
+    public let ontology: Ontology
+    public let analyzer: Analyzer
+    public let labeler: Labeler
+    public static let version = "0.1.0"
+    public static let ops = ["analyze", "assert", "label", "ontology.lookup", "version"]
+    /// Limits.
+    public var maxLineBytes = 16 << 20
+    public var maxReportsPerRequest = 10_000
+
+    public init(ontology: Ontology) {
+        self.ontology = ontology
+        self.analyzer = Analyzer(ontology: ontology)
+        self.labeler = Labeler(ontology: ontology)
+    }
+
+    /// Answers one NDJSON line (without its newline). Never throws: errors become error envelopes.
+    public func handle(line: ArraySlice<UInt8>) -> [UInt8] {
+        var w = JSONWriter()
+        if line.count > maxLineBytes {
+            writeError(&w, id: .null, HilumError("request.too_large", "request line of \(line.count) bytes exceeds the limit of \(maxLineBytes)"))
+            return w.bytes
+        }
+        guard let text = String(validating: line, as: UTF8.self) else {
+            writeError(&w, id: .null, HilumError("request.invalid_utf8", "request line is not valid UTF-8"))
+            return w.bytes
+        }
+        let value: JSONValue
+        do {
+            value = try JSONParser().parse(text)
+        } catch {
+            writeError(&w, id: .null, error)
+            return w.bytes
+        }
+        return handle(envelope: value)
+    }
+
+    /// Answers one parsed envelope.
+    public func handle(envelope value: JSONValue) -> [UInt8] {
+        var w = JSONWriter()
+        guard case .object = value else {
+            writeError(&w, id: .null, HilumError("request.invalid_envelope", "a request must be a JSON object {\"id\", \"op\", \"params\"}"))
+            return w.bytes
+        }
+        let id = value["id"] ?? .null
+        guard let op = value["op"]?.string else {
+            writeError(&w, id: id, HilumError("request.invalid_envelope", "missing string field 'op'"))
+            return w.bytes
+        }
+        let params = value["params"] ?? .object([])
+        var result = JSONWriter()
+        do {
+            try dispatch(op: op, params: params, into: &result)
+        } catch {
+            writeError(&w, id: id, error)
+            return w.bytes
+        }
+        w.raw("{"); w.key("id"); w.value(id); w.comma(); w.key("ok"); w.bool(true); w.comma(); w.key("result")
+        w.bytes.append(contentsOf: result.bytes)
+        w.raw("}")
+        return w.bytes
+    }
+
+    func writeError(_ w: inout JSONWriter, id: JSONValue, _ e: HilumError) {
+        w.raw("{"); w.key("id"); w.value(id); w.comma(); w.key("ok"); w.bool(false); w.comma(); w.key("error")
+        w.raw("{"); w.key("code"); w.string(e.code); w.comma(); w.key("message"); w.string(e.message)
+        if let l = e.location { w.comma(); w.key("location"); w.string(l) }
+        w.raw("}}")
+    }
+
+    /// Runs an op, writing its result JSON.
+    public func dispatch(op: String, params: JSONValue, into w: inout JSONWriter) throws(HilumError) {
+        guard case .object = params else { throw HilumError("request.invalid_params", "'params' must be an object") }
+        switch op {
+        case "analyze":
+            let text = try Params.string(params, "text")
+            let lang = try Params.language(params)
+            let rid = try Params.optionalString(params, "id")
+            let policy = try Params.policy(params)
+            var r = analyzer.analyze(text, lang: lang, id: rid)
+            labeler.apply(&r, policy: policy)
+            r.writeJSON(to: &w)
+        case "assert":
+            let text = try Params.string(params, "text")
+            let lang = try Params.language(params)
+            guard let targets = params["targets"]?.array, !targets.isEmpty else {
+                throw HilumError("request.invalid_params", "'targets' must be a non-empty array of strings")
+            }
+            var ts: [String] = []
+            for t in targets {
+                guard let s = t.string else { throw HilumError("request.invalid_params", "'targets' must contain strings") }
+                ts.append(s)
+            }
+            let (language, results) = analyzer.assert(text, targets: ts, lang: lang)
+            w.raw("{"); w.key("language"); w.string(language.rawValue)
+            w.comma(); w.key("ontology_version"); w.string(ontology.version)
+            w.comma(); w.key("targets"); w.raw("[")
+            for (i, r) in results.enumerated() { if i > 0 { w.comma() }; r.writeJSON(to: &w) }
+            w.raw("]}")
+        case "label":
+            guard let reports = params["reports"]?.array else {
+                throw HilumError("request.invalid_params", "'reports' must be an array of {id, text}")
+            }
+            if reports.count > maxReportsPerRequest {
+                throw HilumError("request.too_large", "\(reports.count) reports exceed the limit of \(maxReportsPerRequest) per request")
+            }
+            let policy = try Params.policy(params)
+            var schemes = labeler.schemes.map(\.name)
+            if let s = params["schemes"]?.array {
+                schemes = []
+                for x in s {
+                    guard let name = x.string, labeler.scheme(name) != nil else {
+                        throw HilumError("request.unknown_scheme", "unknown scheme \(x.serialized()); known: \(labeler.schemes.map(\.name).joined(separator: ", "))")
+                    }
+                    schemes.append(name)
+                }
+            }
+            let lang = try Params.language(params)
+            w.raw("{"); w.key("ontology_version"); w.string(ontology.version); w.comma(); w.key("rows"); w.raw("[")
+            for (i, rep) in reports.enumerated() {
+                if i > 0 { w.comma() }
+                guard let text = rep["text"]?.string else {
+                    throw HilumError("request.invalid_params", "reports[\(i)] needs a string 'text'")
+                }
+                let rid = rep["id"]?.string ?? rep["id"].map { $0.serialized() } ?? String(i)
+                var r = analyzer.analyze(text, lang: try Params.language(rep) ?? lang, id: rid)
+                labeler.apply(&r, policy: policy)
+                w.raw("{"); w.key("id"); w.string(rid); w.comma(); w.key("language"); w.string(r.language.rawValue)
+                w.comma(); w.key("labels"); w.raw("{")
+                var first = true
+                for s in r.labels where schemes.contains(s.scheme) {
+                    if !first { w.comma() }
+                    first = false
+                    w.key(s.scheme); w.value(.object(s.values))
+                }
+                w.raw("}}")
+            }
+            w.raw("]}")
+        case "ontology.lookup":
+            let q = try Params.string(params, "query")
+            let found = ontology.lookup(q)
+            w.raw("{"); w.key("query"); w.string(q); w.comma(); w.key("concepts"); w.raw("[")
+            for (i, c) in found.enumerated() { if i > 0 { w.comma() }; w.value(describe(c)) }
+            w.raw("]}")
+        case "version":
+            w.value(.object([
+                ("hilum", .string(Service.version)),
+                ("ontology_version", .string(ontology.version)),
+                ("ops", .array(Service.ops.map { .string($0) })),
+                ("schemes", .array(labeler.schemes.map { .string($0.name) })),
+            ]))
+        default:
+            throw HilumError("request.unknown_op", "unknown op '\(op)'; known ops: \(Service.ops.joined(separator: ", "))")
+        }
+    }
+
+    /// A concept with names, synonyms, parents, children, regions and scheme labels.
+    public func describe(_ c: Concept) -> JSONValue {
+        func names(_ ids: [ConceptID]) -> JSONValue {
+            .array(ids.sorted().map { id in
+                .object([("cui", .string(id)), ("name", .string(ontology.concepts[id]?.preferredEN ?? id))])
+            })
+        }
+        var schemeLabels: [(String, JSONValue)] = []
+        for s in labeler.schemes {
+            if s.fromConcepts { schemeLabels.append((s.name, .array(c.padchest.map { [.string($0)] } ?? []))); continue }
+            schemeLabels.append((s.name, .array(labeler.labels(of: c.id, in: s).sorted().map { .string(s.labels[$0]) })))
+        }
+        return .object([
+            ("cui", .string(c.id)),
+            ("kind", .string(c.kind.rawValue)),
+            ("preferred_en", .string(c.preferredEN)),
+            ("preferred_es", .string(c.preferredES)),
+            ("padchest", c.padchest.map { .string($0) } ?? .null),
+            ("alt_cuis", .array(c.altCUIs.map { .string($0) })),
+            ("laterality", c.laterality.map { .string($0.rawValue) } ?? .null),
+            ("synonyms", .object([("en", .array(ontology.synonyms(of: c.id, .en).map { .string($0) })),
+                                  ("es", .array(ontology.synonyms(of: c.id, .es).map { .string($0) }))])),
+            ("parents", names(ontology.parents[c.id] ?? [])),
+            ("children", names(ontology.children[c.id] ?? [])),
+            ("regions", .array((ontology.anatomyRegions[c.id] ?? []).map { .string($0) })),
+            ("labels", .object(schemeLabels)),
+        ])
+    }
+}
+
+/// Parameter readers that turn a wrong type into `request.invalid_params`.
+enum Params {
+    static func string(_ p: JSONValue, _ k: String) throws(HilumError) -> String {
+        guard let v = p[k] else { throw HilumError("request.invalid_params", "missing '\(k)'") }
+        guard let s = v.string else { throw HilumError("request.invalid_params", "'\(k)' must be a string") }
+        return s
+    }
+    static func optionalString(_ p: JSONValue, _ k: String) throws(HilumError) -> String? {
+        guard let v = p[k], !v.isNull else { return nil }
+        if let s = v.string { return s }
+        if let i = v.int { return String(i) }
+        throw HilumError("request.invalid_params", "'\(k)' must be a string")
+    }
+    static func language(_ p: JSONValue) throws(HilumError) -> Language? {
+        guard let v = p["lang"], !v.isNull else { return nil }
+        guard let s = v.string else { throw HilumError("request.invalid_params", "'lang' must be \"auto\", \"en\" or \"es\"") }
+        if s == "auto" { return nil }
+        guard let l = Language(rawValue: s) else { throw HilumError("request.invalid_params", "'lang' must be \"auto\", \"en\" or \"es\", not '\(s)'") }
+        return l
+    }
+    static func policy(_ p: JSONValue) throws(HilumError) -> UncertainPolicy {
+        guard let v = p["uncertain_policy"], !v.isNull else { return .keep }
+        guard let s = v.string, let pol = UncertainPolicy(rawValue: s) else {
+            throw HilumError("request.invalid_params", "'uncertain_policy' must be keep, ones or zeros")
+        }
+        return pol
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import Foundation
+import HilumCore
+import HilumOntology
+import HilumNLP
+import HilumLabels
+import HilumService
+
+@main
+struct Hilum: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hilum",
+        abstract: "Chest X-ray report text (English and Spanish) to structured findings, weak labels and anatomy.",
+        version: Service.version,
+        subcommands: [Analyze.self, Assert.self, Stdio.self, Label.self, Eval.self, Stats.self, OntologyCommand.self])
+}
+
+struct OntologyOption: ParsableArguments {
+    @Option(name: .long, help: "The ontology folder (default: $HILUM_ONTOLOGY, ./Ontology, or the one beside the binary).")
+    var ontology: String?
+
+    func load() throws -> Ontology {
+        let root = ontology.map { URL(fileURLWithPath: $0) } ?? Ontology.defaultRoot()
+        do {
+            return try Ontology.load(from: root)
+        } catch {
+            FileHandle.standardError.write(Data("hilum: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+func parseLanguage(_ s: String) throws -> Language? {
+    if s == "auto" { return nil }
+    guard let l = Language(rawValue: s) else { throw ValidationError("--lang must be auto, en or es") }
+    return l
+}
+
+func eprint(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
+func readInput(_ path: String) throws -> [UInt8] {
+    if path == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+    guard let d = FileManager.default.contents(atPath: path) else {
+        eprint("hilum: input.not_found: cannot read \(path)")
+        throw ExitCode(1)
+    }
+    return [UInt8](d)
+}
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the analyze result of a report (a text file), or of each line of a JSONL file ({\"id\", \"text\", \"lang\"?}).")
+    @OptionGroup var ont: OntologyOption
+    @Argument(help: "A text file, a JSONL file, or - for standard input.") var input: String = "-"
+    @Option(help: "auto, en or es") var lang: String = "auto"
+    @Flag(help: "Print a human-readable view: the text with findings marked and the rules that decided them.") var explain = false
+    @Option(help: "Uncertainty policy for labels: keep, ones, zeros.") var uncertain: String = "keep"
+
+    func run() throws {
+        let o = try ont.load()
+        let service = Service(ontology: o)
+        let language = try parseLanguage(lang)
+        guard let policy = UncertainPolicy(rawValue: uncertain) else { throw ValidationError("--uncertain must be keep, ones or zeros") }
+        let bytes = try readInput(input)
+        let isJSONL = (input.hasSuffix(".jsonl") || input.hasSuffix(".ndjson")) || bytes.first == UInt8(ascii: "{")
+        var failed = false
+        var out = FileOutput()
+        func emit(_ r: AnalyzedReport, _ text: String) {
+            var r = r
+            service.labeler.apply(&r, policy: policy)
+            if explain {
+                out.write(Explain.render(r, text: text))
+            } else {
+                var w = JSONWriter(); r.writeJSON(to: &w); w.bytes.append(0x0A)
+                out.write(w.bytes)
+            }
+        }
+        if isJSONL {
+            var lineNo = 0
+            for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+                lineNo += 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+                do {
+                    guard let s = String(validating: line, as: UTF8.self) else { throw HilumError("input.invalid_utf8", "line is not valid UTF-8") }
+                    let v = try JSONParser().parse(s)
+                    guard let text = v["text"]?.string else { throw HilumError("input.missing_field", "no string field 'text'") }
+                    let l = try v["lang"]?.string.flatMap { try parseLanguage($0) } ?? language
+                    let id = v["id"]?.string ?? v["id"]?.int.map(String.init) ?? String(lineNo)
+                    emit(service.analyzer.analyze(text, lang: l, id: id), text)
+                } catch let e as HilumError {
+                    failed = true
+                    eprint("hilum: \(input):\(lineNo): \(e.code): \(e.message)")
+                    var w = JSONWriter()
+                    w.value(.object([("line", .number(Double(lineNo))), ("error", .object([("code", .string(e.code)), ("message", .string(e.message))]))]))
+                    w.bytes.append(0x0A)
+                    out.write(w.bytes)
+                }
+            }
+        } else {
+            let text = String(decoding: bytes, as: UTF8.self)
+            emit(service.analyzer.analyze(bytes: bytes, lang: language, id: input == "-" ? nil : (input as NSString).lastPathComponent), text)
+        }
+        out.flush()
+        if failed { throw ExitCode(1) }
+    }
+}
+
+struct Assert: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "ConText on named phrases: is each target present, absent or uncertain in the text?")
+    @OptionGroup var ont: OntologyOption
+    @Option(name: .customLong("target"), help: "A phrase to assert (repeatable).") var targets: [String] = []
+    @Option(help: "auto, en or es") var lang: String = "auto"
+    @Argument(help: "The text.") var text: String
+
+    func run() throws {
+        guard !targets.isEmpty else { throw ValidationError("give at least one --target") }
+        let o = try ont.load()
+        let analyzer = Analyzer(ontology: o)
+        let (language, results) = analyzer.assert(text, targets: targets, lang: try parseLanguage(lang))
+        var w = JSONWriter()
+        w.raw("{"); w.key("language"); w.string(language.rawValue); w.comma(); w.key("targets"); w.raw("[")
+        for (i, r) in results.enumerated() { if i > 0 { w.comma() }; r.writeJSON(to: &w) }
+        w.raw("]}\n")
+        FileHandle.standardOutput.write(Data(w.bytes))
+    }
+}
+
+struct Stdio: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "NDJSON session: one {\"id\",\"op\",\"params\"} request per line in, one response line out, in order.")
+    @OptionGroup var ont: OntologyOption
+    @Option(help: "Worker threads (default: all cores).") var jobs: Int = 0
+
+    func run() throws {
+        let o = try ont.load()
+        signal(SIGPIPE, SIG_IGN)
+        NDJSONSession(service: Service(ontology: o), jobs: jobs).run()
+    }
+}
+
+/// Buffered stdout (or file) writer.
+struct FileOutput {
+    var fd: Int32 = 1
+    var buffer: [UInt8] = []
+    init(fd: Int32 = 1) { self.fd = fd; buffer.reserveCapacity(1 << 20) }
+    mutating func write(_ b: [UInt8]) {
+        buffer.append(contentsOf: b)
+        if buffer.count >= 1 << 20 { flush() }
+    }
+    mutating func write(_ s: String) { write(Array(s.utf8)) }
+    mutating func flush() {
+        writeAll(buffer, fd)
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
