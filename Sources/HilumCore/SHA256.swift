@@ -18,18 +18,28 @@ public struct SHA256: Sendable {
     public init() {}
 
     public mutating func update<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
-        for b in bytes {
-            buffer.append(b)
-            length &+= 1
-            if buffer.count == 64 { block(); buffer.removeAll(keepingCapacity: true) }
+        let all = Array(bytes)
+        length &+= UInt64(all.count)
+        var i = 0
+        // Fill a partial block first.
+        while !buffer.isEmpty && i < all.count {
+            buffer.append(all[i]); i += 1
+            if buffer.count == 64 { block(buffer, 0); buffer.removeAll(keepingCapacity: true) }
         }
+        while i + 64 <= all.count {
+            block(all, i)
+            i += 64
+        }
+        if i < all.count { buffer.append(contentsOf: all[i...]) }
     }
 
-    private mutating func block() {
+    private mutating func block() { block(buffer, 0) }
+
+    private mutating func block(_ data: [UInt8], _ off: Int) {
         var w = [UInt32](repeating: 0, count: 64)
         for i in 0..<16 {
-            w[i] = UInt32(buffer[i * 4]) << 24 | UInt32(buffer[i * 4 + 1]) << 16 | UInt32(buffer[i * 4 + 2]) << 8
-                | UInt32(buffer[i * 4 + 3])
+            let o = off + i * 4
+            w[i] = UInt32(data[o]) << 24 | UInt32(data[o + 1]) << 16 | UInt32(data[o + 2]) << 8 | UInt32(data[o + 3])
         }
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
         for i in 16..<64 {

@@ -157,6 +157,9 @@ extension Document {
                 switch rule.category {
                 case .negation:
                     if let r = reach(c, m.tokens, terms), r.dist < (bestNeg?.1 ?? Int.max) { bestNeg = (c, r.dist) }
+                case .normal where m.isTarget:
+                    // "The heart is normal in size": a caller's target that is declared normal is absent.
+                    if let r = reach(c, m.tokens, terms), r.dist < (bestNeg?.1 ?? Int.max) { bestNeg = (c, r.dist) }
                 case .uncertainty:
                     if let r = reach(c, m.tokens, terms), r.dist < (bestUnc?.1 ?? Int.max) { bestUnc = (c, r.dist) }
                 case .historical, .hypothetical:
@@ -184,7 +187,7 @@ extension Document {
             }
             if let (c, _) = bestAssert {
                 let rule = ontology.cues[c.rule]
-                m.assertion = rule.category == .negation ? .absent : .uncertain
+                m.assertion = rule.category == .uncertainty ? .uncertain : .absent
                 m.evidence.append(evidence(c))
             }
             if let (c, _) = bestTemp {

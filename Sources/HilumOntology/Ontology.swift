@@ -227,11 +227,8 @@ public struct Ontology: Sendable {
             guard let lang = Language(rawValue: file.language) else {
                 r.problems.append(.init(file: f, line: 0, message: "unknown language '\(file.language)'")); continue
             }
-            let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-            func lineOf(_ id: String) -> Int {
-                let needle = "\"\(id)\""
-                return (lines.firstIndex { $0.contains(needle) } ?? -1) + 1
-            }
+            let lineIndex = Ontology.quotedValueLines(text, key: "id")
+            func lineOf(_ id: String) -> Int { lineIndex[id] ?? 0 }
             for raw in file.rules {
                 let line = lineOf(raw.id)
                 if let prev = ids[raw.id] {
@@ -393,8 +390,8 @@ public struct Ontology: Sendable {
                     r.problems.append(.init(file: f, line: 0, message: "duplicate scheme '\(s.scheme)'")); continue
                 }
                 let names = Set(s.labels.map(\.name))
-                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-                func lineOf(_ name: String) -> Int { (lines.firstIndex { $0.contains("\"\(name)\"") } ?? -1) + 1 }
+                let lineIndex = Ontology.quotedValueLines(text, key: "name")
+                func lineOf(_ name: String) -> Int { lineIndex[name] ?? 0 }
                 for l in s.labels {
                     for c in l.concepts + (l.exclude ?? []) where concepts[c] == nil {
                         r.problems.append(.init(file: f, line: lineOf(l.name), message: "label '\(l.name)' points to unknown concept \(c)"))
@@ -464,6 +461,37 @@ public struct Ontology: Sendable {
                 }
             }
         }
+    }
+}
+
+extension Ontology {
+    /// Line numbers of `"key": "value"` pairs in a JSON text (first occurrence of each value), so that
+    /// problems in JSON rule files can be reported as file:line.
+    static func quotedValueLines(_ text: String, key: String) -> [String: Int] {
+        var out: [String: Int] = [:]
+        let needle = Array("\"\(key)\"".utf8)
+        let b = Array(text.utf8)
+        var line = 1
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x0A { line += 1; i += 1; continue }
+            if b[i] == 0x22, i + needle.count <= b.count, Array(b[i..<(i + needle.count)]) == needle {
+                var j = i + needle.count
+                while j < b.count, b[j] == 0x20 || b[j] == 0x3A || b[j] == 0x09 { j += 1 }
+                if j < b.count, b[j] == 0x22 {
+                    var k = j + 1
+                    while k < b.count, b[k] != 0x22, b[k] != 0x0A { k += 1 }
+                    let v = String(decoding: b[(j + 1)..<k], as: UTF8.self)
+                    if out[v] == nil { out[v] = line }
+                    i = k
+                    continue
+                }
+                i = j
+                continue
+            }
+            i += 1
+        }
+        return out
     }
 }
 
