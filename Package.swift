@@ -20,7 +20,8 @@ let package = Package(
         .target(name: "HilumCore", swiftSettings: settings),
         .target(name: "HilumOntology", dependencies: ["HilumCore"], swiftSettings: settings),
         .target(name: "HilumNLP", dependencies: ["HilumCore", "HilumOntology"], swiftSettings: settings),
-        .target(name: "HilumLabels", dependencies: ["HilumCore", "HilumOntology", "HilumNLP"], swiftSettings: settings),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "HilumLabels", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "CZlib"], swiftSettings: settings),
         .target(name: "HilumService", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels"], swiftSettings: settings),
         .executableTarget(
             name: "hilum",

@@ -1,15 +1,204 @@
 import ArgumentParser
 import Foundation
+import HilumCore
+import HilumOntology
+import HilumNLP
+import HilumLabels
+import HilumService
+
+struct CorpusOptionGroup: ParsableArguments {
+    @Option(name: .customLong("input-format"), help: "auto, csv, chexpert, jsonl, txt, openi-xml (any of them may be .gz).")
+    var inputFormat: String = "auto"
+    @Option(name: .customLong("text-column"), help: "CSV column(s) holding the text, comma-separated (joined).") var textColumn: String?
+    @Option(name: .customLong("id-column"), help: "CSV column holding the report id.") var idColumn: String?
+    @Option(name: .customLong("text-field"), help: "JSONL field(s) holding the text, comma-separated (joined).") var textField: String?
+    @Option(name: .customLong("id-field"), help: "JSONL field holding the report id.") var idField: String?
+
+    func reader(_ inputs: [String]) throws -> CorpusReader {
+        guard let f = InputFormat(rawValue: inputFormat) else {
+            throw ValidationError("--input-format must be one of \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var o = CorpusOptions()
+        o.textColumns = textColumn?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        o.idColumn = idColumn
+        o.textFields = textField?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        o.idField = idField
+        return CorpusReader(paths: inputs, format: f, options: o)
+    }
+}
+
+/// Reports bad records on stderr and, optionally, in an errors file (JSONL).
+final class ErrorLog {
+    var file: FileHandle?
+    var count = 0
+    init(path: String?) throws {
+        if let path {
+            FileManager.default.createFile(atPath: path, contents: nil)
+            guard let h = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
+            file = h
+        }
+    }
+    func report(_ e: CorpusError) {
+        count += 1
+        eprint("hilum: \(e.source): record \(e.row): \(e.error.code): \(e.error.message)")
+        var w = JSONWriter()
+        w.value(.object([("source", .string(e.source)), ("row", .number(Double(e.row))), ("code", .string(e.error.code)), ("message", .string(e.error.message))]))
+        w.bytes.append(0x0A)
+        file?.write(Data(w.bytes))
+    }
+}
 
 struct Label: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Label a corpus (not yet available).")
-    func run() throws { throw ExitCode(2) }
+    static let configuration = CommandConfiguration(
+        abstract: "Weak labels for a corpus: CheXpert-14, ChestX-ray14 and PadChest from one extraction, on all cores.")
+    @OptionGroup var ont: OntologyOption
+    @OptionGroup var corpus: CorpusOptionGroup
+    @Option(help: "chexpert, chestxray14, padchest or all.") var scheme: String = "chexpert"
+    @Option(help: "csv or jsonl (jsonl rows carry each label's evidence).") var format: String = "csv"
+    @Option(help: "Uncertain mentions: keep (-1), ones or zeros.") var uncertain: String = "keep"
+    @Flag(name: .customLong("roll-up"), help: "PadChest: also emit every ancestor of each label.") var rollUp = false
+    @Option(help: "Worker threads (default: all cores).") var jobs: Int = 0
+    @Option(help: "auto, en or es.") var lang: String = "auto"
+    @Option(name: .shortAndLong, help: "Output file (default: standard output).") var output: String?
+    @Option(help: "Write bad records as JSONL to this file.") var errors: String?
+    @Argument(help: "Inputs: files or folders (CheXpert CSV, CSV, JSONL, .txt folder, OpenI XML, any .gz).") var inputs: [String]
+
+    func run() throws {
+        guard let fmt = LabelJob.Format(rawValue: format) else { throw ValidationError("--format must be csv or jsonl") }
+        guard let policy = UncertainPolicy(rawValue: uncertain) else { throw ValidationError("--uncertain must be keep, ones or zeros") }
+        let o = try ont.load()
+        let job: LabelJob
+        do {
+            job = try LabelJob(ontology: o, scheme: scheme, format: fmt, policy: policy, rollUp: rollUp, jobs: jobs, lang: try parseLanguage(lang))
+        } catch let e as HilumError {
+            eprint("hilum: \(e.code): \(e.message)")
+            throw ExitCode(2)
+        }
+        var reader = try corpus.reader(inputs)
+        let log = try ErrorLog(path: errors)
+        var fd: Int32 = 1
+        if let output {
+            fd = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            if fd < 0 { eprint("hilum: output.cannot_write: \(output)"); throw ExitCode(1) }
+        }
+        let tty = isatty(2) != 0
+        do {
+            let s = try job.run(&reader, write: { writeAll(Array($0), fd) }, failure: log.report, progress: { s in
+                if tty {
+                    let rate = s.seconds > 0 ? Double(s.reports) / s.seconds : 0
+                    FileHandle.standardError.write(Data(String(format: "\r%d reports, %.0f reports/s, %.1f MB/s   ", s.reports, rate, Double(s.bytes) / 1e6 / max(s.seconds, 1e-9)).utf8))
+                }
+            })
+            if tty { eprint("") }
+            eprint(String(format: "hilum: labelled %d reports (%d failed) in %.2f s: %.0f reports/s, %.1f MB/s", s.reports, s.failed, s.seconds,
+                          Double(s.reports) / max(s.seconds, 1e-9), Double(s.bytes) / 1e6 / max(s.seconds, 1e-9)))
+            if fd != 1 { close(fd) }
+            if s.failed > 0 { throw ExitCode(1) }
+        } catch let e as HilumError {
+            eprint("hilum: \(e.code): \(e.message)")
+            throw ExitCode(1)
+        }
+    }
 }
+
 struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Evaluate predicted labels against gold (not yet available).")
-    func run() throws { throw ExitCode(2) }
+    static let configuration = CommandConfiguration(
+        abstract: "Per-label precision, recall, F1 and support, micro and macro, confusion of 1/0/-1/blank: gold CSV vs predicted CSV (or label JSONL).")
+    @Option(help: "Gold labels CSV.") var gold: String
+    @Option(help: "Predicted labels CSV, or the JSONL of `hilum label --format jsonl`.") var predicted: String
+    @Option(name: .customLong("gold-id-column"), help: "Id column of the gold file.") var goldID: String?
+    @Option(name: .customLong("predicted-id-column"), help: "Id column of the predicted file.") var predID: String?
+    @Option(name: .customLong("strip-id-prefix"), help: "Remove this prefix from gold ids (e.g. CXR).") var strip: String?
+    @Option(help: "Scheme to read from a JSONL prediction file.") var scheme: String?
+    @Option(help: "keep, ones or zeros.") var uncertain: String = "keep"
+    @Option(help: "Only these labels (comma-separated).") var labels: String?
+    @Option(help: "Write each disagreement (id, label, gold, predicted, evidence) as JSONL here.") var disagreements: String?
+    @Flag(help: "JSON output.") var json = false
+
+    func run() throws {
+        guard let policy = UncertainPolicy(rawValue: uncertain) else { throw ValidationError("--uncertain must be keep, ones or zeros") }
+        do {
+            let g = try Evaluation.readTable(gold, idColumn: goldID, stripPrefix: strip, scheme: nil)
+            let p = try Evaluation.readTable(predicted, idColumn: predID, stripPrefix: nil, scheme: scheme)
+            let e = Evaluation.compare(gold: g, predicted: p, policy: policy, labels: labels?.split(separator: ",").map(String.init))
+            if e.labels.isEmpty { eprint("hilum: eval.no_common_labels: gold and predicted share no label column"); throw ExitCode(1) }
+            if json { print(e.json().serialized()) } else { print(e.table(), terminator: "") }
+            if let disagreements {
+                let evidence = predicted.hasSuffix(".jsonl") ? Self.evidence(predicted) : [:]
+                var out = ""
+                for d in e.disagreements {
+                    var w = JSONWriter()
+                    w.value(.object([("id", .string(d.id)), ("label", .string(d.label)), ("gold", .string(d.gold)),
+                                     ("predicted", .string(d.predicted)), ("evidence", evidence[d.id]?[d.label] ?? .array([]))]))
+                    out += w.string + "\n"
+                }
+                try out.write(toFile: disagreements, atomically: true, encoding: .utf8)
+            }
+        } catch let e as HilumError {
+            eprint("hilum: \(e.code): \(e.message)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// id → normalized label → evidence array, from a label JSONL file.
+    static func evidence(_ path: String) -> [String: [String: JSONValue]] {
+        guard let d = FileManager.default.contents(atPath: path), let text = String(data: d, encoding: .utf8) else { return [:] }
+        var out: [String: [String: JSONValue]] = [:]
+        for line in text.split(separator: "\n") {
+            guard let v = try? JSONParser().parse(String(line)), let id = v["id"]?.string, case .object(let schemes)? = v["evidence"] else { continue }
+            for (_, labels) in schemes {
+                if case .object(let kv) = labels {
+                    for (k, x) in kv { out[id, default: [:]][k.lowercased().replacingOccurrences(of: "_", with: " ")] = x }
+                }
+            }
+        }
+        return out
+    }
 }
+
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Corpus nutrition label (not yet available).")
-    func run() throws { throw ExitCode(2) }
+    static let configuration = CommandConfiguration(
+        abstract: "A nutrition label of a corpus: label prevalence, languages, sections, lengths, co-occurring labels (JSON and HTML).")
+    @OptionGroup var ont: OntologyOption
+    @OptionGroup var corpus: CorpusOptionGroup
+    @Option(help: "Scheme: chexpert, chestxray14 or padchest.") var scheme: String = "chexpert"
+    @Option(help: "Write the HTML page here.") var html: String?
+    @Option(help: "Worker threads (default: all cores).") var jobs: Int = 0
+    @Argument(help: "Inputs.") var inputs: [String]
+
+    func run() throws {
+        let o = try ont.load()
+        let labeler = Labeler(ontology: o)
+        guard let s = labeler.scheme(scheme) else { throw ValidationError("unknown scheme \(scheme)") }
+        let analyzer = Analyzer(ontology: o)
+        var reader = try corpus.reader(inputs)
+        var stats = CorpusStats(scheme: scheme, labels: s.fromConcepts ? [] : s.labels)
+        let n = jobs > 0 ? jobs : ProcessInfo.processInfo.activeProcessorCount
+        var batch: [CorpusRecord] = []
+        func flush() {
+            let rs = ParallelMap.map(batch, jobs: n) { rec -> AnalyzedReport in
+                var r = analyzer.analyze(rec.text, lang: rec.lang, id: rec.id)
+                labeler.apply(&r)
+                return r
+            }
+            for r in rs { stats.add(r) }
+            batch.removeAll(keepingCapacity: true)
+        }
+        do {
+            while let item = try reader.next() {
+                switch item {
+                case .record(let r): batch.append(r); if batch.count >= 512 { flush() }
+                case .failure(let e): stats.failed += 1; eprint("hilum: \(e.source): record \(e.row): \(e.error.code): \(e.error.message)")
+                }
+            }
+            flush()
+        } catch let e as HilumError {
+            eprint("hilum: \(e.code): \(e.message)")
+            throw ExitCode(1)
+        }
+        print(stats.json().serialized())
+        if let html {
+            try stats.html(title: "Hilum corpus summary: \(inputs.joined(separator: ", "))").write(toFile: html, atomically: true, encoding: .utf8)
+        }
+    }
 }

@@ -1,0 +1,222 @@
+public import HilumCore
+internal import Foundation
+#if canImport(FoundationXML)
+internal import FoundationXML
+#endif
+
+/// Corpus input formats of `hilum label` and `hilum db ingest`.
+public enum InputFormat: String, Sendable, CaseIterable {
+    case auto, csv, chexpert, jsonl, txt
+    case openiXML = "openi-xml"
+}
+
+/// One report of a corpus.
+public struct CorpusRecord: Sendable {
+    /// 1-based record number within its source (data rows for CSV, lines for JSONL, files for folders).
+    public var row: Int
+    public var source: String
+    public var id: String
+    public var text: String
+    public var lang: Language?
+    public var patientID: String?
+    public var studyID: String?
+    public var studyDate: String?
+}
+
+/// A record that could not be read; the others go on.
+public struct CorpusError: Sendable, Error {
+    public var row: Int
+    public var source: String
+    public var error: HilumError
+}
+
+public enum CorpusItem: Sendable {
+    case record(CorpusRecord)
+    case failure(CorpusError)
+}
+
+/// Column and field choices.
+public struct CorpusOptions: Sendable {
+    /// CSV columns joined (with a blank line) into the text; nil = detect (`Reports`, `report`, `text`, or findings + impression).
+    public var textColumns: [String]? = nil
+    public var idColumn: String? = nil
+    public var textFields: [String]? = nil
+    public var idField: String? = nil
+    /// Limit of one record in bytes.
+    public var maxRecordBytes = 16 << 20
+    public init() {}
+}
+
+/// Streams the reports of one or more inputs in order, in constant memory (one record at a time).
+public struct CorpusReader {
+    var pending: [String]
+    let format: InputFormat
+    let options: CorpusOptions
+    var current: (any RecordStream)? = nil
+
+    public init(paths: [String], format: InputFormat = .auto, options: CorpusOptions = CorpusOptions()) {
+        pending = paths.reversed()
+        self.format = format
+        self.options = options
+    }
+
+    /// The next record or failure; nil at the end. Throws only when an input cannot be opened at all.
+    public mutating func next() throws(HilumError) -> CorpusItem? {
+        while true {
+            if var c = current {
+                let item = try c.next()
+                current = c
+                if let item { return item }
+                current = nil
+            }
+            guard let path = pending.popLast() else { return nil }
+            current = try CorpusReader.open(path, format: format, options: options)
+        }
+    }
+
+    static func baseName(_ path: String) -> String {
+        var p = path.lowercased()
+        if p.hasSuffix(".gz") { p.removeLast(3) }
+        return p
+    }
+
+    static func detect(_ path: String) throws(HilumError) -> InputFormat {
+        var isDir: ObjCBool = false
+        if path != "-" && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+            if names.contains(where: { baseName($0).hasSuffix(".xml") }) { return .openiXML }
+            return .txt
+        }
+        let b = baseName(path)
+        if b.hasSuffix(".jsonl") || b.hasSuffix(".ndjson") || b.hasSuffix(".json") { return .jsonl }
+        if b.hasSuffix(".xml") { return .openiXML }
+        if b.hasSuffix(".txt") { return .txt }
+        if b.hasSuffix(".csv") { return .csv }  // csv vs chexpert decided from the header
+        // Unknown extension: look at the first byte.
+        var src = try openSource(path)
+        var buf: [UInt8] = []
+        _ = try src.read(into: &buf, max: 1)
+        if buf.first == UInt8(ascii: "{") { return .jsonl }
+        if buf.first == UInt8(ascii: "<") { return .openiXML }
+        return .csv
+    }
+
+    static func open(_ path: String, format: InputFormat, options: CorpusOptions) throws(HilumError) -> any RecordStream {
+        var f = format
+        if f == .auto { f = try detect(path) }
+        switch f {
+        case .jsonl: return JSONLStream(source: try openSource(path), name: path, options: options)
+        case .csv, .chexpert, .auto: return CSVStream(source: try openSource(path), name: path, options: options, headerless: f == .chexpert)
+        case .txt, .openiXML:
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
+                let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
+                let ext = f == .txt ? ".txt" : ".xml"
+                let files = names.filter { baseName($0).hasSuffix(ext) }.map { (path as NSString).appendingPathComponent($0) }
+                return FileListStream(files: files, xml: f == .openiXML, options: options)
+            }
+            return FileListStream(files: [path], xml: f == .openiXML, options: options)
+        }
+    }
+}
+
+protocol RecordStream {
+    mutating func next() throws(HilumError) -> CorpusItem?
+}
+
+/// JSONL: one object per line with a text field (`text`, or `--text-field`s joined) and an id.
+struct JSONLStream: RecordStream {
+    var lines: LineSplitter
+    let name: String
+    let options: CorpusOptions
+    var lineNo = 0
+
+    init(source: any ByteSource, name: String, options: CorpusOptions) {
+        lines = LineSplitter(source: source, maxLine: options.maxRecordBytes)
+        self.name = name
+        self.options = options
+    }
+
+    mutating func next() throws(HilumError) -> CorpusItem? {
+        while true {
+            guard let line = try lines.next() else { return nil }
+            lineNo += 1
+            switch line {
+            case .tooLong(let n):
+                return .failure(CorpusError(row: lineNo, source: name, error: HilumError("input.record_too_large", "line of \(n)+ bytes exceeds the limit of \(options.maxRecordBytes)")))
+            case .line(let bytes):
+                if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                return parse(bytes)
+            }
+        }
+    }
+
+    func parse(_ bytes: [UInt8]) -> CorpusItem {
+        func fail(_ code: String, _ m: String) -> CorpusItem { .failure(CorpusError(row: lineNo, source: name, error: HilumError(code, m))) }
+        guard let s = String(validating: bytes, as: UTF8.self) else { return fail("input.invalid_utf8", "line is not valid UTF-8") }
+        let v: JSONValue
+        do { v = try JSONParser().parse(s) } catch { return fail("input.malformed_json", error.message) }
+        guard case .object = v else { return fail("input.malformed_json", "line is not a JSON object") }
+        let fields = options.textFields ?? (v["text"] != nil ? ["text"] : v["report"] != nil ? ["report"] : ["findings", "impression"])
+        var parts: [String] = []
+        for f in fields {
+            guard let x = v[f] else { continue }
+            if let t = x.string { if !t.isEmpty { parts.append(fields.count > 1 ? "\(f.uppercased()): \(t)" : t) } }
+            else if !x.isNull { return fail("input.bad_field", "field '\(f)' is not a string") }
+        }
+        if parts.isEmpty && fields.allSatisfy({ v[$0] == nil }) {
+            return fail("input.missing_field", "no text field (\(fields.joined(separator: ", ")))")
+        }
+        let idKey = options.idField ?? (v["id"] != nil ? "id" : v["uid"] != nil ? "uid" : "id")
+        let id = v[idKey]?.string ?? v[idKey]?.int.map(String.init) ?? String(lineNo)
+        let lang = v["lang"]?.string.flatMap { Language(rawValue: $0) }
+        func str(_ k: String) -> String? { v[k]?.string ?? v[k]?.int.map(String.init) }
+        return .record(CorpusRecord(row: lineNo, source: name, id: id, text: parts.joined(separator: "\n"), lang: lang,
+                                    patientID: str("patient_id"), studyID: str("study_id"), studyDate: str("study_date")))
+    }
+}
+
+/// Splits a byte source into lines without holding more than one line (plus a chunk) in memory.
+struct LineSplitter {
+    enum Line { case line([UInt8]); case tooLong(Int) }
+    var source: any ByteSource
+    var buf: [UInt8] = []
+    var pos = 0
+    var eof = false
+    let maxLine: Int
+
+    init(source: any ByteSource, maxLine: Int) {
+        self.source = source
+        self.maxLine = maxLine
+    }
+
+    mutating func next() throws(HilumError) -> Line? {
+        var skipping = 0
+        var scanFrom = pos
+        while true {
+            if let nl = buf[scanFrom...].firstIndex(of: 0x0A) {
+                let line = Array(buf[pos..<nl])
+                pos = nl + 1
+                if skipping > 0 { return .tooLong(skipping + line.count) }
+                return .line(line)
+            }
+            if eof {
+                if pos < buf.count {
+                    let line = Array(buf[pos...])
+                    pos = buf.count
+                    if skipping > 0 { return .tooLong(skipping + line.count) }
+                    return .line(line)
+                }
+                if skipping > 0 { return .tooLong(skipping) }
+                return nil
+            }
+            if pos > 0 { buf.removeSubrange(0..<pos); pos = 0 }
+            if buf.count > maxLine {
+                skipping += buf.count
+                buf.removeAll(keepingCapacity: true)
+            }
+            scanFrom = buf.count
+            if try source.read(into: &buf, max: 1 << 18) == 0 { eof = true }
+        }
+    }
+}
