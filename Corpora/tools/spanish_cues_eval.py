@@ -35,6 +35,7 @@ import collections
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -274,4 +275,5 @@ def main():
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # quiet when piped into head
     main()

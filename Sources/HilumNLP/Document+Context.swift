@@ -13,6 +13,7 @@ extension Document {
         guard let terms = ontology.lexicon.termTries[lang], let cueTrie = ontology.lexicon.cueTries[lang] else { return }
         var anchors: [AnchorHit] = []
         for (si, range) in sentences.enumerated() {
+            let sentenceFirstMention = mentions.count
             var i = range.lowerBound
             while i < range.upperBound {
                 guard isWord(i), !headerToken[i], let m = longest(terms, at: i, limit: range.upperBound, skip: headerToken) else {
@@ -26,30 +27,56 @@ extension Document {
                         guard let c = ontology.concepts[id] else { continue }
                         if c.kind == .anatomy {
                             anatomy.append(AnatomyMention(concept: id, tokens: r, sentence: si))
-                        } else if !mentions.contains(where: { $0.tokens == r && $0.concept == id }) {
+                        } else if !mentions[max(sentenceFirstMention, mentions.count - 8)...].contains(where: { $0.tokens == r && $0.concept == id }) {
                             mentions.append(Mention(concept: id, tokens: r, sentence: si))
                         }
-                    case .anchor(let a):
-                        anchors.append(AnchorHit(rule: a, tokens: r, sentence: si))
+                    case .anchor:
+                        break  // anchors are collected below, also inside longer matches
                     case .block:
                         break
                     }
                 }
                 i = m.end
             }
-            // Cues: leftmost-longest; every rule ending at the node fires.
+            // Normality anchors at every start ("hilum" inside the anatomy term "left hilum").
+            var anchorEnd = -1
             i = range.lowerBound
             while i < range.upperBound {
-                guard !headerToken[i], let m = longest(cueTrie, at: i, limit: range.upperBound, skip: headerToken) else {
-                    // ';' ends a clause: an implicit terminator.
-                    i += 1; continue
+                if isWord(i), !headerToken[i], let m = longest(terms, at: i, limit: range.upperBound, skip: headerToken), m.end > anchorEnd {
+                    var got = false
+                    for p in terms.payloads(m.node) where p >= 0 && Int(p) < ontology.lexicon.termPayloads.count {
+                        if case .anchor(let a) = ontology.lexicon.termPayloads[Int(p)] {
+                            anchors.append(AnchorHit(rule: a, tokens: i..<m.end, sentence: si))
+                            got = true
+                        }
+                    }
+                    if got { anchorEnd = m.end }
                 }
-                for p in cueTrie.payloads(m.node) where p >= 0 && Int(p) < ontology.cues.count {
-                    cueHits.append(CueHit(rule: Int(p), tokens: i..<m.end, sentence: si))
+                i += 1
+            }
+            // Cues: the longest pattern at every start; a match inside a longer one is dropped ("no" in
+            // "no change"), overlapping ones both stay ("resto sin" and "sin cambios"). Every rule
+            // ending at the node fires.
+            var found: [(Range<Int>, Int32)] = []
+            i = range.lowerBound
+            while i < range.upperBound {
+                if !headerToken[i], tokens[i].kind != .placeholder, let m = longest(cueTrie, at: i, limit: range.upperBound, skip: headerToken) {
+                    found.append((i..<m.end, m.node))
                 }
-                i = m.end
+                i += 1
+            }
+            var maxEnd = -1
+            for (r, node) in found {
+                // Sorted by start: contained in an earlier match iff it ends no later than the furthest end so far.
+                if r.upperBound <= maxEnd { continue }
+                maxEnd = r.upperBound
+                for p in cueTrie.payloads(node) where p >= 0 && Int(p) < ontology.cues.count {
+                    cueHits.append(CueHit(rule: Int(p), tokens: r, sentence: si))
+                }
             }
         }
+        anchorHits = anchors
+        buildTerminatorIndex()
         resolveNormality(anchors)
     }
 
@@ -73,16 +100,38 @@ extension Document {
     func isTerminator(_ i: Int) -> Bool { tokens[i].kind == .punct && tokens[i].punct == 0x3B }
 
     /// Whether a terminator (a `terminate` cue or `;`) lies in tokens [a, b).
-    func terminated(_ a: Int, _ b: Int, _ terms: [Range<Int>]) -> Bool {
-        if a >= b { return false }
-        for k in a..<b where isTerminator(k) { return true }
-        for t in terms where t.lowerBound >= a && t.upperBound <= b { return true }
-        return false
+    func terminated(_ a: Int, _ b: Int) -> Bool {
+        guard a < b, a >= 0, b < termPrefix.count else { return false }
+        return termPrefix[b] - termPrefix[a] > 0
+    }
+
+    /// Prefix counts of scope terminators (`;` and the first token of `terminate` cues), so that
+    /// "is there a terminator between a and b" is O(1).
+    mutating func buildTerminatorIndex() {
+        var marks = [Bool](repeating: false, count: tokens.count + 1)
+        for k in tokens.indices where isTerminator(k) { marks[k] = true }
+        for c in cueHits where ontology.cues[c.rule].category == .terminate { marks[c.tokens.lowerBound] = true }
+        var p = [Int32](repeating: 0, count: tokens.count + 1)
+        for k in 0..<tokens.count { p[k + 1] = p[k] + (marks[k] ? 1 : 0) }
+        termPrefix = p
+        maxScope = ontology.cues.reduce(0) { max($0, $1.scope) }
+    }
+
+    /// Indices into `list` (sorted by start token) of the items that start within `words` words of `r`.
+    func window<T>(_ list: [T], start: (T) -> Int, around r: Range<Int>, words: Int) -> Range<Int> {
+        guard !list.isEmpty, !r.isEmpty else { return 0..<0 }
+        let lo = Int(wordPos[r.lowerBound]) - words
+        let hi = Int(wordPos[r.upperBound - 1]) + words
+        var a = 0, b = list.count
+        while a < b { let m = (a + b) / 2; if Int(wordPos[start(list[m])]) < lo { a = m + 1 } else { b = m } }
+        var e = a
+        while e < list.count && Int(wordPos[start(list[e])]) <= hi { e += 1 }
+        return a..<e
     }
 
     /// Distance from a cue to a mention if the cue's direction and scope reach it, else nil.
     /// `forward` is true when the cue precedes the mention.
-    func reach(_ cue: CueHit, _ target: Range<Int>, _ terms: [Range<Int>]) -> (dist: Int, forward: Bool)? {
+    func reach(_ cue: CueHit, _ target: Range<Int>) -> (dist: Int, forward: Bool)? {
         let rule = ontology.cues[cue.rule]
         let c = cue.tokens
         // A cue inside the target never applies; one that overlaps its start or end touches it.
@@ -90,12 +139,12 @@ extension Document {
         if c.lowerBound < target.lowerBound, rule.direction != .backward {
             let from = min(c.upperBound, target.lowerBound)
             let d = wordsBetween(from, target.lowerBound)
-            if d <= rule.scope, !terminated(from, target.lowerBound, terms) { return (d, true) }
+            if d <= rule.scope, !terminated(from, target.lowerBound) { return (d, true) }
         }
         if c.upperBound > target.upperBound, rule.direction != .forward {
             let to = max(c.lowerBound, target.upperBound)
             let d = wordsBetween(target.upperBound, to)
-            if d <= rule.scope, !terminated(target.upperBound, to, terms) { return (d, false) }
+            if d <= rule.scope, !terminated(target.upperBound, to) { return (d, false) }
         }
         return nil
     }
@@ -112,12 +161,13 @@ extension Document {
 
     /// Normality statements: an anchor reached by a `normal` cue denies its concepts.
     mutating func resolveNormality(_ anchors: [AnchorHit]) {
+        var bySentence: [Int: [CueHit]] = [:]
+        for c in cueHits { bySentence[c.sentence, default: []].append(c) }
         for a in anchors {
-            let hits = cueHits.filter { $0.sentence == a.sentence }
-            let terms = hits.filter { ontology.cues[$0.rule].category == .terminate }.map(\.tokens)
+            let hits = bySentence[a.sentence] ?? []
             var best: (CueHit, Int)? = nil
             for h in hits where ontology.cues[h.rule].category == .normal {
-                if let r = reach(h, a.tokens, terms), r.dist < (best?.1 ?? Int.max) { best = (h, r.dist) }
+                if let r = reach(h, a.tokens), r.dist < (best?.1 ?? Int.max) { best = (h, r.dist) }
             }
             guard let (cue, _) = best, a.rule < ontology.normality.count else { continue }
             let rule = ontology.normality[a.rule]
@@ -138,42 +188,43 @@ extension Document {
         var cuesBySentence: [Int: [CueHit]] = [:]
         for c in cueHits { cuesBySentence[c.sentence, default: []].append(c) }
         for (s, idx) in bySentence {
-            resolve(sentence: s, mentions: &mentions, indices: idx, cues: cuesBySentence[s] ?? [])
+            let sorted = idx.sorted { mentions[$0].tokens.lowerBound < mentions[$1].tokens.lowerBound }
+            resolve(sentence: s, mentions: &mentions, indices: sorted, cues: cuesBySentence[s] ?? [])
         }
     }
 
     /// Context of the mentions of one sentence: assertion, temporality and change from the nearest
     /// cue that reaches each mention; laterality and severity cues attach to their nearest mention.
     func resolve(sentence: Int, mentions: inout [Mention], indices: [Int], cues: [CueHit]) {
-        let terms = cues.filter { ontology.cues[$0.rule].category == .terminate }.map(\.tokens)
+        let reachWords = maxScope + 12
         for i in indices where !mentions[i].fromNormality {
             var m = mentions[i]
             var bestNeg: (CueHit, Int)? = nil
             var bestUnc: (CueHit, Int)? = nil
             var bestTemp: (CueHit, Int)? = nil
             var bestChange: (CueHit, Int)? = nil
-            for c in cues {
+            for c in cues[window(cues, start: { $0.tokens.lowerBound }, around: m.tokens, words: reachWords)] {
                 let rule = ontology.cues[c.rule]
                 switch rule.category {
                 case .negation:
-                    if let r = reach(c, m.tokens, terms), r.dist < (bestNeg?.1 ?? Int.max) { bestNeg = (c, r.dist) }
-                case .normal where m.isTarget:
+                    if let r = reach(c, m.tokens), r.dist < (bestNeg?.1 ?? Int.max) { bestNeg = (c, r.dist) }
+                case .normal where m.isTarget && anchorHits.contains(where: { $0.sentence == sentence && $0.tokens.overlaps(m.tokens) }):
                     // "The heart is normal in size": a caller's target that is declared normal is absent.
-                    if let r = reach(c, m.tokens, terms), r.dist < (bestNeg?.1 ?? Int.max) { bestNeg = (c, r.dist) }
+                    if let r = reach(c, m.tokens), r.dist < (bestNeg?.1 ?? Int.max) { bestNeg = (c, r.dist) }
                 case .uncertainty:
-                    if let r = reach(c, m.tokens, terms), r.dist < (bestUnc?.1 ?? Int.max) { bestUnc = (c, r.dist) }
+                    if let r = reach(c, m.tokens), r.dist < (bestUnc?.1 ?? Int.max) { bestUnc = (c, r.dist) }
                 case .historical, .hypothetical:
-                    if let r = reach(c, m.tokens, terms), r.dist < (bestTemp?.1 ?? Int.max) { bestTemp = (c, r.dist) }
+                    if let r = reach(c, m.tokens), r.dist < (bestTemp?.1 ?? Int.max) { bestTemp = (c, r.dist) }
                 case .change:
-                    if let r = reach(c, m.tokens, terms), r.dist < (bestChange?.1 ?? Int.max) { bestChange = (c, r.dist) }
+                    if let r = reach(c, m.tokens), r.dist < (bestChange?.1 ?? Int.max) { bestChange = (c, r.dist) }
                 default: break
                 }
             }
-            // Negation and uncertainty both reaching: the nearer wins, except that a negation preceding
-            // the hedge scopes over it ("no opacity to suggest pneumonia", "no definite effusion").
+            // Negation and uncertainty both reaching: the nearer wins (a cue ends the scope of a cue of the
+            // other category); on a tie, negation.
             var bestAssert: (CueHit, Int)? = nil
             if let n = bestNeg, let u = bestUnc {
-                bestAssert = n.0.tokens.lowerBound < u.0.tokens.lowerBound ? n : (n.1 < u.1 ? n : u)
+                bestAssert = n.1 <= u.1 ? n : u
             } else {
                 bestAssert = bestNeg ?? bestUnc
             }
@@ -181,7 +232,8 @@ extension Document {
                 let rule = ontology.cues[c.rule]
                 if case .change(let ch) = rule.category { m.change = ch }
                 m.evidence.append(evidence(c))
-                if let a = rule.assertion, d < (bestAssert?.1 ?? Int.max) {
+                let hypothetical = bestTemp.map { ontology.cues[$0.0.rule].category == .hypothetical } ?? false
+                if let a = rule.assertion, d < (bestAssert?.1 ?? Int.max), !hypothetical {
                     m.assertion = a
                 }
             }
@@ -215,8 +267,13 @@ extension Document {
             }
             guard isModifier else { continue }
             var best: (Int, Int, Bool)? = nil  // mention index, distance, forward
-            for i in indices where !mentions[i].fromNormality {
-                guard var r = reach(c, mentions[i].tokens, terms) else { continue }
+            for i in indices[window(indices, start: { mentions[$0].tokens.lowerBound }, around: c.tokens, words: reachWords)] where !mentions[i].fromNormality {
+                // A modifier inside the finding's own words ("bibasilar atelectasis" as one term) is its own.
+                if c.tokens.lowerBound >= mentions[i].tokens.lowerBound && c.tokens.upperBound <= mentions[i].tokens.upperBound {
+                    best = (i, -1, true)
+                    break
+                }
+                guard var r = reach(c, mentions[i].tokens) else { continue }
                 r.dist += 2 * (r.forward ? commas(c.tokens.upperBound, mentions[i].tokens.lowerBound) : commas(mentions[i].tokens.upperBound, c.tokens.lowerBound))
                 if let b = best {
                     if r.dist < b.1 || (r.dist == b.1 && r.forward == preferForward && b.2 != preferForward) { best = (i, r.dist, r.forward) }
@@ -250,11 +307,12 @@ extension Document {
         let preferForward = lang == .en
         var bySentence: [Int: [Int]] = [:]
         for (i, m) in mentions.enumerated() where !m.fromNormality { bySentence[m.sentence, default: []].append(i) }
+        for (k, v) in bySentence { bySentence[k] = v.sorted { mentions[$0].tokens.lowerBound < mentions[$1].tokens.lowerBound } }
         for ai in anatomy.indices {
             let a = anatomy[ai]
             guard let cands = bySentence[a.sentence] else { continue }
             var best: (Int, Int, Bool)? = nil
-            for i in cands {
+            for i in cands[window(cands, start: { mentions[$0].tokens.lowerBound }, around: a.tokens, words: 40)] {
                 let m = mentions[i]
                 if m.tokens.overlaps(a.tokens) { continue }
                 let forward = a.tokens.upperBound <= m.tokens.lowerBound
@@ -322,7 +380,7 @@ extension Document {
         // Findings that overlap the target are the target itself.
         ms.removeAll { $0.tokens.overlaps(r) }
         ms.append(Mention(concept: "", tokens: r, sentence: si, isTarget: true))
-        let idx = ms.indices.filter { ms[$0].sentence == si }
+        let idx = ms.indices.filter { ms[$0].sentence == si }.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
         resolve(sentence: si, mentions: &ms, indices: idx, cues: cueHits.filter { $0.sentence == si })
         guard let t = ms.last else { return result }
         result.span = span(r)

@@ -29,6 +29,22 @@ extension Document {
             sections.append(SectionInfo(kind: rule.kind, headerTokens: i..<headerEnd, firstToken: i, rule: rule.id))
             i = headerEnd
         }
+        // A preamble section (indication, history, comparison, technique) ends at its line's end when
+        // the next line does not start with a header: the body that follows is unlabelled, not history.
+        var k = 0
+        while k < sections.count {
+            let sec = sections[k]
+            if [.indication, .history, .comparison, .technique].contains(sec.kind), let h = sec.headerTokens {
+                let end = k + 1 < sections.count ? sections[k + 1].firstToken : n
+                var j = h.upperBound + 1
+                while j < end && tokens[j].newlinesBefore == 0 { j += 1 }
+                if j < end {
+                    sections.insert(SectionInfo(kind: .none, headerTokens: nil, firstToken: j, rule: nil), at: k + 1)
+                    k += 1
+                }
+            }
+            k += 1
+        }
         // Assign tokens to sections.
         var current: Int32 = -1
         var next = 0
@@ -53,6 +69,17 @@ extension Document {
         var i = 0
         let abbrevs = ontology.abbreviations[lang] ?? []
         var buf: [UInt8] = []
+        // In mixed-case text a line that starts with a capital after a line with no closing punctuation
+        // starts a new sentence (list-like reports); in all-capitals text line breaks are only wrapping.
+        var upper = 0, lower = 0
+        for b in bytes.prefix(20000) {
+            if b >= 0x41 && b <= 0x5A { upper += 1 } else if b >= 0x61 && b <= 0x7A { lower += 1 }
+        }
+        let mixedCase = lower > upper
+        func startsUpper(_ t: Token) -> Bool {
+            let b = bytes[Int(t.byteStart)]
+            return (b >= 0x41 && b <= 0x5A) || b == 0xC3 && Int(t.byteStart) + 1 < bytes.count && bytes[Int(t.byteStart) + 1] >= 0x80 && bytes[Int(t.byteStart) + 1] <= 0x9E
+        }
         func close(_ end: Int) {
             // Drop leading header tokens.
             var s = start
@@ -71,7 +98,11 @@ extension Document {
                    tokens[i + 1].punct == 0x2E || tokens[i + 1].punct == 0x29 {
                     listItem = true
                 }
-                if blank || header || listItem { close(i) }
+                var capitalLine = false
+                if mixedCase, t.newlinesBefore > 0, t.kind == .word, startsUpper(t), tokens[i - 1].kind != .punct {
+                    capitalLine = true
+                }
+                if blank || header || listItem || capitalLine { close(i) }
             }
             if t.kind == .punct && (t.punct == 0x2E || t.punct == 0x21 || t.punct == 0x3F) {
                 var isAbbrev = false

@@ -23,6 +23,9 @@ struct Document {
     var mentions: [Mention] = []
     var anatomy: [AnatomyMention] = []
     var cueHits: [CueHit] = []
+    var anchorHits: [AnchorHit] = []
+    var termPrefix: [Int32] = []
+    var maxScope = 0
     var warnings: [HilumError] = []
     var truncatedAt: Int? = nil
 
@@ -130,22 +133,36 @@ struct Document {
         wordPos = wp
     }
 
+    /// Language of the text: marker words (function words of `Ontology/language/`), words that start a
+    /// term of one language's lexicon only, and Spanish letters (á é í ó ú ñ ¿ ¡). Ties go to English.
     func detect() -> Language {
-        var score: [Language: Int] = [:]
+        var en = 0.0, es = 0.0
         let markers = ontology.lexicon.markerIds
+        let enTrie = ontology.lexicon.termTries[.en], esTrie = ontology.lexicon.termTries[.es]
         var n = 0
         for (i, t) in tokens.enumerated() where t.kind == .word {
             n += 1
             if n > 400 { break }
             let id = ids[i]
             if id < 0 { continue }
-            for (lang, set) in markers where set.contains(id) { score[lang, default: 0] += 1 }
+            if markers[.en]?.contains(id) == true { en += 1 }
+            if markers[.es]?.contains(id) == true { es += 1 }
+            let inEn = enTrie?.start(id) != nil, inEs = esTrie?.start(id) != nil
+            if inEn && !inEs { en += 0.5 }
+            if inEs && !inEn { es += 0.5 }
         }
-        // Spanish-only letters are strong evidence.
-        var accents = 0
-        for b in bytes.prefix(4000) where b == 0xC3 { accents += 1 }
-        score[.es, default: 0] += accents / 2
-        let en = score[.en] ?? 0, es = score[.es] ?? 0
+        var i = 0
+        let limit = min(bytes.count, 8000)
+        while i + 1 < limit {
+            if bytes[i] == 0xC3 {
+                let b = bytes[i + 1]
+                // á é í ó ú ñ (either case)
+                if [0xA1, 0xA9, 0xAD, 0xB3, 0xBA, 0xB1, 0x81, 0x89, 0x8D, 0x93, 0x9A, 0x91].contains(b) { es += 1 }
+            } else if bytes[i] == 0xC2 && (bytes[i + 1] == 0xBF || bytes[i + 1] == 0xA1) {
+                es += 1
+            }
+            i += 1
+        }
         return es > en ? .es : .en
     }
 
@@ -171,9 +188,13 @@ struct Document {
         for first in [ids[i], exactIDs[i]] where first >= 0 {
             if let n = trie.start(first) { stack.append((i + 1, n)) }
         }
-        while let (j, node) = stack.popLast() {
-            if !trie.payloads(node).isEmpty, j > (best?.0 ?? -1) { best = (j, node) }
-            guard j < limit, trie.hasChildren(node) else { continue }
+        while let (j0, node) = stack.popLast() {
+            if !trie.payloads(node).isEmpty, j0 > (best?.0 ?? -1) { best = (j0, node) }
+            guard j0 < limit, trie.hasChildren(node) else { continue }
+            // De-identification placeholders inside a phrase are transparent ("heart XXXX enlarged").
+            var j = j0
+            while j < limit, tokens[j].kind == .placeholder { j += 1 }
+            guard j < limit else { continue }
             if let skip, skip[j] { continue }
             for id in [ids[j], exactIDs[j]] where id >= 0 {
                 if let n = trie.next(node, id) { stack.append((j + 1, n)) }

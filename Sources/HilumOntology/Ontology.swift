@@ -28,6 +28,8 @@ public struct Ontology: Sendable {
     public internal(set) var lexicon = Lexicon()
     /// Problems that do not stop loading (warnings); `check` reports them with the errors.
     public internal(set) var warnings: [OntologyProblem] = []
+    /// Where each relation row was read (`child\tparent` → file, line), for messages.
+    var relationSource: [String: (String, Int)] = [:]
     /// Seconds spent loading, validating and compiling.
     public internal(set) var loadSeconds: Double = 0
 
@@ -154,6 +156,7 @@ public struct Ontology: Sendable {
                 let key = c[0] + "\t" + c[2]
                 if seen.contains(key) { continue }
                 seen.insert(key)
+                relationSource[key] = (f, row.line)
                 relations.append(Relation(child: c[0], rel: rel, parent: c[2], source: c[3]))
                 parents[c[0], default: []].append(c[2])
                 children[c[2], default: []].append(c[0])
@@ -451,7 +454,8 @@ public struct Ontology: Sendable {
                     case 1:
                         if !reported.contains(p) {
                             reported.insert(p)
-                            r.problems.append(.init(file: "relations", line: 0, message: "cycle in the hierarchy through \(p) and \(node)"))
+                            let (file, line) = relationSource[node + "\t" + p] ?? ("relations", 0)
+                            r.problems.append(.init(file: file, line: line, message: "cycle in the hierarchy: \(node) → \(p) leads back to \(node)"))
                         }
                     default: break
                     }

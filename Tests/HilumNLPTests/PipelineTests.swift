@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+import HilumCore
+import HilumOntology
+import HilumNLP
+
+@Suite struct PipelineTests {
+    let a = Fixtures.analyzer
+
+    func slice(_ text: String, _ s: TextSpan) -> String {
+        let u = Array(text.unicodeScalars)
+        var out = ""
+        out.unicodeScalars.append(contentsOf: u[s.start..<s.end])
+        return out
+    }
+
+    @Test func spansAreUnicodeScalarOffsetsThatSliceToTheFindingText() {
+        let text = "Cardiomegalia leve. Derrame pleural izquierdo pequeño. ¿Neumotórax? No se aprecia neumotórax 😀."
+        let r = a.analyze(text)
+        #expect(r.language == .es)
+        #expect(!r.findings.isEmpty)
+        for f in r.findings {
+            #expect(f.span.start >= 0 && f.span.end <= text.unicodeScalars.count)
+            #expect(slice(text, f.span) == f.text)
+            for e in f.evidence { #expect(e.span.end <= text.unicodeScalars.count) }
+        }
+    }
+
+    @Test func stableModerateCardiomegalyIsPresentUnchangedModerate() {
+        let r = a.analyze("Stable moderate cardiomegaly.", lang: .en)
+        let f = r.findings.first { $0.concept.padchest == "cardiomegaly" }
+        #expect(f?.assertion == .present)
+        #expect(f?.change == .unchanged)
+        #expect(f?.severity == .moderate)
+        #expect(f?.regions == ["cardiac silhouette"])
+        #expect(f?.evidence.contains { $0.category == "change" } == true)
+    }
+
+    @Test func pericardialEffusionIsNotPleuralEffusion() {
+        let r = a.analyze("Small pericardial effusion.", lang: .en)
+        #expect(r.findings.contains { $0.concept.padchest == "pericardial effusion" })
+        #expect(!r.findings.contains { $0.concept.padchest == "pleural effusion" })
+    }
+
+    @Test func languageDetectionAndOverride() {
+        #expect(a.detectLanguage("No se aprecian condensaciones ni derrame pleural.") == .es)
+        #expect(a.detectLanguage("There is no focal consolidation or pleural effusion.") == .en)
+        #expect(a.detectLanguage("Patrón intersticial bilateral.") == .es)
+        #expect(a.analyze("Cardiomegaly.", lang: .es).language == .es)
+    }
+
+    @Test func sectionsWithAndWithoutColonsInlineAndNone() {
+        let r = a.analyze("FINDINGS: No effusion.\nIMPRESSION: No acute disease.\nRECOMMENDATION\nFollow-up.", lang: .en)
+        #expect(r.sections.map(\.kind) == [.findings, .impression, .recommendation])
+        #expect(r.sections[0].headerSpan == TextSpan(0, 9))
+        let none = a.analyze("No effusion.", lang: .en)
+        #expect(none.sections.map(\.kind) == [.none])
+        let es = a.analyze("HALLAZGOS: Derrame pleural derecho.\nCONCLUSIÓN: derrame pleural", lang: .es)
+        #expect(es.sections.map(\.kind) == [.findings, .impression])
+        #expect(es.findings.allSatisfy { $0.assertion == .present })
+    }
+
+    @Test func headerIsNotAScopeBreakerAndSentencesSplitCorrectly() {
+        let r = a.analyze("IMPRESSION: No pneumothorax. Dr. Smith reviewed a 2.5 cm nodule.", lang: .en)
+        #expect(r.findings.first { $0.concept.padchest == "pneumothorax" }?.assertion == .absent)
+        #expect(r.findings.first { $0.concept.padchest == "nodule" }?.assertion == .present)
+        #expect(r.sentences.count == 2)
+    }
+
+    @Test func placeholdersNeverCreateOrBlockFindingsOrChangeLabels() {
+        let base = a.analyze("No pleural effusion. Mild cardiomegaly.", lang: .en)
+        for p in ["XXXX", "[** Name **]", "___"] {
+            let r = a.analyze("No \(p) pleural effusion. Mild cardiomegaly \(p).", lang: .en)
+            #expect(r.findings.map(\.concept.cui) == base.findings.map(\.concept.cui))
+            #expect(r.findings.map(\.assertion) == base.findings.map(\.assertion))
+        }
+    }
+
+    @Test func analyzerIsTotalOnHostileInput() {
+        let junk: [[UInt8]] = [[], [0xFF, 0xFE, 0x00, 0x80], Array(repeating: 0xC3, count: 1000), Array("\u{0}\u{1}\n\n\n::,,;;".utf8)]
+        for j in junk {
+            let r = a.analyze(bytes: j)
+            #expect(r.findings.allSatisfy { $0.span.end <= r.textLength })
+        }
+        let invalid = a.analyze(bytes: Array("Derrame pleural ".utf8) + [0xFF] + Array(" izquierdo".utf8))
+        #expect(invalid.warnings.contains { $0.code == "input.invalid_utf8" })
+        #expect(invalid.findings.contains { $0.concept.padchest == "pleural effusion" })
+        // A 100k-character line and a 2 MB report finish and produce findings.
+        let longLine = String(repeating: "no effusion, ", count: 8000)
+        #expect(!a.analyze(longLine, lang: .en).findings.isEmpty)
+        let big = String(repeating: "Mild cardiomegaly. No pleural effusion.\n", count: 5_000)
+        let r = a.analyze(big, lang: .en)
+        #expect(r.findings.count == 10_000)
+    }
+
+    @Test func deterministicAndIndependentOfOtherSentences() {
+        let t = "FINDINGS: Small left effusion. No pneumothorax."
+        #expect(a.analyze(t, lang: .en).jsonString() == a.analyze(t, lang: .en).jsonString())
+        let other = a.analyze("Exam 2021-03-04 by XXXX. Small left effusion. No pneumothorax.", lang: .en)
+        let f = other.findings.first { $0.concept.padchest == "pleural effusion" }
+        #expect(f?.laterality == .left && f?.severity == .small && f?.assertion == .present)
+    }
+
+    @Test func assertWorksOnPhrasesOutsideTheOntology() {
+        let (_, r) = a.assert("No peripheral cyanosis or edema.", targets: ["edema", "cyanosis", "fever"], lang: .en)
+        #expect(r[0].assertion == .absent)
+        #expect(r[1].assertion == .absent)
+        #expect(r[2].span == nil)
+        let (_, s) = a.assert("No se puede descartar neumonía.", targets: ["neumonía"], lang: .es)
+        #expect(s[0].assertion == .uncertain)
+    }
+
+    /// Oracle: the trie matcher finds exactly the leftmost-longest matches a brute-force matcher over all
+    /// term key sequences finds.
+    @Test func matcherAgreesWithBruteForce() {
+        let o = Fixtures.ontology
+        var phrases: [[[UInt8]]: Bool] = [:]
+        for t in o.terms where t.language == .en && !t.caseSensitive && t.concept != nil { phrases[Normalizer.phraseKeys(t.text)] = true }
+        for id in o.conceptOrder { if let c = o.concepts[id], c.kind != .global { phrases[Normalizer.phraseKeys(c.preferredEN)] = true } }
+        let blocked = Set(o.terms.filter { $0.concept == nil && $0.language == .en }.map { Normalizer.phraseKeys($0.text) })
+        for n in o.normality where n.language == .en { phrases[Normalizer.phraseKeys(n.anchor)] = true }
+        for b in blocked { phrases[b] = true }
+        let texts = ["There is a small left pleural effusion with adjacent atelectasis and mild cardiomegaly",
+                     "Tortuous aorta with atherosclerotic calcification and degenerative changes of the thoracic spine",
+                     "Bibasilar airspace disease and interstitial edema with cephalization of pulmonary vessels"]
+        let maxLen = phrases.keys.map(\.count).max() ?? 1
+        for text in texts {
+            let words = Normalizer.phraseKeys(text)
+            var expected: [Range<Int>] = []
+            var i = 0
+            while i < words.count {
+                var best = 0
+                for l in stride(from: min(maxLen, words.count - i), through: 1, by: -1) where phrases[Array(words[i..<(i + l)])] != nil {
+                    best = l; break
+                }
+                if best > 0 { expected.append(i..<(i + best)); i += best } else { i += 1 }
+            }
+            // Spans of findings + anatomy from the analyzer, as word ranges.
+            let r = a.analyze(text, lang: .en)
+            let tokenStarts = text.split(separator: " ").reduce(into: [Int]()) { acc, w in acc.append((acc.last.map { $0 } ?? -1) + 1) }
+            _ = tokenStarts
+            let found = Set(r.findings.map { Normalizer.phraseKeys($0.text) } + r.findings.flatMap { $0.locations.map { Normalizer.phraseKeys($0.text) } })
+            for e in expected {
+                let k = Array(words[e])
+                if blocked.contains(k) { continue }
+                #expect(found.contains(k) || o.normality.contains { Normalizer.phraseKeys($0.anchor) == k }, "brute force found '\(k.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " "))' in: \(text)")
+            }
+        }
+    }
+
+    @Test func cueRuleExamplesGiveTheirExpectedValue() {
+        var failures: [String] = []
+        for c in Fixtures.ontology.cues {
+            let (_, rs) = a.assert(c.example, targets: [c.target], lang: c.language)
+            guard let r = rs.first else { continue }
+            let got = [r.assertion.rawValue, r.temporality.rawValue, r.change?.rawValue, r.laterality?.rawValue, r.severity?.rawValue].compactMap { $0 }
+            if !got.contains(c.expect) { failures.append("\(c.id): \(c.example) [\(c.target)] expected \(c.expect) got \(got)") }
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+        #expect(Fixtures.ontology.cues.count > 200)
+    }
+
+    @Test func normalityExamplesDenyTheirConcepts() {
+        var failures: [String] = []
+        for n in Fixtures.ontology.normality where !n.example.isEmpty {
+            let r = a.analyze(n.example, lang: n.language)
+            for d in n.denies where !r.findings.contains(where: { $0.concept.cui == d && $0.assertion == .absent }) {
+                failures.append("\(n.id): \(n.example) does not deny \(d)")
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import Testing
+import HilumCore
+@testable import HilumOntology
+
+enum Paths {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let ontology = root.appendingPathComponent("Ontology")
+    static let shared = root.deletingLastPathComponent().appendingPathComponent("shared")
+}
+
+/// A scratch ontology folder: a minimal valid ontology that tests then break one way at a time.
+struct Scratch {
+    let dir: URL
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("hilum-onto-\(UUID().uuidString)")
+        for d in ["concepts", "relations", "terms", "cues", "sections", "normality", "schemes"] {
+            try FileManager.default.createDirectory(at: dir.appendingPathComponent(d), withIntermediateDirectories: true)
+        }
+        try write("concepts/a.tsv", """
+        id\tkind\tpreferred_en\tpreferred_es\tpadchest\talt_cuis\tlaterality
+        C1\tfinding\tradiological finding\thallazgo\tradiological finding\t\t
+        C2\tfinding\tpleural effusion\tderrame pleural\tpleural effusion\tC9\t
+        C3\tfinding\tloculated pleural effusion\tderrame loculado\tloculated pleural effusion\t\t
+        C4\tfinding\thydropneumothorax\thidroneumotórax\thydropneumothorax\t\t
+        C5\tfinding\tpneumothorax\tneumotórax\tpneumothorax\t\t
+        A1\tanatomy\tleft lung\tpulmón izquierdo\t\t\tleft
+        A2\tanatomy\tleft lower lobe\tlóbulo inferior izquierdo\tloc left lower lobe\t\tleft
+
+        """)
+        try write("relations/a.tsv", """
+        child\trel\tparent\tsource
+        C2\tisa\tC1\tpadchest
+        C3\tisa\tC2\tpadchest
+        C4\tisa\tC2\tpadchest
+        C4\tisa\tC5\tpadchest
+        C5\tisa\tC1\tpadchest
+        A2\tpart_of\tA1\thilum
+
+        """)
+        try write("terms/en.tsv", "concept\tterm\tflags\tnote\nC2\teffusion\t\t\nC5\tPTX\tcs\t\n")
+        try write("cues/en.json", """
+        {"language": "en", "rules": [{"id": "en.neg.no", "category": "negation", "direction": "forward", "scope": 8,
+          "patterns": ["no"], "example": "No effusion.", "target": "effusion", "expect": "absent"}]}
+        """)
+        try write("sections/en.tsv", "id\tkind\theader\nen.sec.findings\tfindings\tfindings\n")
+        try write("schemes/x.json", """
+        {"scheme": "x", "labels": [{"name": "Effusion", "concepts": ["C2"]}, {"name": "normal", "concepts": []}], "no_finding": "normal"}
+        """)
+    }
+    func write(_ rel: String, _ text: String) throws {
+        try Data(text.utf8).write(to: dir.appendingPathComponent(rel))
+    }
+    func append(_ rel: String, _ text: String) throws {
+        let url = dir.appendingPathComponent(rel)
+        let old = (try? Data(contentsOf: url)) ?? Data()
+        try (old + Data(text.utf8)).write(to: url)
+    }
+    func problems() -> [OntologyProblem] { Ontology.loadCollecting(from: dir).1 }
+}
+
+@Suite struct LoaderTests {
+    @Test func scratchOntologyIsValid() throws {
+        let s = try Scratch()
+        #expect(s.problems().isEmpty, "\(s.problems())")
+    }
+
+    @Test("each kind of bad row is rejected with file and line", arguments: [
+        ("concepts/a.tsv", "C2\tfinding\tdup\tdup\t\t\t\n", "duplicate concept id C2"),
+        ("concepts/a.tsv", "C7\tfinding\tonly english\t\t\t\t\n", "has no Spanish name"),
+        ("concepts/a.tsv", "C8\tweird\tx\ty\t\t\t\n", "unknown kind"),
+        ("concepts/a.tsv", "C8\tfinding\tx\n", "expected 7 columns"),
+        ("relations/a.tsv", "C2\tisa\tC404\tpadchest\n", "unknown concept C404"),
+        ("relations/a.tsv", "C1\tisa\tC3\tpadchest\n", "cycle"),
+        ("terms/en.tsv", "C5\teffusion\t\t\n", "without a 'shared' flag"),
+        ("terms/en.tsv", "C404\tsomething\t\t\n", "unknown concept C404"),
+        ("terms/en.tsv", "C5\tair leak\tweird\t\n", "unknown flag"),
+        ("sections/en.tsv", "en.sec.findings\tfindings\tresults\n", "duplicate rule id"),
+        ("schemes/y.json", "{\"scheme\": \"y\", \"labels\": [{\"name\": \"Z\", \"concepts\": [\"C404\"]}]}", "unknown concept C404"),
+        ("schemes/z.json", "{\"scheme\": \"z\", \"labels\": [{\"name\": \"Z\", \"concepts\": []}]}", "points nowhere"),
+        ("cues/es.json", "{\"language\": \"es\", \"rules\": [{\"id\": \"en.neg.no\", \"category\": \"negation\", \"direction\": \"forward\", \"scope\": 5, \"patterns\": [\"no\"], \"example\": \"No.\", \"target\": \"no\", \"expect\": \"absent\"}]}", "duplicate rule id"),
+        ("cues/es.json", "{\"language\": \"es\", \"rules\": [{\"id\": \"es.x\", \"category\": \"banana\", \"direction\": \"forward\", \"scope\": 5, \"patterns\": [\"no\"], \"example\": \"No.\", \"target\": \"no\", \"expect\": \"absent\"}]}", "unknown category"),
+        ("cues/es.json", "{\"language\": \"es\", \"rules\": [", "invalid cue file"),
+        ("cues/es.json", "{\"language\": \"es\", \"rules\": [{\"id\": \"es.y\", \"category\": \"negation\", \"direction\": \"forward\", \"scope\": 5, \"patterns\": [\"sin\"], \"example\": \"Sin derrame.\", \"target\": \"neumotórax\", \"expect\": \"absent\"}]}", "is not in its example"),
+    ])
+    func rejects(_ file: String, _ row: String, _ message: String) throws {
+        let s = try Scratch()
+        if file.hasSuffix(".json") { try s.write(file, row) } else { try s.append(file, row) }
+        let p = s.problems()
+        #expect(p.contains { $0.message.contains(message) && $0.file.hasPrefix(file.components(separatedBy: "/")[0]) }, "\(p)")
+        // Every problem names a file; TSV problems name a line.
+        if !file.hasSuffix(".json") {
+            #expect(p.contains { $0.line > 0 })
+        }
+    }
+
+    @Test func invalidUTF8IsReportedWithItsLine() throws {
+        let s = try Scratch()
+        var bytes = Array("concept\tterm\tflags\tnote\nC2\teffusion\t\t\n".utf8)
+        bytes += [0x43, 0x35, 0x09, 0xFF, 0xFE, 0x09, 0x09, 0x0A]
+        try Data(bytes).write(to: s.dir.appendingPathComponent("terms/en.tsv"))
+        let p = s.problems()
+        #expect(p.contains { $0.message == "invalid UTF-8" && $0.line == 3 && $0.file == "terms/en.tsv" })
+    }
+
+    @Test func missingFolderAndBadHeader() throws {
+        let p = Ontology.loadCollecting(from: URL(fileURLWithPath: "/nonexistent/hilum")).1
+        #expect(p.first?.message.contains("not found") == true)
+        let s = try Scratch()
+        try s.write("terms/es.tsv", "concepto\ttermino\n")
+        #expect(s.problems().contains { $0.message.contains("header must be") })
+    }
+
+    @Test func allProblemsAreCollectedNotJustTheFirst() throws {
+        let s = try Scratch()
+        try s.append("relations/a.tsv", "C2\tisa\tC404\tpadchest\nC3\tisa\tC405\tpadchest\n")
+        let p = s.problems()
+        #expect(p.filter { $0.message.contains("unknown concept") }.count == 2)
+        #expect(throws: HilumError.self) { try Ontology.load(from: s.dir) }
+    }
+
+    @Test func hierarchyQueriesFollowBothParents() throws {
+        let s = try Scratch()
+        let o = try Ontology.load(from: s.dir)
+        #expect(o.ancestors(of: "C4") == ["C2", "C5", "C1"])
+        #expect(o.descendants(of: "C2") == ["C2", "C3", "C4"])
+        #expect(o.isA("C4", "C5"))
+        #expect(!o.isA("C3", "C5"))
+        #expect(o.descendants(of: "A1").contains("A2"))
+        #expect(o.lookup("PTX").first?.id == "C5")
+        #expect(o.lookup("derrame pleural").first?.id == "C2")
+        #expect(o.lookup("C9").first?.id == "C2")
+    }
+
+    @Test func versionIsAContentHash() throws {
+        let s = try Scratch()
+        let v1 = try Ontology.load(from: s.dir).version
+        #expect(v1.hasPrefix("sha256:") && v1.count == 71)
+        #expect(try Ontology.load(from: s.dir).version == v1)
+        try s.append("terms/en.tsv", "C5\tcollapsed lung\t\t\n")
+        #expect(try Ontology.load(from: s.dir).version != v1)
+    }
+}
+
+@Suite struct ShippedOntologyTests {
+    static let o: Ontology? = try? Ontology.load(from: Paths.ontology)
+
+    @Test func shippedOntologyPassesCheck() {
+        let (_, p) = Ontology.loadCollecting(from: Paths.ontology)
+        #expect(p.isEmpty, "\(p.prefix(20).map(\.description).joined(separator: "\n"))")
+    }
+
+    @Test func everyPadChestTermIsPresentWithItsLabelAndBothLanguages() throws {
+        let o = try #require(ShippedOntologyTests.o)
+        let url = Paths.shared.appendingPathComponent("data/padchest/padchest_terms.tsv")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var n = 0
+        for line in text.split(separator: "\n").dropFirst() {
+            let c = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+            guard c.count > 6 else { continue }
+            let label = c[6].trimmingCharacters(in: .whitespaces)
+            let id = try #require(o.byPadchest[label], "PadChest label '\(label)' missing")
+            let concept = try #require(o.concepts[id])
+            if c[0] != "global" { #expect(!concept.preferredES.isEmpty, "\(label) has no Spanish name") }
+            let cuis = c[2].split(separator: "|").map(String.init)
+            if let first = cuis.first { #expect(concept.id == first, "\(label): PadChest's CUI \(first) must be primary") }
+            n += 1
+        }
+        #expect(n >= 300)
+    }
+
+    @Test func everyImaGenomeRegionIsPresent() throws {
+        let o = try #require(ShippedOntologyTests.o)
+        let text = try String(contentsOf: Paths.shared.appendingPathComponent("data/imagenome/imagenome_objects.tsv"), encoding: .utf8)
+        let rows = text.split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count >= 36)
+        for r in rows {
+            guard let name = r.first, !name.isEmpty else { continue }
+            #expect(o.regions[name] != nil, "ImaGenome region '\(name)' missing")
+        }
+    }
+
+    @Test func pleuralEffusionKeepsPadChestCUIWithTheGeneralOneAsAlternative() throws {
+        let o = try #require(ShippedOntologyTests.o)
+        let c = try #require(o.concepts["C2073625"])
+        #expect(c.padchest == "pleural effusion")
+        #expect(o.lookup("C0032227").first?.id == "C2073625" || c.altCUIs.isEmpty)
+    }
+
+    @Test func schemesPointToConceptsWithDescendants() throws {
+        let o = try #require(ShippedOntologyTests.o)
+        for name in ["chexpert", "chestxray14", "padchest"] { #expect(o.schemes[name] != nil) }
+        // Left lung includes its lower lobe through part_of.
+        let leftLung = try #require(o.lookup("left lung").first)
+        let lll = try #require(o.byPadchest["loc left lower lobe"])
+        #expect(o.isA(lll, leftLung.id))
+    }
+}
+
+@Suite struct CoreTests {
+    @Test func sha256KnownVectors() {
+        var a = SHA256(); a.update(Array("abc".utf8))
+        #expect(a.finalizeHex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        var b = SHA256(); b.update(Array(repeating: UInt8(ascii: "a"), count: 1000))
+        #expect(b.finalizeHex() == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+        var c = SHA256(); c.update([UInt8]())
+        #expect(c.finalizeHex() == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test func normalizerFoldsCaseAccentsPluralsAndGender() {
+        func k(_ s: String) -> [[UInt8]] { Normalizer.phraseKeys(s) }
+        #expect(k("Derrames pleurales") == k("derrame pleural"))
+        #expect(k("DERECHA") == k("derecho"))
+        #expect(k("opacities") == k("opacity"))
+        #expect(k("neumotórax") == k("neumotorax"))
+        #expect(k("masa") != k("más"))
+        #expect(k("air-fluid level") == k("air fluid level"))
+        #expect(k("atelectasis") == k("atelectasis"))
+    }
+
+    @Test func jsonParserLimitsAndErrors() {
+        #expect(throws: HilumError.self) { try JSONParser().parse("{\"a\": ") }
+        #expect(throws: HilumError.self) { try JSONParser().parse(String(repeating: "[", count: 100) + String(repeating: "]", count: 100)) }
+        let v = try? JSONParser().parse("{\"t\": \"caf\\u00e9 \\ud83d\\ude00\", \"n\": -1.5e2}")
+        #expect(v?["t"]?.string == "café 😀")
+        #expect(v?["n"]?.double == -150)
+    }
+}
