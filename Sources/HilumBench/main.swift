@@ -1,1 +1,122 @@
-print("bench")
+// Benchmarks (release build): swift run -c release HilumBench [--reports N] [--shared PATH]
+// Prints one line per measurement. Not a test: figures, not assertions.
+import Foundation
+import HilumCore
+import HilumOntology
+import HilumNLP
+import HilumLabels
+import HilumService
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func arg(_ name: String, _ def: String) -> String {
+    let a = CommandLine.arguments
+    if let i = a.firstIndex(of: name), i + 1 < a.count { return a[i + 1] }
+    return def
+}
+
+func peakRSSMB() -> Double {
+    var u = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &u)
+    return Double(u.ru_maxrss) / 1024
+}
+
+let root = URL(fileURLWithPath: arg("--ontology", "Ontology"))
+let shared = arg("--shared", "../shared")
+let corpusSize = Int(arg("--reports", "200000")) ?? 200_000
+
+// 1. Ontology load (parse + validate + compile).
+var loads: [Double] = []
+var ontology: Ontology? = nil
+for _ in 0..<5 {
+    let t = Date()
+    ontology = try Ontology.load(from: root)
+    loads.append(Date().timeIntervalSince(t) * 1000)
+}
+guard let o = ontology else { fatalError("no ontology") }
+loads.sort()
+print(String(format: "ontology load: median %.1f ms (min %.1f, max %.1f) for %d concepts, %d terms, %d cue rules",
+             loads[2], loads[0], loads[4], o.concepts.count, o.terms.count, o.cues.count))
+
+// 2. Analyzer, one core, on the OpenI dev texts.
+let openi = "\(shared)/data/openi-dev/reports.jsonl"
+guard let data = FileManager.default.contents(atPath: openi), let text = String(data: data, encoding: .utf8) else {
+    print("no OpenI dev reports at \(openi)"); exit(1)
+}
+var texts: [String] = []
+for line in text.split(separator: "\n") {
+    guard let v = try? JSONParser().parse(String(line)) else { continue }
+    let parts = [("indication", "INDICATION"), ("comparison", "COMPARISON"), ("findings", "FINDINGS"), ("impression", "IMPRESSION")]
+        .compactMap { k, h in v[k]?.string.flatMap { $0.isEmpty ? nil : "\(h): \($0)" } }
+    texts.append(parts.joined(separator: "\n"))
+}
+let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+let analyzer = Analyzer(ontology: o)
+let labeler = Labeler(ontology: o)
+var best = Double.infinity
+var findings = 0
+for _ in 0..<5 {
+    let t = Date()
+    findings = 0
+    for s in texts { findings += analyzer.analyze(s, lang: .en).findings.count }
+    best = min(best, Date().timeIntervalSince(t))
+}
+print(String(format: "analyze, 1 core: %d OpenI reports (%.2f MB) in %.3f s: %.1f MB/s, %.0f reports/s (%d findings)",
+             texts.count, Double(bytes) / 1e6, best, Double(bytes) / 1e6 / best, Double(texts.count) / best, findings))
+if CommandLine.arguments.contains("--analyze-only") {
+    for _ in 0..<20 { for s in texts { _ = analyzer.analyze(s, lang: .en) } }
+    exit(0)
+}
+best = .infinity
+for _ in 0..<3 {
+    let t = Date()
+    for s in texts { var r = analyzer.analyze(s, lang: .en); labeler.apply(&r); var w = JSONWriter(); r.writeJSON(to: &w) }
+    best = min(best, Date().timeIntervalSince(t))
+}
+print(String(format: "analyze + labels + JSON, 1 core: %.1f MB/s, %.0f reports/s", Double(bytes) / 1e6 / best, Double(texts.count) / best))
+
+// 3. NDJSON dispatcher on all cores (what hilum stdio does per batch).
+let service = Service(ontology: o)
+let lines: [[UInt8]] = texts.enumerated().map { i, s in
+    var w = JSONWriter()
+    w.value(.object([("id", .number(Double(i))), ("op", .string("analyze")), ("params", .object([("text", .string(s)), ("lang", .string("en"))]))]))
+    return w.bytes
+}
+do {
+    let t = Date()
+    let out = ParallelMap.map(lines, jobs: ProcessInfo.processInfo.activeProcessorCount) { service.handle(line: $0[...]) }
+    let dt = Date().timeIntervalSince(t)
+    print(String(format: "stdio dispatcher, %d cores: %.0f requests/s (%.1f MB/s in, %d responses)",
+                 ProcessInfo.processInfo.activeProcessorCount, Double(lines.count) / dt, Double(bytes) / 1e6 / dt, out.count))
+}
+
+// 4. Corpus labelling: N reports (OpenI texts repeated) into all three schemes, plain and gzip.
+let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hilum-bench-\(getpid())")
+try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+let corpus = dir.appendingPathComponent("corpus.jsonl").path
+do {
+    FileManager.default.createFile(atPath: corpus, contents: nil)
+    let h = try FileHandle(forWritingTo: URL(fileURLWithPath: corpus))
+    var buf: [UInt8] = []
+    for i in 0..<corpusSize {
+        var w = JSONWriter()
+        w.value(.object([("id", .string("r\(i)")), ("text", .string(texts[i % texts.count]))]))
+        buf += w.bytes; buf.append(0x0A)
+        if buf.count > 1 << 20 { h.write(Data(buf)); buf.removeAll(keepingCapacity: true) }
+    }
+    h.write(Data(buf)); try h.close()
+}
+let gz = corpus + ".gz"
+_ = system("gzip -c \(corpus) > \(gz)")
+let sizeMB = Double((try? FileManager.default.attributesOfItem(atPath: corpus)[.size] as? Int) ?? 0 ?? 0) / 1e6
+for (name, path) in [("plain", corpus), ("gzip", gz)] {
+    let job = try LabelJob(ontology: o, scheme: "all", format: .csv)
+    var reader = CorpusReader(paths: [path])
+    let out = open(dir.appendingPathComponent("out-\(name).csv").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let s = try job.run(&reader, write: { writeAll(Array($0), out) }, failure: { _ in })
+    close(out)
+    print(String(format: "label --scheme all, %@ input, %d cores: %d reports (%.1f MB of report text, %.1f MB file) in %.2f s: %.1f MB/s, %.0f reports/s; peak RSS so far %.0f MB",
+                 name, job.jobs, s.reports, Double(s.bytes) / 1e6, sizeMB, s.seconds, Double(s.bytes) / 1e6 / s.seconds, Double(s.reports) / s.seconds, peakRSSMB()))
+}
+try? FileManager.default.removeItem(at: dir)

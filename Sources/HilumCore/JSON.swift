@@ -275,7 +275,17 @@ public struct JSONWriter {
     }
     public mutating func key(_ k: String) { string(k); bytes.append(0x3A) }
     public mutating func comma() { bytes.append(0x2C) }
-    public mutating func int(_ v: Int) { bytes.append(contentsOf: Array(String(v).utf8)) }
+    public mutating func int(_ v: Int) {
+        if v < 0 { bytes.append(0x2D); int(v == Int.min ? Int.max : -v); return }
+        if v < 10 { bytes.append(UInt8(0x30 + v)); return }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        var x = v
+        withUnsafeMutableBytes(of: &digits) { d in
+            while x > 0 { d[n] = UInt8(0x30 + x % 10); x /= 10; n += 1 }
+            for k in stride(from: n - 1, through: 0, by: -1) { bytes.append(d[k]) }
+        }
+    }
     public mutating func double(_ v: Double) {
         if v.isFinite, v == v.rounded(), abs(v) < 1e15 { int(Int(v)); return }
         if !v.isFinite { raw("null"); return }

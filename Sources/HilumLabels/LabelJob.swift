@@ -236,7 +236,7 @@ public struct LabelJob: Sendable {
 /// CSV and Python-literal helpers.
 public enum CSV {
     public static func escape(_ s: String) -> String {
-        if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
+        if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
         }
         return s
@@ -244,7 +244,7 @@ public enum CSV {
     public static func row(_ cells: [String]) -> String { cells.map(escape).joined(separator: ",") }
     /// Python list repr: ['a', 'b'].
     public static func pyList(_ items: [String]) -> String {
-        "[" + items.map { "'" + $0.replacingOccurrences(of: "'", with: "\\'") + "'" }.joined(separator: ", ") + "]"
+        "[" + items.map { "'" + ($0.utf8.contains(0x27) ? $0.replacingOccurrences(of: "'", with: "\\'") : $0) + "'" }.joined(separator: ", ") + "]"
     }
     /// NumPy array repr as PadChest writes CUIs: ['C1' 'C2'].
     public static func npList(_ items: [String]) -> String {

@@ -187,10 +187,14 @@ extension Document {
         for (i, m) in mentions.enumerated() { bySentence[m.sentence, default: []].append(i) }
         var cuesBySentence: [Int: [CueHit]] = [:]
         for c in cueHits { cuesBySentence[c.sentence, default: []].append(c) }
+        // Move the mentions out while resolving so that `self` is not copied for the inout access.
+        var ms = mentions
+        mentions = []
         for (s, idx) in bySentence {
-            let sorted = idx.sorted { mentions[$0].tokens.lowerBound < mentions[$1].tokens.lowerBound }
-            resolve(sentence: s, mentions: &mentions, indices: sorted, cues: cuesBySentence[s] ?? [])
+            let sorted = idx.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
+            resolve(sentence: s, mentions: &ms, indices: sorted, cues: cuesBySentence[s] ?? [])
         }
+        mentions = ms
     }
 
     /// Context of the mentions of one sentence: assertion, temporality and change from the nearest
@@ -238,6 +242,7 @@ extension Document {
                 }
             }
             if let (c, _) = bestAssert {
+                m.decidingCue = c.tokens
                 let rule = ontology.cues[c.rule]
                 m.assertion = rule.category == .uncertainty ? .uncertain : .absent
                 m.evidence.append(evidence(c))
@@ -340,6 +345,20 @@ extension Document {
                 mentions[i].laterality = .bilateral
             } else {
                 mentions[i].laterality = set.first
+            }
+        }
+        // A finding offered as the interpretation of an earlier one in the same clause ("opacities
+        // concerning for pneumonia", "opacidad en LID que podría corresponder a atelectasia") inherits
+        // its side and site when it has none of its own.
+        for (_, idx) in bySentence {
+            for (k, i) in idx.enumerated() where k > 0 && mentions[i].assertion == .uncertain && mentions[i].locations.isEmpty {
+                guard let cue = mentions[i].decidingCue, cue.upperBound <= mentions[i].tokens.lowerBound else { continue }
+                // The nearest earlier finding that ends before the hedge, with no terminator in between.
+                guard let j = idx[..<k].last(where: { mentions[$0].tokens.upperBound <= cue.lowerBound }),
+                      !terminated(mentions[j].tokens.upperBound, mentions[i].tokens.lowerBound) else { continue }
+                if mentions[i].laterality == nil { mentions[i].laterality = mentions[j].laterality }
+                mentions[i].locations = mentions[j].locations
+                mentions[i].inherited = true
             }
         }
     }

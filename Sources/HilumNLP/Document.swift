@@ -55,6 +55,10 @@ struct Document {
         var locations: [Int] = []  // indices into anatomy
         var isTarget = false
         var fromNormality = false
+        /// Tokens of the negation/uncertainty cue that decided the assertion.
+        var decidingCue: Range<Int>? = nil
+        /// Side and site taken from the finding this one interprets.
+        var inherited = false
     }
 
     struct AnatomyMention {
@@ -89,6 +93,7 @@ struct Document {
         var ids: [Int32] = []
         var exact: [Int32] = []
         var wp: [Int32] = []
+        let yearID = keys.lookup(Lexicon.yearKey) ?? -1
         bytes.withUnsafeBufferPointer { p in
             Tokenizer.tokenize(p, into: &toks)
             ids.reserveCapacity(toks.count)
@@ -106,6 +111,11 @@ struct Document {
                     if e - s > 48 { ids.append(-1); exact.append(-1); continue }
                     Normalizer.key(p, s, e, into: &buf)
                     ids.append(buf.withUnsafeBufferPointer { keys.lookup($0) } ?? -1)
+                    // A four-digit year also matches the `{year}` pattern token.
+                    if t.kind == .number, e - s == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
+                        exact.append(yearID)
+                        continue
+                    }
                     // Exact form for case-sensitive terms (only tokens with an uppercase letter).
                     var hasUpper = false
                     for k in s..<e where p[k] >= 0x41 && p[k] <= 0x5A { hasUpper = true; break }
@@ -182,23 +192,45 @@ struct Document {
     /// Longest match of `trie` starting at token `i` within `limit`; returns the end token and node.
     /// Tokens with both a normalized and an exact id are tried both ways.
     func longest(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]? = nil) -> (end: Int, node: Int32)? {
-        var best: (Int, Int32)? = nil
-        // Depth-first over (token index, node); branching only where an exact id exists.
-        var stack: [(Int, Int32)] = []
-        for first in [ids[i], exactIDs[i]] where first >= 0 {
-            if let n = trie.start(first) { stack.append((i + 1, n)) }
+        // Fast path: no token in reach has an exact-case id, so the walk is a single path.
+        let e0 = exactIDs[i]
+        if e0 < 0 {
+            guard let start = trie.start(ids[i]) else { return nil }
+            var best: (Int, Int32)? = nil
+            var node = start
+            var j = i + 1
+            while true {
+                if trie.hasPayload(node) { best = (j, node) }
+                guard j < limit, trie.hasChildren(node) else { break }
+                // De-identification placeholders inside a phrase are transparent ("heart XXXX enlarged").
+                while j < limit, tokens[j].kind == .placeholder { j += 1 }
+                guard j < limit else { break }
+                if let skip, skip[j] { break }
+                if exactIDs[j] >= 0 { return longestBranching(trie, at: i, limit: limit, skip: skip) }
+                guard let next = trie.next(node, ids[j]) else { break }
+                node = next
+                j += 1
+            }
+            return best.map { (end: $0.0, node: $0.1) }
         }
+        return longestBranching(trie, at: i, limit: limit, skip: skip)
+    }
+
+    /// The general walk: tokens with both a normalized and an exact-case id are tried both ways.
+    func longestBranching(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?) -> (end: Int, node: Int32)? {
+        var best: (Int, Int32)? = nil
+        var stack: [(Int, Int32)] = []
+        if let n = trie.start(ids[i]) { stack.append((i + 1, n)) }
+        if exactIDs[i] >= 0, let n = trie.start(exactIDs[i]) { stack.append((i + 1, n)) }
         while let (j0, node) = stack.popLast() {
-            if !trie.payloads(node).isEmpty, j0 > (best?.0 ?? -1) { best = (j0, node) }
+            if trie.hasPayload(node), j0 > (best?.0 ?? -1) { best = (j0, node) }
             guard j0 < limit, trie.hasChildren(node) else { continue }
-            // De-identification placeholders inside a phrase are transparent ("heart XXXX enlarged").
             var j = j0
             while j < limit, tokens[j].kind == .placeholder { j += 1 }
             guard j < limit else { continue }
             if let skip, skip[j] { continue }
-            for id in [ids[j], exactIDs[j]] where id >= 0 {
-                if let n = trie.next(node, id) { stack.append((j + 1, n)) }
-            }
+            if let n = trie.next(node, ids[j]) { stack.append((j + 1, n)) }
+            if exactIDs[j] >= 0, let n = trie.next(node, exactIDs[j]) { stack.append((j + 1, n)) }
         }
         return best.map { (end: $0.0, node: $0.1) }
     }

@@ -80,15 +80,24 @@ public struct KeyTable: Sendable {
 }
 
 /// A trie over token ids. Each node may end one or more phrases, whose payloads are opaque `Int32`s
-/// chosen by the builder. The root's transitions are a dense array indexed by token id.
+/// chosen by the builder. Built with dictionaries, then frozen into flat sorted arrays: the root's
+/// transitions are a dense array indexed by token id, other nodes binary-search their edge slice.
+/// Lookups allocate nothing and touch no reference counts.
 public struct PhraseTrie: Sendable {
     var root: [Int32]
-    var edges: [[Int32: Int32]] = [[:]]
-    var payloads: [[Int32]] = [[]]
+    // Build-time structure.
+    var building: [[Int32: Int32]] = [[:]]
+    var buildPayloads: [[Int32]] = [[]]
+    // Frozen structure.
+    var edgeStart: [Int32] = []
+    var edgeKeys: [Int32] = []
+    var edgeTargets: [Int32] = []
+    var payloadStart: [Int32] = []
+    var payloadList: [Int32] = []
 
     public init(keyCount: Int) { root = [Int32](repeating: -1, count: keyCount) }
 
-    public var nodeCount: Int { edges.count }
+    public var nodeCount: Int { building.count }
 
     public mutating func insert(_ ids: [Int32], payload: Int32) {
         guard let first = ids.first else { return }
@@ -96,22 +105,38 @@ public struct PhraseTrie: Sendable {
         if Int(first) < root.count, root[Int(first)] >= 0 {
             node = root[Int(first)]
         } else {
-            node = Int32(edges.count)
-            edges.append([:]); payloads.append([])
+            node = Int32(building.count)
+            building.append([:]); buildPayloads.append([])
             if Int(first) >= root.count { root.append(contentsOf: [Int32](repeating: -1, count: Int(first) - root.count + 1)) }
             root[Int(first)] = node
         }
         for id in ids.dropFirst() {
-            if let next = edges[Int(node)][id] {
+            if let next = building[Int(node)][id] {
                 node = next
             } else {
-                let next = Int32(edges.count)
-                edges.append([:]); payloads.append([])
-                edges[Int(node)][id] = next
+                let next = Int32(building.count)
+                building.append([:]); buildPayloads.append([])
+                building[Int(node)][id] = next
                 node = next
             }
         }
-        if !payloads[Int(node)].contains(payload) { payloads[Int(node)].append(payload) }
+        if !buildPayloads[Int(node)].contains(payload) { buildPayloads[Int(node)].append(payload) }
+        frozen = false
+    }
+
+    var frozen = false
+
+    /// Freezes the trie into flat arrays (called once after the last insert).
+    public mutating func freeze() {
+        edgeStart = [0]; edgeKeys = []; edgeTargets = []
+        payloadStart = [0]; payloadList = []
+        for n in building.indices {
+            for (k, t) in building[n].sorted(by: { $0.key < $1.key }) { edgeKeys.append(k); edgeTargets.append(t) }
+            edgeStart.append(Int32(edgeKeys.count))
+            payloadList.append(contentsOf: buildPayloads[n])
+            payloadStart.append(Int32(payloadList.count))
+        }
+        frozen = true
     }
 
     @inline(__always)
@@ -123,13 +148,30 @@ public struct PhraseTrie: Sendable {
 
     @inline(__always)
     public func next(_ node: Int32, _ id: Int32) -> Int32? {
-        guard id >= 0 else { return nil }
-        return edges[Int(node)][id]
+        guard id >= 0, Int(node) + 1 < edgeStart.count else { return nil }
+        var lo = Int(edgeStart[Int(node)]), hi = Int(edgeStart[Int(node) + 1])
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            let k = edgeKeys[mid]
+            if k == id { return edgeTargets[mid] }
+            if k < id { lo = mid + 1 } else { hi = mid }
+        }
+        return nil
     }
 
     @inline(__always)
-    public func payloads(_ node: Int32) -> [Int32] { payloads[Int(node)] }
+    public func payloads(_ node: Int32) -> ArraySlice<Int32> {
+        guard Int(node) + 1 < payloadStart.count else { return [] }
+        return payloadList[Int(payloadStart[Int(node)])..<Int(payloadStart[Int(node) + 1])]
+    }
 
     @inline(__always)
-    public func hasChildren(_ node: Int32) -> Bool { !edges[Int(node)].isEmpty }
+    public func hasChildren(_ node: Int32) -> Bool {
+        Int(node) + 1 < edgeStart.count && edgeStart[Int(node) + 1] > edgeStart[Int(node)]
+    }
+
+    @inline(__always)
+    public func hasPayload(_ node: Int32) -> Bool {
+        Int(node) + 1 < payloadStart.count && payloadStart[Int(node) + 1] > payloadStart[Int(node)]
+    }
 }

@@ -26,6 +26,8 @@ public struct Lexicon: Sendable {
 
     /// Prefix byte of case-sensitive keys in the key table.
     public static let exactPrefix: UInt8 = 0x01
+    /// Key of the `{year}` pattern token (a four-digit year 1900-2099 in the text).
+    public static let yearKey: [UInt8] = [0x02] + Array("year".utf8)
 
     static func compile(_ o: Ontology, problems: inout [OntologyProblem]) -> Lexicon {
         var lx = Lexicon()
@@ -41,7 +43,17 @@ public struct Lexicon: Sendable {
             return i
         }
         func keys(_ text: String, exact: Bool) -> [[UInt8]] {
-            exact ? Normalizer.phraseExact(text).map { [Lexicon.exactPrefix] + $0 } : Normalizer.phraseKeys(text)
+            if text.contains("{year}") {
+                // Placeholder token: a four-digit year (1900-2099) in the text.
+                let parts = text.components(separatedBy: "{year}")
+                var out: [[UInt8]] = []
+                for (i, part) in parts.enumerated() {
+                    if i > 0 { out.append(Lexicon.yearKey) }
+                    out += keys(part, exact: exact)
+                }
+                return out
+            }
+            return exact ? Normalizer.phraseExact(text).map { [Lexicon.exactPrefix] + $0 } : Normalizer.phraseKeys(text)
         }
         // Blocking rows suppress a preferred name with the same keys.
         var blocked: [Language: Set<[[UInt8]]>] = [:]
@@ -83,6 +95,7 @@ public struct Lexicon: Sendable {
             if k.isEmpty { continue }
             phrases.append(Phrase(lang: n.language, ids: k, payload: payloadID(.anchor(i)), kind: 0))
         }
+        _ = lx.keys.intern(Lexicon.yearKey)
         for (i, c) in o.cues.enumerated() {
             for p in c.patterns {
                 phrases.append(Phrase(lang: c.language, ids: keys(p, exact: false), payload: Int32(i), kind: 1))
@@ -109,6 +122,11 @@ public struct Lexicon: Sendable {
             case 1: lx.cueTries[p.lang]?.insert(ids, payload: p.payload)
             default: lx.headerTries[p.lang]?.insert(ids, payload: p.payload)
             }
+        }
+        for lang in Language.allCases {
+            lx.termTries[lang]?.freeze()
+            lx.cueTries[lang]?.freeze()
+            lx.headerTries[lang]?.freeze()
         }
         // Ancestors.
         for id in o.conceptOrder {

@@ -1,0 +1,281 @@
+import Foundation
+import Testing
+import HilumCore
+import HilumOntology
+import HilumNLP
+@testable import HilumLabels
+
+enum L {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let ontology: Ontology = {
+        do { return try Ontology.load(from: root.appendingPathComponent("Ontology")) } catch { preconditionFailure("\(error)") }
+    }()
+    static let analyzer = Analyzer(ontology: ontology)
+    static let labeler = Labeler(ontology: ontology)
+
+    static func labels(_ text: String, _ lang: Language = .en, policy: UncertainPolicy = .keep) -> [String: [String: JSONValue]] {
+        var r = analyzer.analyze(text, lang: lang)
+        labeler.apply(&r, policy: policy)
+        var out: [String: [String: JSONValue]] = [:]
+        for s in r.labels { out[s.scheme] = Dictionary(s.values, uniquingKeysWith: { a, _ in a }) }
+        return out
+    }
+
+    static func tmp(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hilum-labels-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let p = dir.appendingPathComponent(name).path
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+        return p
+    }
+
+    static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+        let p = try tmp("in.bin", bytes)
+        let proc = Process()
+        proc.executableURL = URL(fileURLWithPath: "/bin/sh")
+        proc.arguments = ["-c", "gzip -c '\(p)' > '\(p).gz'"]
+        try proc.run(); proc.waitUntilExit()
+        return [UInt8](try Data(contentsOf: URL(fileURLWithPath: p + ".gz")))
+    }
+
+    static func readAll(_ path: String, format: InputFormat = .auto, options: CorpusOptions = CorpusOptions()) throws -> [CorpusItem] {
+        var r = CorpusReader(paths: [path], format: format, options: options)
+        var out: [CorpusItem] = []
+        while let i = try r.next() { out.append(i) }
+        return out
+    }
+}
+
+@Suite struct SchemeTests {
+    @Test func chexpertAggregationAndParents() {
+        let l = L.labels("Mild cardiomegaly. Possible small right pleural effusion. No pneumothorax. Left lower lobe atelectasis.")
+        let c = l["chexpert"] ?? [:]
+        #expect(c["Cardiomegaly"] == .number(1))
+        #expect(c["Enlarged Cardiomediastinum"] == .number(1))  // parent consistency
+        #expect(c["Pleural Effusion"] == .number(-1))
+        #expect(c["Pneumothorax"] == .number(0))
+        #expect(c["Atelectasis"] == .number(1))
+        #expect(c["Lung Opacity"] == .number(1))  // Atelectasis ⇒ Lung Opacity
+        #expect(c["No Finding"] == .null)
+        #expect(c["Edema"] == .null)
+    }
+
+    @Test func presentBeatsUncertainBeatsAbsent() {
+        let c = L.labels("No pleural effusion on the left. Possible right pleural effusion. Small pleural effusion on the right.")["chexpert"] ?? [:]
+        #expect(c["Pleural Effusion"] == .number(1))
+        let u = L.labels("No pleural effusion on the left. Possible right pleural effusion.")["chexpert"] ?? [:]
+        #expect(u["Pleural Effusion"] == .number(-1))
+    }
+
+    @Test func noFindingIgnoresSupportDevicesOnly() {
+        let c = L.labels("Endotracheal tube in good position. Lungs are clear. No effusion.")["chexpert"] ?? [:]
+        #expect(c["Support Devices"] == .number(1))
+        #expect(c["No Finding"] == .number(1))
+        let x = L.labels("Heart size is normal. No effusion or pneumothorax.")["chestxray14"] ?? [:]
+        #expect(x["normal"] == .number(1))
+    }
+
+    @Test func uncertainPolicy() {
+        #expect(L.labels("Possible pneumonia.", policy: .ones)["chexpert"]?["Pneumonia"] == .number(1))
+        #expect(L.labels("Possible pneumonia.", policy: .zeros)["chexpert"]?["Pneumonia"] == .number(0))
+        #expect(L.labels("Possible pneumonia.", policy: .keep)["chestxray14"]?["Pneumonia"] == .number(-1))
+    }
+
+    @Test func historicalAndHypotheticalMentionsDoNotLabel() {
+        let c = L.labels("INDICATION: rule out pneumonia.\nFINDINGS: Lungs are clear.")["chexpert"] ?? [:]
+        #expect(c["Pneumonia"] == .null)
+    }
+
+    @Test func spanishReportsLabelTheSameWay() {
+        let l = L.labels("Cardiomegalia. Derrame pleural izquierdo. No se aprecia neumotórax.", .es)
+        #expect(l["chexpert"]?["Cardiomegaly"] == .number(1))
+        #expect(l["chexpert"]?["Pleural Effusion"] == .number(1))
+        #expect(l["chexpert"]?["Pneumothorax"] == .number(0))
+        #expect(l["padchest"]?["pleural effusion"] == .string("present"))
+        #expect(l["chestxray14"]?["Effusion"] == .number(1))
+    }
+
+    @Test func padchestCellsBindLocationsOnlyToPositiveFindingsOfTheSentence() throws {
+        let job = try LabelJob(ontology: L.ontology, scheme: "padchest", format: .csv)
+        var r = L.analyzer.analyze("Derrame pleural derecho. No se observa neumotórax izquierdo.", lang: .es)
+        L.labeler.apply(&r)
+        let cells = job.padchestCells(r)
+        #expect(cells[0] == "['pleural effusion']")
+        #expect(cells[1].contains("loc right") || cells[1].contains("costophrenic"))
+        #expect(!cells[1].contains("left"))
+        #expect(cells[2].hasPrefix("[['pleural effusion'"))
+        #expect(cells[2].hasSuffix("['normal']]"))
+        var n = L.analyzer.analyze("Sin hallazgos.", lang: .es)
+        L.labeler.apply(&n)
+        #expect(job.padchestCells(n)[0] == "['normal']")
+    }
+}
+
+@Suite struct CorpusReaderTests {
+    @Test func chexpertStyleCSVWithQuotesNewlinesAndCommas() throws {
+        let csv = "\"No effusion, no pneumothorax.\"\n\"Cardiomegaly.\nSmall \"\"left\"\" effusion.\"\nPlain report\n"
+        let items = try L.readAll(try L.tmp("r.csv", Array(csv.utf8)), format: .chexpert)
+        let texts = items.compactMap { if case .record(let r) = $0 { return r.text } else { return nil } }
+        #expect(texts == ["No effusion, no pneumothorax.", "Cardiomegaly.\nSmall \"left\" effusion.", "Plain report"])
+    }
+
+    @Test func brokenQuoteIsReportedWithItsLineAndTheOtherRowsSurvive() throws {
+        let csv = "id,report\n1,\"fine\"\n2,\"broken\"x,more\n3,\"also fine\"\n"
+        let items = try L.readAll(try L.tmp("r.csv", Array(csv.utf8)))
+        var ok: [String] = []
+        var bad: [(Int, String)] = []
+        for i in items {
+            switch i {
+            case .record(let r): ok.append(r.id)
+            case .failure(let e): bad.append((e.row, e.error.code))
+            }
+        }
+        #expect(ok == ["1", "3"])
+        #expect(bad.count == 1 && bad[0].0 == 3 && bad[0].1 == "input.bad_csv_quote")
+    }
+
+    @Test func unterminatedQuoteAtEndIsAnError() throws {
+        let items = try L.readAll(try L.tmp("r.csv", Array("report\n\"never closed\n".utf8)))
+        #expect(items.contains { if case .failure(let e) = $0 { return e.error.code == "input.bad_csv_quote" } else { return false } })
+    }
+
+    @Test func headerCSVWithSeveralTextColumnsJoined() throws {
+        let csv = "study,findings,impression\ns1,Small left effusion.,No pneumothorax.\n"
+        var o = CorpusOptions()
+        o.textColumns = ["findings", "impression"]
+        o.idColumn = "study"
+        let items = try L.readAll(try L.tmp("r.csv", Array(csv.utf8)), options: o)
+        guard case .record(let r)? = items.first else { Issue.record("no record"); return }
+        #expect(r.id == "s1")
+        #expect(r.text == "FINDINGS: Small left effusion.\nIMPRESSION: No pneumothorax.")
+    }
+
+    @Test func jsonlBadLinesAreReportedAndOthersRead() throws {
+        var bytes = Array("{\"id\": \"a\", \"text\": \"Cardiomegaly.\"}\nnot json\n{\"id\": \"c\"}\n".utf8)
+        bytes += [0x7B, 0x22, 0x74, 0x65, 0x78, 0x74, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D, 0x0A]
+        bytes += Array("{\"id\": 5, \"text\": \"Derrame.\", \"lang\": \"es\"}\n".utf8)
+        let items = try L.readAll(try L.tmp("r.jsonl", bytes))
+        var codes: [String] = []
+        var ids: [String] = []
+        for i in items {
+            switch i {
+            case .record(let r): ids.append(r.id)
+            case .failure(let e): codes.append("\(e.row):\(e.error.code)")
+            }
+        }
+        #expect(ids == ["a", "5"])
+        #expect(codes == ["2:input.malformed_json", "3:input.missing_field", "4:input.invalid_utf8"])
+    }
+
+    @Test func gzipPlainMultiMemberTruncatedAndCorrupt() throws {
+        let a = Array("{\"id\": \"1\", \"text\": \"Cardiomegaly.\"}\n".utf8)
+        let b = Array("{\"id\": \"2\", \"text\": \"No effusion.\"}\n".utf8)
+        let gz = try L.gzip(a) + L.gzip(b)  // two members
+        let items = try L.readAll(try L.tmp("r.jsonl.gz", gz))
+        #expect(items.count == 2)
+        let truncated = Array(gz.prefix(gz.count / 2 - 4))
+        #expect(throws: HilumError.self) { _ = try L.readAll(try L.tmp("t.jsonl.gz", truncated)) }
+        var corrupt = gz
+        for k in 12..<min(30, corrupt.count) { corrupt[k] ^= 0xA5 }
+        do {
+            _ = try L.readAll(try L.tmp("c.jsonl.gz", corrupt))
+            Issue.record("corrupt gzip was accepted")
+        } catch {
+            let code = (error as? HilumError)?.code
+            #expect(code == "input.corrupt_gzip" || code == "input.truncated_gzip")
+        }
+    }
+
+    @Test func openiXMLAndMalformedXML() throws {
+        let xml = """
+        <?xml version="1.0" encoding="utf-8"?><eCitation><uId id="CXR42"/><MedlineCitation><Article><Abstract>
+        <AbstractText Label="COMPARISON">None.</AbstractText><AbstractText Label="INDICATION">Cough.</AbstractText>
+        <AbstractText Label="FINDINGS">Mild cardiomegaly.</AbstractText><AbstractText Label="IMPRESSION">No acute disease.</AbstractText>
+        </Abstract></Article></MedlineCitation></eCitation>
+        """
+        let dir = URL(fileURLWithPath: try L.tmp("1.xml", Array(xml.utf8))).deletingLastPathComponent()
+        try Data("<eCitation><uId id=\"CXR43\"/><AbstractText Label=\"FINDINGS\">Cut off".utf8).write(to: dir.appendingPathComponent("2.xml"))
+        let items = try L.readAll(dir.path)
+        guard items.count == 2, case .record(let r) = items[0], case .failure(let e) = items[1] else { Issue.record("\(items)"); return }
+        #expect(r.id == "CXR42")
+        #expect(r.text == "INDICATION: Cough.\nCOMPARISON: None.\nFINDINGS: Mild cardiomegaly.\nIMPRESSION: No acute disease.")
+        #expect(e.error.code == "input.malformed_xml")
+    }
+
+    @Test func folderOfTextFiles() throws {
+        let p = try L.tmp("b.txt", Array("Derrame pleural.".utf8))
+        let dir = URL(fileURLWithPath: p).deletingLastPathComponent()
+        try Data("Cardiomegaly.".utf8).write(to: dir.appendingPathComponent("a.txt"))
+        let items = try L.readAll(dir.path)
+        let ids = items.compactMap { if case .record(let r) = $0 { return r.id } else { return nil } }
+        #expect(ids == ["a", "b"])
+    }
+}
+
+@Suite struct LabelJobTests {
+    func run(_ job: LabelJob, _ path: String) throws -> (String, LabelJob.Summary) {
+        var reader = CorpusReader(paths: [path])
+        var out: [UInt8] = []
+        let s = try job.run(&reader, write: { out += $0 }, failure: { _ in })
+        return (String(decoding: out, as: UTF8.self), s)
+    }
+
+    static let corpus = (1...300).map { i in
+        "{\"id\": \"r\(i)\", \"text\": \"\(["Mild cardiomegaly.", "No pleural effusion.", "Posible neumonía basal derecha.", "Small left pneumothorax. Possible atelectasis."][i % 4]) \(i)\"}"
+    }.joined(separator: "\n") + "\n"
+
+    @Test func oneJobEqualsTwoJobsAndHalvesEqualTheWhole() throws {
+        let path = try L.tmp("c.jsonl", Array(LabelJobTests.corpus.utf8))
+        var j1 = try LabelJob(ontology: L.ontology, scheme: "all", format: .jsonl, jobs: 1)
+        j1.batchSize = 7
+        let j2 = try LabelJob(ontology: L.ontology, scheme: "all", format: .jsonl, jobs: 2)
+        let (a, sa) = try run(j1, path)
+        let (b, _) = try run(j2, path)
+        #expect(a == b)
+        #expect(sa.reports == 300)
+        let lines = LabelJobTests.corpus.split(separator: "\n")
+        let h1 = try L.tmp("h1.jsonl", Array((lines[..<150].joined(separator: "\n") + "\n").utf8))
+        let h2 = try L.tmp("h2.jsonl", Array((lines[150...].joined(separator: "\n") + "\n").utf8))
+        #expect(try run(j2, h1).0 + run(j2, h2).0 == a)
+    }
+
+    @Test func chexpertCSVLayoutIsTheLabelersLayout() throws {
+        let path = try L.tmp("c.csv", Array("\"Mild cardiomegaly, no effusion.\"\n".utf8))
+        let job = try LabelJob(ontology: L.ontology, scheme: "chexpert", format: .csv)
+        let (out, _) = try run(job, path)
+        let lines = out.split(separator: "\n")
+        #expect(lines[0] == "Reports,No Finding,Enlarged Cardiomediastinum,Cardiomegaly,Lung Lesion,Lung Opacity,Edema,Consolidation,Pneumonia,Atelectasis,Pneumothorax,Pleural Effusion,Pleural Other,Fracture,Support Devices")
+        #expect(lines[1] == "\"Mild cardiomegaly, no effusion.\",,1.0,1.0,,,,,,,,0.0,,,")
+    }
+
+    @Test func jsonlRowsCarryEvidence() throws {
+        let path = try L.tmp("c.jsonl", Array("{\"id\": \"x\", \"text\": \"No pneumothorax.\"}\n".utf8))
+        let job = try LabelJob(ontology: L.ontology, scheme: "chexpert", format: .jsonl)
+        let (out, _) = try run(job, path)
+        let v = try JSONParser().parse(String(out.dropLast()))
+        let ev = v["evidence"]?["chexpert"]?["Pneumothorax"]?.array?.first
+        #expect(ev?["assertion"]?.string == "absent")
+        #expect(ev?["rules"]?.array?.isEmpty == false)
+        #expect(ev?["span"]?.array?.count == 2)
+    }
+}
+
+@Suite struct EvalTests {
+    @Test func perLabelMicroMacroAndConfusion() throws {
+        let gold = try L.tmp("g.csv", Array("id,A,B\n1,1,0\n2,1,1\n3,0,0\n4,-1,1\n".utf8))
+        let pred = try L.tmp("p.csv", Array("id,a,b\n1,1.0,0.0\n2,0.0,1.0\n3,1.0,\n4,1.0,-1.0\n".utf8))
+        let g = try Evaluation.readTable(gold, idColumn: nil, stripPrefix: nil, scheme: nil)
+        let p = try Evaluation.readTable(pred, idColumn: nil, stripPrefix: nil, scheme: nil)
+        let keep = Evaluation.compare(gold: g, predicted: p, policy: .keep)
+        let a = try #require(keep.labels.first { $0.label == "a" })
+        #expect((a.tp, a.fp, a.fn) == (1, 2, 1))
+        let b = try #require(keep.labels.first { $0.label == "b" })
+        #expect((b.tp, b.fp, b.fn) == (1, 0, 1))
+        #expect(b.confusion["1"]?["-1"] == 1)
+        #expect(keep.labels.first { $0.label == "b" }?.confusion["0"]?["blank"] == 1)
+        let ones = Evaluation.compare(gold: g, predicted: p, policy: .ones)
+        #expect(ones.labels.first { $0.label == "b" }.map { ($0.tp, $0.fn) } ?? (0, 0) == (2, 0))
+        #expect(abs(keep.micro.f1 - 2.0 * (2.0 / 4.0) * (2.0 / 4.0) / 1.0) < 1e-9)
+        #expect(keep.disagreements.count == 4)
+    }
+}
