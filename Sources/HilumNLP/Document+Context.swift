@@ -312,12 +312,19 @@ extension Document {
         let preferForward = lang == .en
         var bySentence: [Int: [Int]] = [:]
         for (i, m) in mentions.enumerated() where !m.fromNormality { bySentence[m.sentence, default: []].append(i) }
-        for (k, v) in bySentence { bySentence[k] = v.sorted { mentions[$0].tokens.lowerBound < mentions[$1].tokens.lowerBound } }
+        let ms = mentions
+        var startsBySentence: [Int: [Int]] = [:]
+        for (k, v) in bySentence {
+            let sorted = v.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
+            bySentence[k] = sorted
+            startsBySentence[k] = sorted.map { ms[$0].tokens.lowerBound }
+        }
         for ai in anatomy.indices {
             let a = anatomy[ai]
             guard let cands = bySentence[a.sentence] else { continue }
             var best: (Int, Int, Bool)? = nil
-            for i in cands[window(cands, start: { mentions[$0].tokens.lowerBound }, around: a.tokens, words: 40)] {
+            let starts = startsBySentence[a.sentence] ?? []
+            for i in cands[window(starts, start: { $0 }, around: a.tokens, words: 40).clamped(to: cands.indices)] {
                 let m = mentions[i]
                 if m.tokens.overlaps(a.tokens) { continue }
                 let forward = a.tokens.upperBound <= m.tokens.lowerBound

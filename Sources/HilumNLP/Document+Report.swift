@@ -31,31 +31,23 @@ extension Document {
             for r in regs where !out.contains(r) { out.append(r) }
         }
         if !out.isEmpty { return (out, "anatomy") }
-        // Defaults: the concept or its nearest ancestor with a row.
-        var frontier = [m.concept]
-        var seen = Set<ConceptID>()
-        while !frontier.isEmpty {
-            var next: [ConceptID] = []
-            for id in frontier where seen.insert(id).inserted {
-                if let rows = ontology.defaults[id] {
-                    let side: DefaultSite.Side = m.laterality.map { DefaultSite.Side(rawValue: $0.rawValue) ?? .any } ?? .none
-                    let pick = rows.first { $0.side == side } ?? rows.first { $0.side == .any }
-                        ?? (side == .none ? rows.first { $0.side == .bilateral } : nil)
-                    if let pick { return (pick.regions, pick.regions.isEmpty ? nil : "default") }
-                    return ([], nil)
-                }
-                next.append(contentsOf: ontology.parents[id] ?? [])
-            }
-            frontier = next
-        }
+        // Defaults: the concept's own rows or its nearest ancestor's (resolved when the ontology loads).
+        guard let rows = ontology.lexicon.resolvedDefaults[m.concept] else { return ([], nil) }
+        let side: DefaultSite.Side = m.laterality.map { DefaultSite.Side(rawValue: $0.rawValue) ?? .any } ?? .none
+        let pick = rows.first { $0.side == side } ?? rows.first { $0.side == .any }
+            ?? (side == .none ? rows.first { $0.side == .bilateral } : nil)
+        if let pick { return (pick.regions, pick.regions.isEmpty ? nil : "default") }
         return ([], nil)
     }
 
     func report(id: String?) -> AnalyzedReport {
         var findings: [Finding] = []
-        let ordered = mentions.indices.sorted {
-            let a = mentions[$0], b = mentions[$1]
-            return (a.tokens.lowerBound, a.tokens.upperBound, a.concept) < (b.tokens.lowerBound, b.tokens.upperBound, b.concept)
+        let ms = mentions
+        let ordered = ms.indices.sorted {
+            let a = ms[$0].tokens, b = ms[$1].tokens
+            if a.lowerBound != b.lowerBound { return a.lowerBound < b.lowerBound }
+            if a.upperBound != b.upperBound { return a.upperBound < b.upperBound }
+            return ms[$0].concept < ms[$1].concept
         }
         for (n, i) in ordered.enumerated() {
             let m = mentions[i]

@@ -21,6 +21,8 @@ public struct Lexicon: Sendable {
     public internal(set) var termPayloads: [TermPayload] = []
     /// Transitive ancestors (isa and part_of) of every concept.
     public internal(set) var ancestors: [ConceptID: Set<ConceptID>] = [:]
+    /// Default sites of every concept: its own rows, else those of its nearest ancestor that has rows.
+    public internal(set) var resolvedDefaults: [ConceptID: [DefaultSite]] = [:]
     /// Key ids of the language marker words.
     public internal(set) var markerIds: [Language: Set<Int32>] = [:]
 
@@ -127,6 +129,19 @@ public struct Lexicon: Sendable {
             lx.termTries[lang]?.freeze()
             lx.cueTries[lang]?.freeze()
             lx.headerTries[lang]?.freeze()
+        }
+        // Default sites resolved through the hierarchy (breadth-first: nearest ancestor wins).
+        for id in o.conceptOrder {
+            var frontier = [id]
+            var seen = Set<ConceptID>()
+            search: while !frontier.isEmpty {
+                var next: [ConceptID] = []
+                for c in frontier where seen.insert(c).inserted {
+                    if let rows = o.defaults[c] { lx.resolvedDefaults[id] = rows; break search }
+                    next.append(contentsOf: o.parents[c] ?? [])
+                }
+                frontier = next
+            }
         }
         // Ancestors.
         for id in o.conceptOrder {
