@@ -1,5 +1,6 @@
 public import HilumCore
 internal import Foundation
+internal import Dispatch
 
 /// What a matched phrase of the term trie stands for.
 public enum TermPayload: Sendable, Hashable {
@@ -31,21 +32,52 @@ public struct Lexicon: Sendable {
     /// Key of the `{year}` pattern token (a four-digit year 1900-2099 in the text).
     public static let yearKey: [UInt8] = [0x02] + Array("year".utf8)
 
+    /// Maps `f` over `items` on two threads, keeping order.
+    static func parallelKeys<T: Sendable>(_ items: [T], _ f: @Sendable (T) -> [[UInt8]]) -> [[[UInt8]]] {
+        var out = [[[UInt8]]](repeating: [], count: items.count)
+        out.withUnsafeMutableBufferPointer { buf in
+            nonisolated(unsafe) let b = buf
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                var i = part
+                while i < items.count { b[i] = f(items[i]); i += 2 }
+            }
+        }
+        return out
+    }
+
     static func compile(_ o: Ontology, problems: inout [OntologyProblem]) -> Lexicon {
         var lx = Lexicon()
+        let trace = ProcessInfo.processInfo.environment["HILUM_TRACE_LOAD"] != nil
+        var last = Date()
+        func mark(_ what: String) {
+            if trace {
+                FileHandle.standardError.write(Data(String(format: "  compile %@: %.1f ms\n", what, Date().timeIntervalSince(last) * 1000).utf8))
+                last = Date()
+            }
+        }
         // Pass 1: collect phrases.
         struct Phrase { var lang: Language; var ids: [[UInt8]]; var payload: Int32; var kind: UInt8 }  // 0 term 1 cue 2 header
         var phrases: [Phrase] = []
         var payloadIndex: [TermPayload: Int32] = [:]
         func payloadID(_ p: TermPayload) -> Int32 {
+            // Term rows and anchors are unique by construction; only preferred names need deduplication.
+            if case .concept(_, let term?) = p {
+                lx.termPayloads.append(p)
+                _ = term
+                return Int32(lx.termPayloads.count - 1)
+            }
+            if case .anchor = p {
+                lx.termPayloads.append(p)
+                return Int32(lx.termPayloads.count - 1)
+            }
             if let i = payloadIndex[p] { return i }
             let i = Int32(lx.termPayloads.count)
             lx.termPayloads.append(p)
             payloadIndex[p] = i
             return i
         }
-        func keys(_ text: String, exact: Bool) -> [[UInt8]] {
-            if text.contains("{year}") {
+        @Sendable func keys(_ text: String, exact: Bool) -> [[UInt8]] {
+            if text.utf8.contains(0x7B), text.contains("{year}") {
                 // Placeholder token: a four-digit year (1900-2099) in the text.
                 let parts = text.components(separatedBy: "{year}")
                 var out: [[UInt8]] = []
@@ -58,11 +90,21 @@ public struct Lexicon: Sendable {
             return exact ? Normalizer.phraseExact(text).map { [Lexicon.exactPrefix] + $0 } : Normalizer.phraseKeys(text)
         }
         // Blocking rows suppress a preferred name with the same keys.
-        var blocked: [Language: Set<[[UInt8]]>] = [:]
-        for t in o.terms where t.concept == nil { blocked[t.language, default: []].insert(keys(t.text, exact: t.caseSensitive)) }
+        // Key sequences flattened into one byte string (0 between words) for cheap hashing.
+        func flat(_ k: [[UInt8]]) -> [UInt8] {
+            var out: [UInt8] = []
+            for w in k { out.append(contentsOf: w); out.append(0) }
+            return out
+        }
+        // The keys of every term, computed on all cores (pure work).
+        let termKeys = Lexicon.parallelKeys(o.terms) { keys($0.text, exact: $0.caseSensitive) }
+        mark("term keys")
+        var blocked: [Language: Set<[UInt8]>] = [:]
+        for (i, t) in o.terms.enumerated() where t.concept == nil { blocked[t.language, default: []].insert(flat(termKeys[i])) }
         // Owner of each key sequence per language, to report collisions.
-        var owner: [Language: [[[UInt8]]: (ConceptID, String, Bool)]] = [:]
-        func claim(_ lang: Language, _ k: [[UInt8]], _ concept: ConceptID, _ loc: String, _ shared: Bool) {
+        var owner: [Language: [[UInt8]: (ConceptID, String, Bool)]] = [:]
+        func claim(_ lang: Language, _ kk: [[UInt8]], _ concept: ConceptID, _ loc: String, _ shared: Bool) {
+            let k = flat(kk)
             if let (prev, prevLoc, prevShared) = owner[lang]?[k], prev != concept {
                 if !(shared || prevShared) {
                     let parts = loc.split(separator: ":")
@@ -77,13 +119,13 @@ public struct Lexicon: Sendable {
             guard let c = o.concepts[id], c.kind != .global else { continue }
             for (lang, name) in [(Language.en, c.preferredEN), (Language.es, c.preferredES)] where !name.isEmpty {
                 let k = keys(name, exact: false)
-                if k.isEmpty || blocked[lang]?.contains(k) == true { continue }
+                if k.isEmpty || blocked[lang]?.contains(flat(k)) == true { continue }
                 claim(lang, k, id, "concepts:0", false)
                 phrases.append(Phrase(lang: lang, ids: k, payload: payloadID(.concept(id, term: nil)), kind: 0))
             }
         }
         for (i, t) in o.terms.enumerated() {
-            let k = keys(t.text, exact: t.caseSensitive)
+            let k = termKeys[i]
             if k.isEmpty { continue }
             if let c = t.concept {
                 claim(t.language, k, c, "\(t.file):\(t.line)", t.shared)
@@ -98,14 +140,15 @@ public struct Lexicon: Sendable {
             phrases.append(Phrase(lang: n.language, ids: k, payload: payloadID(.anchor(i)), kind: 0))
         }
         _ = lx.keys.intern(Lexicon.yearKey)
-        for (i, c) in o.cues.enumerated() {
-            for p in c.patterns {
-                phrases.append(Phrase(lang: c.language, ids: keys(p, exact: false), payload: Int32(i), kind: 1))
-            }
+        let flatPatterns: [(Int, String)] = o.cues.enumerated().flatMap { i, c in c.patterns.map { (i, $0) } }
+        let patternKeys = Lexicon.parallelKeys(flatPatterns.map(\.1)) { keys($0, exact: false) }
+        for (k, (i, _)) in flatPatterns.enumerated() {
+            phrases.append(Phrase(lang: o.cues[i].language, ids: patternKeys[k], payload: Int32(i), kind: 1))
         }
         for (i, s) in o.sections.enumerated() {
             phrases.append(Phrase(lang: s.language, ids: keys(s.header, exact: false), payload: Int32(i), kind: 2))
         }
+        mark("phrases")
         // Intern every key, then build the tries.
         var idPhrases: [(Phrase, [Int32])] = []
         for p in phrases { idPhrases.append((p, p.ids.map { lx.keys.intern($0) })) }
@@ -125,11 +168,13 @@ public struct Lexicon: Sendable {
             default: lx.headerTries[p.lang]?.insert(ids, payload: p.payload)
             }
         }
+        mark("tries")
         for lang in Language.allCases {
             lx.termTries[lang]?.freeze()
             lx.cueTries[lang]?.freeze()
             lx.headerTries[lang]?.freeze()
         }
+        mark("freeze")
         // Default sites resolved through the hierarchy (breadth-first: nearest ancestor wins).
         for id in o.conceptOrder {
             var frontier = [id]
@@ -152,6 +197,7 @@ public struct Lexicon: Sendable {
             }
             lx.ancestors[id] = seen
         }
+        mark("hierarchy")
         return lx
     }
 }

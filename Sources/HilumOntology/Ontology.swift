@@ -52,19 +52,27 @@ public struct Ontology: Sendable {
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
             return (o, [OntologyProblem(file: root.path, line: 0, message: "ontology folder not found")])
         }
-        o.loadConcepts(&r)
-        o.loadRelations(&r)
-        o.loadTerms(&r)
-        o.loadCues(&r)
+        let trace = ProcessInfo.processInfo.environment["HILUM_TRACE_LOAD"] != nil
+        var last = Date()
+        func mark(_ what: String) {
+            if trace {
+                FileHandle.standardError.write(Data(String(format: "load %@: %.1f ms\n", what, Date().timeIntervalSince(last) * 1000).utf8))
+                last = Date()
+            }
+        }
+        o.loadConcepts(&r); mark("concepts")
+        o.loadRelations(&r); mark("relations")
+        o.loadTerms(&r); mark("terms")
+        o.loadCues(&r); mark("cues")
         o.loadSections(&r)
         o.loadNormality(&r)
         o.loadWordLists(&r)
         o.loadRegions(&r)
         o.loadDefaults(&r)
         o.loadSchemes(&r)
-        o.loadMasks(&r)
-        o.validateHierarchy(&r)
-        o.lexicon = Lexicon.compile(o, problems: &r.problems)
+        o.loadMasks(&r); mark("rest")
+        o.validateHierarchy(&r); mark("hierarchy")
+        o.lexicon = Lexicon.compile(o, problems: &r.problems); mark("compile")
         var sha = SHA256()
         for (path, data) in r.hasher.entries {
             sha.update(path.utf8)
@@ -72,6 +80,7 @@ public struct Ontology: Sendable {
             sha.update(data)
         }
         o.version = "sha256:" + sha.finalizeHex()
+        mark("hash")
         o.loadSeconds = Date().timeIntervalSince(t0)
         return (o, r.problems)
     }
@@ -188,7 +197,7 @@ public struct Ontology: Sendable {
                     r.problems.append(.init(file: f, line: row.line, message: "unknown concept \(concept)")); continue
                 }
                 if c[1].isEmpty { r.problems.append(.init(file: f, line: row.line, message: "empty term")); continue }
-                let flags = Set(c[2].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+                let flags: Set<String> = c[2].isEmpty ? [] : Set(c[2].split(separator: ",").map { trimSpaces($0) })
                 for fl in flags where !["cs", "shared", "noabbrev"].contains(fl) {
                     r.problems.append(.init(file: f, line: row.line, message: "unknown flag '\(fl)'"))
                 }

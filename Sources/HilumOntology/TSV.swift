@@ -44,32 +44,57 @@ struct SourceReader {
     struct Row { var line: Int; var cells: [String] }
 
     /// Parses a TSV file with a header that must equal `columns`. Wrong column counts are problems.
+    /// Splits on UTF-8 bytes (tab and newline are ASCII), not on Characters.
     mutating func tsv(_ rel: String, columns: [String]) -> [Row] {
         guard let s = text(rel) else { return [] }
         var rows: [Row] = []
         var sawHeader = false
         var lineNo = 0
-        for rawLine in s.split(separator: "\n", omittingEmptySubsequences: false) {
-            lineNo += 1
-            var line = Substring(rawLine)
-            if line.hasSuffix("\r") { line = line.dropLast() }
-            if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.hasPrefix("#") { continue }
-            let cells = line.split(separator: "\t", omittingEmptySubsequences: false).map { trimSpaces($0) }
-            if !sawHeader {
-                sawHeader = true
-                if cells != columns {
-                    problems.append(OntologyProblem(file: rel, line: lineNo,
-                        message: "header must be '\(columns.joined(separator: "\\t"))', found '\(cells.joined(separator: "\\t"))'"))
-                    return []
+        let bytes = Array(s.utf8)
+        var lineStart = 0
+        bytes.withUnsafeBufferPointer { p in
+            while lineStart <= p.count {
+                var lineEnd = lineStart
+                while lineEnd < p.count && p[lineEnd] != 0x0A { lineEnd += 1 }
+                lineNo += 1
+                var e = lineEnd
+                if e > lineStart && p[e - 1] == 0x0D { e -= 1 }
+                defer { lineStart = lineEnd + 1 }
+                // Blank (spaces/tabs only) and comment lines.
+                var k = lineStart
+                while k < e && (p[k] == 0x20 || p[k] == 0x09) { k += 1 }
+                if k == e || p[lineStart] == 0x23 { continue }
+                var cells: [String] = []
+                var c0 = lineStart
+                var j = lineStart
+                while true {
+                    if j == e || p[j] == 0x09 {
+                        var a = c0, b = j
+                        while a < b && p[a] == 0x20 { a += 1 }
+                        while b > a && p[b - 1] == 0x20 { b -= 1 }
+                        cells.append(String(decoding: UnsafeBufferPointer(rebasing: p[a..<b]), as: UTF8.self))
+                        if j == e { break }
+                        c0 = j + 1
+                    }
+                    j += 1
                 }
-                continue
+                if !sawHeader {
+                    sawHeader = true
+                    if cells != columns {
+                        problems.append(OntologyProblem(file: rel, line: lineNo,
+                            message: "header must be '\(columns.joined(separator: "\\t"))', found '\(cells.joined(separator: "\\t"))'"))
+                        lineStart = p.count + 1
+                        return
+                    }
+                    continue
+                }
+                if cells.count != columns.count {
+                    problems.append(OntologyProblem(file: rel, line: lineNo,
+                        message: "expected \(columns.count) columns, found \(cells.count)"))
+                    continue
+                }
+                rows.append(Row(line: lineNo, cells: cells))
             }
-            if cells.count != columns.count {
-                problems.append(OntologyProblem(file: rel, line: lineNo,
-                    message: "expected \(columns.count) columns, found \(cells.count)"))
-                continue
-            }
-            rows.append(Row(line: lineNo, cells: cells))
         }
         if !sawHeader {
             problems.append(OntologyProblem(file: rel, line: 1, message: "missing header row"))
