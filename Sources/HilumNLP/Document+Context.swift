@@ -354,6 +354,34 @@ extension Document {
                 mentions[i].laterality = set.first
             }
         }
+        // Coordinated findings ("scarring or atelectasis at the right base", "cicatriz y/o atelectasia"):
+        // two findings separated only by a `coordinate` cue share side and site when one lacks them,
+        // and a hedge standing between them ("and/or") covers both.
+        var coordinators: [Int: [CueHit]] = [:]
+        for c in cueHits where ontology.cues[c.rule].category == .coordinate { coordinators[c.sentence, default: []].append(c) }
+        for (sent, idx) in bySentence where coordinators[sent] != nil {
+            let coords = coordinators[sent] ?? []
+            for k in idx.indices.dropFirst() {
+                let a = idx[k - 1], b = idx[k]
+                let gapStart = mentions[a].tokens.upperBound, gapEnd = mentions[b].tokens.lowerBound
+                guard gapStart <= gapEnd, mentions[a].concept != mentions[b].concept else { continue }
+                let gapWords = wordsBetween(gapStart, gapEnd)
+                guard let c = coords.first(where: { $0.tokens.lowerBound >= gapStart && $0.tokens.upperBound <= gapEnd }),
+                      gapWords == wordsBetween(c.tokens.lowerBound, c.tokens.upperBound) else { continue }
+                for (x, y) in [(a, b), (b, a)] {
+                    if mentions[x].laterality == nil, let l = mentions[y].laterality { mentions[x].laterality = l }
+                    if mentions[x].locations.isEmpty && !mentions[y].locations.isEmpty {
+                        mentions[x].locations = mentions[y].locations
+                        mentions[x].inherited = true
+                    }
+                }
+                if mentions[b].assertion == .uncertain, mentions[a].assertion == .present,
+                   let cue = mentions[b].decidingCue, cue.lowerBound >= gapStart, cue.upperBound <= gapEnd {
+                    mentions[a].assertion = .uncertain
+                    mentions[a].evidence.append(contentsOf: mentions[b].evidence.filter { $0.category == "uncertainty" })
+                }
+            }
+        }
         // A finding offered as the interpretation of an earlier one in the same clause ("opacities
         // concerning for pneumonia", "opacidad en LID que podría corresponder a atelectasia") inherits
         // its side and site when it has none of its own.

@@ -202,9 +202,7 @@ struct Document {
             while true {
                 if trie.hasPayload(node) { best = (j, node) }
                 guard j < limit, trie.hasChildren(node) else { break }
-                // De-identification placeholders inside a phrase are transparent ("heart XXXX enlarged").
-                while j < limit, tokens[j].kind == .placeholder { j += 1 }
-                guard j < limit else { break }
+                if tokens[j].kind == .placeholder { return longestBranching(trie, at: i, limit: limit, skip: skip) }
                 if let skip, skip[j] { break }
                 if exactIDs[j] >= 0 { return longestBranching(trie, at: i, limit: limit, skip: skip) }
                 guard let next = trie.next(node, ids[j]) else { break }
@@ -226,6 +224,9 @@ struct Document {
             if trie.hasPayload(node), j0 > (best?.0 ?? -1) { best = (j0, node) }
             guard j0 < limit, trie.hasChildren(node) else { continue }
             var j = j0
+            // A de-identification placeholder inside a phrase is transparent ("heart XXXX enlarged"). It
+            // never completes a term: the removed word may be the one that makes it a finding
+            // ("heart size XXXX" may be "heart size normal").
             while j < limit, tokens[j].kind == .placeholder { j += 1 }
             guard j < limit else { continue }
             if let skip, skip[j] { continue }

@@ -170,6 +170,12 @@ public struct PhraseTrie: Sendable {
         Int(node) + 1 < edgeStart.count && edgeStart[Int(node) + 1] > edgeStart[Int(node)]
     }
 
+    /// The nodes directly below `node`.
+    public func children(_ node: Int32) -> [Int32] {
+        guard Int(node) + 1 < edgeStart.count else { return [] }
+        return Array(edgeTargets[Int(edgeStart[Int(node)])..<Int(edgeStart[Int(node) + 1])])
+    }
+
     @inline(__always)
     public func hasPayload(_ node: Int32) -> Bool {
         Int(node) + 1 < payloadStart.count && payloadStart[Int(node) + 1] > payloadStart[Int(node)]

@@ -45,7 +45,7 @@ public enum CueDirection: String, Sendable, Codable { case forward, backward, bo
 
 /// The categories of context rules.
 public enum CueCategory: Sendable, Hashable {
-    case negation, uncertainty, pseudo, terminate, historical, hypothetical, normal
+    case negation, uncertainty, pseudo, terminate, historical, hypothetical, normal, coordinate
     case change(Change)
     case laterality(Laterality)
     case severity(Severity)
@@ -59,6 +59,7 @@ public enum CueCategory: Sendable, Hashable {
         case "historical": self = .historical
         case "hypothetical": self = .hypothetical
         case "normal": self = .normal
+        case "coordinate": self = .coordinate
         default:
             let parts = rawValue.split(separator: ".", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { return nil }
@@ -80,6 +81,7 @@ public enum CueCategory: Sendable, Hashable {
         case .historical: "historical"
         case .hypothetical: "hypothetical"
         case .normal: "normal"
+        case .coordinate: "coordinate"
         case .change(let c): "change.\(c.rawValue)"
         case .laterality(let l): "laterality.\(l.rawValue)"
         case .severity(let s): "severity.\(s.rawValue)"
