@@ -233,7 +233,7 @@ public struct JSONParser {
 /// Appends JSON to a byte buffer. Strings are escaped per RFC 8259; non-ASCII is written as UTF-8.
 public struct JSONWriter {
     public var bytes: [UInt8] = []
-    public init() { bytes.reserveCapacity(1024) }
+    public init() { bytes.reserveCapacity(4096) }
 
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
@@ -243,31 +243,43 @@ public struct JSONWriter {
 
     public mutating func string(_ s: String) {
         bytes.append(0x22)
-        var s = s
-        s.withUTF8 { p in
-            var start = 0
-            for i in 0..<p.count {
-                let b = p[i]
-                if b < 0x20 || b == 0x22 || b == 0x5C {
-                    bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
-                    switch b {
-                    case 0x22: raw("\\\"")
-                    case 0x5C: raw("\\\\")
-                    case 0x0A: raw("\\n")
-                    case 0x0D: raw("\\r")
-                    case 0x09: raw("\\t")
-                    default:
-                        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                        raw("\\u00")
-                        bytes.append(hex[Int(b >> 4)])
-                        bytes.append(hex[Int(b & 0xF)])
-                    }
-                    start = i + 1
-                }
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<p.count]))
+        let done: Bool? = s.utf8.withContiguousStorageIfAvailable { p in
+            appendEscaped(p)
+            return true
         }
+        if done == nil { appendEscaped(Array(s.utf8)) }
         bytes.append(0x22)
+    }
+
+    @inline(__always)
+    mutating func appendEscaped(_ a: [UInt8]) { a.withUnsafeBufferPointer { appendEscaped($0) } }
+
+    mutating func appendEscaped(_ p: UnsafeBufferPointer<UInt8>) {
+        guard let base = p.baseAddress else { return }
+        var start = 0
+        var i = 0
+        let n = p.count
+        while i < n {
+            let b = base[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C {
+                if i > start { bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: i - start)) }
+                switch b {
+                case 0x22: raw("\\\"")
+                case 0x5C: raw("\\\\")
+                case 0x0A: raw("\\n")
+                case 0x0D: raw("\\r")
+                case 0x09: raw("\\t")
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    raw("\\u00")
+                    bytes.append(hex.utf8Start[Int(b >> 4)])
+                    bytes.append(hex.utf8Start[Int(b & 0xF)])
+                }
+                start = i + 1
+            }
+            i += 1
+        }
+        if n > start { bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: n - start)) }
     }
 
     public mutating func key(_ k: StaticString) {

@@ -41,6 +41,8 @@ public struct Labeler: Sendable {
         let byConcept: [ConceptID: [Int]]
         /// Implied label indices per label.
         let implies: [[Int]]
+        /// Names of the labels (with implications, in scheme order) each concept contributes to.
+        var namesByConcept: [ConceptID: [String]] = [:]
         public let fromConcepts: Bool
     }
 
@@ -64,6 +66,11 @@ public struct Labeler: Sendable {
                                       noFindingIgnores: ign, byConcept: byConcept, implies: implies,
                                       fromConcepts: s.fromConcepts ?? false))
         }
+        for k in out.indices where !out[k].fromConcepts {
+            for c in out[k].byConcept.keys {
+                out[k].namesByConcept[c] = Labeler.closure(c, out[k]).sorted().map { out[k].labels[$0] }
+            }
+        }
         schemes = out
     }
 
@@ -75,7 +82,9 @@ public struct Labeler: Sendable {
     public func scheme(_ name: String) -> CompiledScheme? { schemes.first { $0.name == name } }
 
     /// Labels (with implications) a concept contributes to in a scheme.
-    public func labels(of concept: ConceptID, in s: CompiledScheme) -> [Int] {
+    public func labels(of concept: ConceptID, in s: CompiledScheme) -> [Int] { Labeler.closure(concept, s) }
+
+    static func closure(_ concept: ConceptID, _ s: CompiledScheme) -> [Int] {
         var out = s.byConcept[concept] ?? []
         var k = 0
         while k < out.count {
@@ -163,7 +172,7 @@ public struct Labeler: Sendable {
                     if let p = r.findings[k].concept.padchest { fl.append((s.name, [p])) } else { fl.append((s.name, [])) }
                     continue
                 }
-                fl.append((s.name, labels(of: r.findings[k].concept.cui, in: s).sorted().map { s.labels[$0] }))
+                fl.append((s.name, s.namesByConcept[r.findings[k].concept.cui] ?? []))
             }
             r.findings[k].labels = fl
         }

@@ -331,7 +331,9 @@ extension Document {
                 let (g0, g1) = forward ? (a.tokens.upperBound, m.tokens.lowerBound) : (m.tokens.upperBound, a.tokens.lowerBound)
                 // A comma between them weighs like two words.
                 let d = wordsBetween(g0, g1) + 2 * commas(g0, g1)
-                let crossesClause = g0 < g1 && (g0..<g1).contains { isTerminator($0) }
+                var crossesClause = false
+                var q = g0
+                while q < g1 { if tokens[q].kind == .punct && tokens[q].punct == 0x3B { crossesClause = true; break }; q += 1 }
                 if crossesClause || d > 12 { continue }
                 if let b = best {
                     if d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward) { best = (i, d, forward) }
