@@ -103,6 +103,62 @@ struct Label: ParsableCommand {
 
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
+        abstract: "Per-label precision, recall, F1 and support, micro and macro, confusion of 1/0/-1/blank: gold CSV vs predicted CSV (or label JSONL).",
+        subcommands: [EvalLabels.self, EvalAssert.self], defaultSubcommand: EvalLabels.self)
+}
+
+/// Negation (and uncertainty) of named targets against a gold TSV such as the NegEx test set.
+struct EvalAssert: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "assert",
+        abstract: "Negation accuracy, precision, recall and F1 of `assert` on a TSV of sentence, target and gold label (NegEx layout).")
+    @OptionGroup var ont: OntologyOption
+    @Option(help: "Column of the sentence.") var textColumn = "sentence"
+    @Option(help: "Column of the target phrase.") var targetColumn = "target"
+    @Option(help: "Column of the gold label.") var labelColumn = "negation"
+    @Option(help: "Gold value meaning negated.") var negatedValue = "Negated"
+    @Option(help: "en, es or auto.") var lang = "en"
+    @Option(help: "Print this many disagreements.") var show = 0
+    @Argument(help: "The TSV file.") var file: String
+
+    func run() throws {
+        let o = try ont.load()
+        let analyzer = Analyzer(ontology: o)
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            eprint("hilum: input.not_found: cannot read \(file)"); throw ExitCode(1)
+        }
+        var lines = text.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        guard !lines.isEmpty else { throw ValidationError("empty file") }
+        let header = lines.removeFirst()
+        guard let ti = header.firstIndex(of: textColumn), let gi = header.firstIndex(of: targetColumn), let li = header.firstIndex(of: labelColumn) else {
+            throw ValidationError("the header must name \(textColumn), \(targetColumn) and \(labelColumn)")
+        }
+        let language = try parseLanguage(lang)
+        var tp = 0, fp = 0, fn = 0, tn = 0, notFound = 0, shown = 0
+        for row in lines where row.count > max(ti, gi, li) {
+            let gold = row[li].trimmingCharacters(in: .whitespaces).lowercased() == negatedValue.lowercased()
+            let (_, r) = analyzer.assert(row[ti], targets: [row[gi]], lang: language)
+            if r.first?.span == nil { notFound += 1 }
+            let pred = r.first?.assertion == .absent
+            switch (gold, pred) {
+            case (true, true): tp += 1
+            case (false, true): fp += 1
+            case (true, false): fn += 1
+            case (false, false): tn += 1
+            }
+            if gold != pred && shown < show {
+                shown += 1
+                print("gold \(gold ? "negated" : "affirmed") target '\(row[gi])' evidence \(r.first?.evidence.map(\.rule) ?? []) | \(row[ti].prefix(200))")
+            }
+        }
+        let p = tp + fp > 0 ? Double(tp) / Double(tp + fp) : 0, r = tp + fn > 0 ? Double(tp) / Double(tp + fn) : 0
+        let f = p + r > 0 ? 2 * p * r / (p + r) : 0
+        let acc = Double(tp + tn) / Double(max(1, tp + tn + fp + fn))
+        print(String(format: "negation: accuracy %.3f  precision %.3f  recall %.3f  F1 %.3f  (%d rows, %d targets not found)", acc, p, r, f, tp + tn + fp + fn, notFound))
+    }
+}
+
+struct EvalLabels: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "labels",
         abstract: "Per-label precision, recall, F1 and support, micro and macro, confusion of 1/0/-1/blank: gold CSV vs predicted CSV (or label JSONL).")
     @Option(help: "Gold labels CSV.") var gold: String
     @Option(help: "Predicted labels CSV, or the JSONL of `hilum label --format jsonl`.") var predicted: String
