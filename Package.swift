@@ -15,6 +15,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(name: "HilumCore", swiftSettings: settings),
@@ -22,11 +24,19 @@ let package = Package(
         .target(name: "HilumNLP", dependencies: ["HilumCore", "HilumOntology"], swiftSettings: settings),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "HilumLabels", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "CZlib"], swiftSettings: settings),
-        .target(name: "HilumService", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels"], swiftSettings: settings),
+        .target(
+            name: "HilumStore",
+            dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: settings),
+        .target(name: "HilumService", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumStore"], swiftSettings: settings),
+        .target(
+            name: "HilumHTTP",
+            dependencies: ["HilumCore", "HilumService", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: settings),
         .executableTarget(
             name: "hilum",
             dependencies: [
-                "HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumService",
+                "HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumService", "HilumStore", "HilumHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
@@ -37,6 +47,6 @@ let package = Package(
         .testTarget(name: "HilumOntologyTests", dependencies: ["HilumOntology"], swiftSettings: settings),
         .testTarget(name: "HilumNLPTests", dependencies: ["HilumNLP", "HilumOntology", "HilumCore"], swiftSettings: settings),
         .testTarget(name: "HilumLabelsTests", dependencies: ["HilumLabels", "HilumNLP", "HilumOntology"], swiftSettings: settings),
-        .testTarget(name: "HilumServiceTests", dependencies: ["HilumService", "HilumOntology"], swiftSettings: settings),
+        .testTarget(name: "HilumServiceTests", dependencies: ["HilumService", "HilumOntology", "HilumStore", "HilumHTTP"], swiftSettings: settings),
     ]
 )

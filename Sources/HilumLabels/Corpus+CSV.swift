@@ -199,7 +199,7 @@ struct CSVStream: RecordStream {
                     // Bytes were replaced while decoding: the row was not valid UTF-8.
                     return .failure(CorpusError(row: l, source: name, error: HilumError("input.invalid_utf8", "row is not valid UTF-8", location: "\(name):\(l)")))
                 }
-                let id = idIdx.flatMap { $0 < f.count ? f[$0] : nil } ?? String(row)
+                let id = idIdx.flatMap { $0 < f.count ? f[$0] : nil } ?? CorpusReader.syntheticID(name, row)
                 func ex(_ k: String) -> String? { extra[k].flatMap { $0 < f.count && !f[$0].isEmpty ? f[$0] : nil } }
                 return .record(CorpusRecord(row: row, source: name, id: id, text: text, lang: ex("lang").flatMap { Language(rawValue: $0) },
                                             patientID: ex("patient_id"), studyID: ex("study_id"), studyDate: ex("study_date")))

@@ -74,6 +74,11 @@ public struct CorpusReader {
         }
     }
 
+    /// The id of a record that has none: file name and record number, unique across files.
+    static func syntheticID(_ source: String, _ row: Int) -> String {
+        "\((source as NSString).lastPathComponent):\(row)"
+    }
+
     static func baseName(_ path: String) -> String {
         var p = path.lowercased()
         if p.hasSuffix(".gz") { p.removeLast(3) }
@@ -113,11 +118,23 @@ public struct CorpusReader {
                 let names = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
                 let ext = f == .txt ? ".txt" : ".xml"
                 let files = names.filter { baseName($0).hasSuffix(ext) }.map { (path as NSString).appendingPathComponent($0) }
+                // A folder of corpus files (JSONL/CSV) rather than one report per file: read each in turn.
+                let corpora = names.filter { n in [".jsonl", ".ndjson", ".csv"].contains { baseName(n).hasSuffix($0) } }
+                if files.isEmpty && !corpora.isEmpty && format == .auto {
+                    return MultiStream(paths: corpora.map { (path as NSString).appendingPathComponent($0) }, options: options)
+                }
                 return FileListStream(files: files, xml: f == .openiXML, options: options)
             }
             return FileListStream(files: [path], xml: f == .openiXML, options: options)
         }
     }
+}
+
+/// Several corpus files read one after another, each with its detected format.
+struct MultiStream: RecordStream {
+    var reader: CorpusReader
+    init(paths: [String], options: CorpusOptions) { reader = CorpusReader(paths: paths, format: .auto, options: options) }
+    mutating func next() throws(HilumError) -> CorpusItem? { try reader.next() }
 }
 
 protocol RecordStream {
@@ -168,7 +185,7 @@ struct JSONLStream: RecordStream {
             return fail("input.missing_field", "no text field (\(fields.joined(separator: ", ")))")
         }
         let idKey = options.idField ?? (v["id"] != nil ? "id" : v["uid"] != nil ? "uid" : "id")
-        let id = v[idKey]?.string ?? v[idKey]?.int.map(String.init) ?? String(lineNo)
+        let id = v[idKey]?.string ?? v[idKey]?.int.map(String.init) ?? CorpusReader.syntheticID(name, lineNo)
         let lang = v["lang"]?.string.flatMap { Language(rawValue: $0) }
         func str(_ k: String) -> String? { v[k]?.string ?? v[k]?.int.map(String.init) }
         return .record(CorpusRecord(row: lineNo, source: name, id: id, text: parts.joined(separator: "\n"), lang: lang,

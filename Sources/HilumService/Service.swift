@@ -2,6 +2,7 @@ public import HilumCore
 public import HilumOntology
 public import HilumNLP
 public import HilumLabels
+public import HilumStore
 internal import Foundation
 
 /// The transport-free dispatcher of the JSON envelope (DESIGN §4): one request object in, one
@@ -10,16 +11,19 @@ public struct Service: Sendable {
     public let ontology: Ontology
     public let analyzer: Analyzer
     public let labeler: Labeler
+    /// The store behind `ingest` and `query` (nil: those ops answer `store.not_configured`).
+    public let store: Store?
     public static let version = "0.1.0"
-    public static let ops = ["analyze", "assert", "label", "ontology.lookup", "version"]
+    public static let ops = ["analyze", "assert", "label", "ingest", "query", "ontology.lookup", "version"]
     /// Limits.
     public var maxLineBytes = 16 << 20
     public var maxReportsPerRequest = 10_000
 
-    public init(ontology: Ontology) {
+    public init(ontology: Ontology, store: Store? = nil) {
         self.ontology = ontology
         self.analyzer = Analyzer(ontology: ontology)
         self.labeler = Labeler(ontology: ontology)
+        self.store = store
     }
 
     /// Answers one NDJSON line (without its newline). Never throws: errors become error envelopes.
@@ -144,6 +148,67 @@ public struct Service: Sendable {
                 w.raw("}}")
             }
             w.raw("]}")
+        case "ingest":
+            guard let store else { throw HilumError("store.not_configured", "no database: start with --db FILE") }
+            guard let reports = params["reports"]?.array else {
+                throw HilumError("request.invalid_params", "'reports' must be an array of {id, text, patient_id?, study_id?, study_date?, lang?}")
+            }
+            if reports.count > maxReportsPerRequest {
+                throw HilumError("request.too_large", "\(reports.count) reports exceed the limit of \(maxReportsPerRequest) per request")
+            }
+            var entries: [Store.Entry] = []
+            for (i, rep) in reports.enumerated() {
+                guard let text = rep["text"]?.string, let rid = rep["id"]?.string ?? rep["id"]?.int.map(String.init) else {
+                    throw HilumError("request.invalid_params", "reports[\(i)] needs a string 'id' and 'text'")
+                }
+                var r = analyzer.analyze(text, lang: try Params.language(rep), id: rid)
+                labeler.apply(&r)
+                entries.append(Store.Entry(id: rid, patientID: rep["patient_id"]?.string, studyID: rep["study_id"]?.string,
+                                           studyDate: rep["study_date"]?.string, text: text, report: r))
+            }
+            let c = try store.ingest(entries)
+            w.value(.object([("inserted", .number(Double(c.inserted))), ("replaced", .number(Double(c.replaced))),
+                             ("skipped", .number(Double(c.skipped))), ("ontology_version", .string(ontology.version))]))
+        case "query":
+            guard let store else { throw HilumError("store.not_configured", "no database: start with --db FILE") }
+            let q = try storeQuery(params)
+            let (total, hits) = try store.query(q.query)
+            w.raw("{"); w.key("total"); w.int(total)
+            w.comma(); w.key("limit"); w.int(q.query.limit); w.comma(); w.key("offset"); w.int(q.query.offset)
+            w.comma(); w.key("resolved"); w.value(.object(q.resolved))
+            w.comma(); w.key("hits"); w.raw("[")
+            for (i, h) in hits.enumerated() {
+                if i > 0 { w.comma() }
+                w.raw("{"); w.key("report_id"); w.string(h.reportID)
+                w.comma(); w.key("patient_id"); w.optString(h.patientID)
+                w.comma(); w.key("study_date"); w.optString(h.studyDate)
+                w.comma(); w.key("language"); w.string(h.language)
+                w.comma(); w.key("finding"); w.raw("{")
+                w.key("index"); w.int(h.ord)
+                w.comma(); w.key("cui"); w.string(h.cui)
+                w.comma(); w.key("name"); w.string(h.name)
+                w.comma(); w.key("padchest"); w.optString(h.padchest)
+                w.comma(); w.key("text"); w.string(h.text)
+                w.comma(); w.key("span"); w.span(h.span)
+                w.comma(); w.key("assertion"); w.string(h.assertion)
+                w.comma(); w.key("change"); w.optString(h.change)
+                w.comma(); w.key("laterality"); w.optString(h.laterality)
+                w.comma(); w.key("severity"); w.optString(h.severity)
+                w.raw("}")
+                w.comma(); w.key("evidence"); w.bytes.append(contentsOf: Array(h.evidence.utf8))
+                w.raw("}")
+            }
+            w.raw("]")
+            if let patient = q.query.patient, params["timeline"]?.bool == true {
+                w.comma(); w.key("timeline"); w.raw("[")
+                for (i, e) in try store.timeline(patient: patient).enumerated() {
+                    if i > 0 { w.comma() }
+                    w.raw("{"); w.key("report_id"); w.string(e.id); w.comma(); w.key("study_date"); w.optString(e.date)
+                    w.comma(); w.key("analysis"); w.bytes.append(contentsOf: Array(e.analysis.utf8)); w.raw("}")
+                }
+                w.raw("]")
+            }
+            w.raw("}")
         case "ontology.lookup":
             let q = try Params.string(params, "query")
             let found = ontology.lookup(q)
@@ -160,6 +225,49 @@ public struct Service: Sendable {
         default:
             throw HilumError("request.unknown_op", "unknown op '\(op)'; known ops: \(Service.ops.joined(separator: ", "))")
         }
+    }
+
+    /// Resolves the `query` params: anatomy (a term, CUI, PadChest location or region name) rolls up
+    /// through part_of to every contained structure and its regions; a finding rolls up through isa.
+    public func storeQuery(_ p: JSONValue) throws(HilumError) -> (query: Store.Query, resolved: [(String, JSONValue)]) {
+        var q = Store.Query()
+        var resolved: [(String, JSONValue)] = []
+        if let a = try Params.optionalString(p, "anatomy") {
+            var ids = Set<ConceptID>()
+            if let region = ontology.regions[a] { ids.insert(region.concept) }
+            for c in ontology.lookup(a) where c.kind == .anatomy { ids.insert(c.id) }
+            guard !ids.isEmpty else { throw HilumError("query.unknown_anatomy", "no anatomical structure or region named '\(a)'") }
+            var all = Set<ConceptID>()
+            for id in ids { all.formUnion(ontology.descendants(of: id)) }
+            var regions = Set<String>()
+            for id in all { regions.formUnion(ontology.anatomyRegions[id] ?? []) }
+            for (name, r) in ontology.regions where all.contains(r.concept) { regions.insert(name) }
+            q.sites = all.union(regions)
+            resolved.append(("anatomy", .object([("concepts", .array(all.sorted().map { .string($0) })),
+                                                 ("regions", .array(regions.sorted().map { .string($0) }))])))
+        }
+        if let f = try Params.optionalString(p, "finding") {
+            let found = ontology.lookup(f).filter { $0.kind != .anatomy }
+            guard !found.isEmpty else { throw HilumError("query.unknown_finding", "no finding or diagnosis named '\(f)'") }
+            var all = Set<ConceptID>()
+            for c in found { all.formUnion(ontology.descendants(of: c.id)) }
+            q.concepts = all
+            resolved.append(("finding", .array(all.sorted().map { .string($0) })))
+        }
+        if let a = try Params.optionalString(p, "assertion") {
+            guard Assertion(rawValue: a) != nil else { throw HilumError("request.invalid_params", "'assertion' must be present, absent or uncertain") }
+            q.assertion = a
+        }
+        if let c = try Params.optionalString(p, "change") {
+            guard Change(rawValue: c) != nil else { throw HilumError("request.invalid_params", "unknown change '\(c)'") }
+            q.change = c
+        }
+        q.language = try Params.optionalString(p, "language")
+        q.patient = try Params.optionalString(p, "patient")
+        q.report = try Params.optionalString(p, "report")
+        if let l = p["limit"] { guard let v = l.int, v >= 0 else { throw HilumError("request.invalid_params", "'limit' must be a non-negative integer") }; q.limit = min(v, 10_000) }
+        if let o = p["offset"] { guard let v = o.int, v >= 0 else { throw HilumError("request.invalid_params", "'offset' must be a non-negative integer") }; q.offset = v }
+        return (q, resolved)
     }
 
     /// A concept with names, synonyms, parents, children, regions and scheme labels.

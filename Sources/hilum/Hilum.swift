@@ -7,12 +7,12 @@ import HilumLabels
 import HilumService
 
 @main
-struct Hilum: ParsableCommand {
+struct Hilum: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hilum",
         abstract: "Chest X-ray report text (English and Spanish) to structured findings, weak labels and anatomy.",
         version: Service.version,
-        subcommands: [Analyze.self, Assert.self, Stdio.self, Label.self, Eval.self, Stats.self, OntologyCommand.self])
+        subcommands: [Analyze.self, Assert.self, Stdio.self, Label.self, Eval.self, Stats.self, DB.self, Serve.self, OntologyCommand.self])
 }
 
 struct OntologyOption: ParsableArguments {

@@ -1,0 +1,146 @@
+public import HilumCore
+public import HilumService
+public import Hummingbird
+internal import NIOCore
+internal import Foundation
+
+/// Server settings. Binding an address other than loopback requires a token.
+public struct HTTPConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    /// Largest accepted request body (413 above).
+    public var maxBodyBytes = 10 << 20
+    /// When set, every request needs `Authorization: Bearer <token>`.
+    public var token: String? = nil
+    /// Log report text (never by default: reports are patient data).
+    public var logText = false
+    public init() {}
+}
+
+/// HTTP status for an error code: `request.*` 400, `*.not_found` 404, `*.too_large` 413,
+/// `auth.*` 401, `store.not_configured` 503, else 500.
+public func httpStatus(for code: String) -> HTTPResponse.Status {
+    if code.hasSuffix(".too_large") { return .contentTooLarge }
+    if code.hasSuffix(".not_found") || code.hasPrefix("query.unknown") { return .notFound }
+    if code.hasPrefix("request.") { return .badRequest }
+    if code.hasPrefix("auth.") { return .unauthorized }
+    if code == "store.not_configured" { return .serviceUnavailable }
+    return .internalServerError
+}
+
+/// The numeric HTTP status for an error code.
+public func httpStatusCode(for code: String) -> Int { httpStatus(for: code).code }
+
+/// Constant-time comparison of two byte strings (no early exit on the first difference).
+public func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    var diff = UInt8(a.count == b.count ? 0 : 1)
+    for i in 0..<max(a.count, b.count) {
+        let x = i < a.count ? a[i] : 0, y = i < b.count ? b[i] : 0
+        diff |= x ^ y
+    }
+    return diff == 0
+}
+
+enum Envelope {
+    static func error(_ id: JSONValue, _ e: HilumError) -> [UInt8] {
+        var w = JSONWriter()
+        w.value(.object([("id", id), ("ok", .bool(false)),
+                         ("error", .object([("code", .string(e.code)), ("message", .string(e.message))]))]))
+        return w.bytes
+    }
+
+    static func response(_ bytes: [UInt8], status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    /// Status of an envelope answer: 200 when ok, else from its error code.
+    static func status(of bytes: [UInt8]) -> HTTPResponse.Status {
+        guard let v = try? JSONParser().parse(String(decoding: bytes, as: UTF8.self)), v["ok"] == .bool(false),
+              let code = v["error"]?["code"]?.string else { return .ok }
+        return httpStatus(for: code)
+    }
+}
+
+/// Builds the Hummingbird application: `POST /v1/rpc` (the envelope), `POST /v1/{op}` (params as body),
+/// `GET /v1/version`, `GET /healthz`. Every answer is the JSON envelope of DESIGN §4.
+public func buildApplication(service: Service, config: HTTPConfig,
+                             onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    let router = Router(context: BasicRequestContext.self)
+    let token = config.token.map { Array($0.utf8) }
+    let limit = config.maxBodyBytes
+
+    @Sendable func authorized(_ request: Request) -> Bool {
+        guard let token else { return true }
+        guard let h = request.headers[.authorization], h.hasPrefix("Bearer ") else { return false }
+        return constantTimeEqual(Array(h.dropFirst(7).utf8), token)
+    }
+
+    @Sendable func body(_ request: inout Request) async -> Result<[UInt8], HilumError> {
+        do {
+            let buf = try await request.collectBody(upTo: limit)
+            return .success(Array(buf.readableBytesView))
+        } catch {
+            return .failure(HilumError("request.too_large", "request body over \(limit) bytes"))
+        }
+    }
+
+    router.get("healthz") { _, _ in Envelope.response(Array("{\"ok\":true}".utf8)) }
+
+    @Sendable func version(_ request: Request, _ context: BasicRequestContext) -> Response {
+        guard authorized(request) else { return Envelope.response(Envelope.error(.null, HilumError("auth.unauthorized", "missing or wrong bearer token")), status: .unauthorized) }
+        let out = service.handle(envelope: .object([("id", .null), ("op", .string("version")), ("params", .object([]))]))
+        return Envelope.response(out)
+    }
+    // A static route shadows `v1/:op` for every method, so version answers both GET and POST.
+    router.get("v1/version", use: version)
+    router.post("v1/version", use: version)
+
+    router.post("v1/rpc") { request, _ in
+        var request = request
+        guard authorized(request) else { return Envelope.response(Envelope.error(.null, HilumError("auth.unauthorized", "missing or wrong bearer token")), status: .unauthorized) }
+        switch await body(&request) {
+        case .failure(let e): return Envelope.response(Envelope.error(.null, e), status: httpStatus(for: e.code))
+        case .success(let bytes):
+            let out = service.handle(line: bytes[...])
+            return Envelope.response(out, status: Envelope.status(of: out))
+        }
+    }
+
+    router.post("v1/:op") { request, context in
+        var request = request
+        guard authorized(request) else { return Envelope.response(Envelope.error(.null, HilumError("auth.unauthorized", "missing or wrong bearer token")), status: .unauthorized) }
+        let op = context.parameters.get("op") ?? ""
+        switch await body(&request) {
+        case .failure(let e): return Envelope.response(Envelope.error(.null, e), status: httpStatus(for: e.code))
+        case .success(let bytes):
+            let params: JSONValue
+            guard let s = String(validating: bytes, as: UTF8.self) else {
+                let e = HilumError("request.invalid_utf8", "body is not valid UTF-8")
+                return Envelope.response(Envelope.error(.null, e), status: httpStatus(for: e.code))
+            }
+            do throws(HilumError) {
+                params = bytes.isEmpty ? .object([]) : try JSONParser().parse(s)
+            } catch {
+                return Envelope.response(Envelope.error(.null, error), status: httpStatus(for: error.code))
+            }
+            let out = service.handle(envelope: .object([("id", .null), ("op", .string(op)), ("params", params)]))
+            return Envelope.response(out, status: Envelope.status(of: out))
+        }
+    }
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hilum"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) }
+    )
+}
+
+/// Builds and runs the server until it is cancelled or receives SIGTERM/SIGINT (graceful shutdown:
+/// stop accepting, finish what was accepted).
+public func runServer(service: Service, config: HTTPConfig,
+                      onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    let app = buildApplication(service: service, config: config, onServerRunning: onServerRunning)
+    try await app.runService()
+}

@@ -1,0 +1,291 @@
+public import HilumCore
+public import HilumNLP
+internal import GRDB
+internal import Foundation
+
+/// The embedded SQLite store (GRDB, WAL for files): reports, their analyses, findings with their sites
+/// (anatomy concepts and regions) and labels. Frozen migrations; idempotent ingest by report id and
+/// ontology version; batched transactions, so a crash loses at most the batch in flight.
+public final class Store: Sendable {
+    let writer: any DatabaseWriter
+    public let path: String?
+
+    /// Opens (creating and migrating) the database at `path`, or an in-memory one when `path` is nil.
+    public init(path: String?) throws(HilumError) {
+        self.path = path
+        do {
+            if let path {
+                var config = Configuration()
+                config.busyMode = .timeout(10)
+                writer = try DatabasePool(path: path, configuration: config)
+            } else {
+                writer = try DatabaseQueue()
+            }
+            try Store.migrator.migrate(writer)
+        } catch {
+            throw HilumError("store.open_failed", "cannot open the database \(path ?? ":memory:"): \(error)")
+        }
+    }
+
+    /// Migrations are frozen: never edit one that has shipped; add a new one.
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.create(table: "report") { t in
+                t.primaryKey("id", .text)
+                t.column("patient_id", .text)
+                t.column("study_id", .text)
+                t.column("study_date", .text)
+                t.column("language", .text).notNull()
+                t.column("text", .text).notNull()
+                t.column("ontology_version", .text).notNull()
+                t.column("analysis", .text).notNull()
+                t.column("ingested_at", .text).notNull()
+            }
+            try db.create(index: "report_patient", on: "report", columns: ["patient_id", "study_date"])
+            try db.create(table: "finding") { t in
+                t.column("report_id", .text).notNull().references("report", onDelete: .cascade)
+                t.column("ord", .integer).notNull()
+                t.column("cui", .text).notNull()
+                t.column("padchest", .text)
+                t.column("name", .text).notNull()
+                t.column("text", .text).notNull()
+                t.column("span_start", .integer).notNull()
+                t.column("span_end", .integer).notNull()
+                t.column("section", .text).notNull()
+                t.column("sentence", .integer).notNull()
+                t.column("assertion", .text).notNull()
+                t.column("temporality", .text).notNull()
+                t.column("change", .text)
+                t.column("laterality", .text)
+                t.column("severity", .text)
+                t.column("evidence", .text).notNull()
+                t.primaryKey(["report_id", "ord"])
+            }
+            try db.create(index: "finding_cui", on: "finding", columns: ["cui", "assertion"])
+            try db.create(table: "finding_site") { t in
+                t.column("report_id", .text).notNull()
+                t.column("ord", .integer).notNull()
+                t.column("kind", .text).notNull()  // location (anatomy CUI) or region (ImaGenome name)
+                t.column("value", .text).notNull()
+                t.foreignKey(["report_id", "ord"], references: "finding", onDelete: .cascade)
+            }
+            try db.create(index: "finding_site_value", on: "finding_site", columns: ["value", "report_id", "ord"])
+            try db.create(table: "label") { t in
+                t.column("report_id", .text).notNull().references("report", onDelete: .cascade)
+                t.column("scheme", .text).notNull()
+                t.column("label", .text).notNull()
+                t.column("value", .text).notNull()
+                t.primaryKey(["report_id", "scheme", "label"])
+            }
+        }
+        return m
+    }
+
+    /// One report to store.
+    public struct Entry: Sendable {
+        public var id: String
+        public var patientID: String?
+        public var studyID: String?
+        public var studyDate: String?
+        public var text: String
+        public var report: AnalyzedReport
+        public init(id: String, patientID: String?, studyID: String?, studyDate: String?, text: String, report: AnalyzedReport) {
+            self.id = id; self.patientID = patientID; self.studyID = studyID; self.studyDate = studyDate
+            self.text = text; self.report = report
+        }
+    }
+
+    public struct IngestCounts: Sendable, Equatable {
+        public var inserted = 0
+        public var replaced = 0
+        public var skipped = 0
+        public init() {}
+    }
+
+    /// Ids among `ids` already stored with this ontology version (nothing to do for them).
+    public func current(_ ids: [String], version: String) throws(HilumError) -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        do {
+            return try writer.read { db in
+                var out = Set<String>()
+                for chunk in stride(from: 0, to: ids.count, by: 500) {
+                    let part = Array(ids[chunk..<min(ids.count, chunk + 500)])
+                    let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                    let rows = try String.fetchAll(db, sql: "SELECT id FROM report WHERE ontology_version = ? AND id IN (\(marks))",
+                                                   arguments: StatementArguments([version] + part))
+                    out.formUnion(rows)
+                }
+                return out
+            }
+        } catch {
+            throw HilumError("store.read_failed", "\(error)")
+        }
+    }
+
+    /// Stores a batch in one transaction: a report already stored with the same ontology version is
+    /// skipped; one stored with another version is replaced (re-analyzed).
+    public func ingest(_ entries: [Entry]) throws(HilumError) -> IngestCounts {
+        do {
+            return try writer.write { db in
+                var counts = IngestCounts()
+                let now = ISO8601DateFormatter().string(from: Date())
+                for e in entries {
+                    let existing = try String.fetchOne(db, sql: "SELECT ontology_version FROM report WHERE id = ?", arguments: [e.id])
+                    if existing == e.report.ontologyVersion { counts.skipped += 1; continue }
+                    if existing != nil {
+                        try db.execute(sql: "DELETE FROM report WHERE id = ?", arguments: [e.id])
+                        counts.replaced += 1
+                    } else {
+                        counts.inserted += 1
+                    }
+                    try db.execute(sql: """
+                        INSERT INTO report (id, patient_id, study_id, study_date, language, text, ontology_version, analysis, ingested_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [e.id, e.patientID, e.studyID, e.studyDate, e.report.language.rawValue, e.text,
+                                         e.report.ontologyVersion, e.report.jsonString(), now])
+                    for (ord, f) in e.report.findings.enumerated() {
+                        var w = JSONWriter()
+                        w.raw("[")
+                        for (i, ev) in f.evidence.enumerated() { if i > 0 { w.comma() }; ev.writeJSON(to: &w) }
+                        w.raw("]")
+                        try db.execute(sql: """
+                            INSERT INTO finding (report_id, ord, cui, padchest, name, text, span_start, span_end, section, sentence,
+                                                 assertion, temporality, change, laterality, severity, evidence)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            """, arguments: [e.id, ord, f.concept.cui, f.concept.padchest, f.concept.name, f.text, f.span.start, f.span.end,
+                                             f.section.rawValue, f.sentence, f.assertion.rawValue, f.temporality.rawValue,
+                                             f.change?.rawValue, f.laterality?.rawValue, f.severity?.rawValue, w.string])
+                        for l in f.locations {
+                            try db.execute(sql: "INSERT INTO finding_site (report_id, ord, kind, value) VALUES (?, ?, 'location', ?)",
+                                           arguments: [e.id, ord, l.cui])
+                        }
+                        // Regions count as sites when the text named the anatomy or the side; a default site
+                        // of a finding with no side ("effusion" → both angles) does not place it anywhere.
+                        let placed = f.regionBasis == "anatomy" || f.laterality != nil
+                        for r in f.regions where placed {
+                            try db.execute(sql: "INSERT INTO finding_site (report_id, ord, kind, value) VALUES (?, ?, 'region', ?)",
+                                           arguments: [e.id, ord, r])
+                        }
+                    }
+                    for s in e.report.labels {
+                        for (k, v) in s.values where !v.isNull {
+                            try db.execute(sql: "INSERT INTO label (report_id, scheme, label, value) VALUES (?, ?, ?, ?)",
+                                           arguments: [e.id, s.scheme, k, v.string ?? v.serialized()])
+                        }
+                    }
+                }
+                return counts
+            }
+        } catch let e as HilumError {
+            throw e
+        } catch {
+            throw HilumError("store.write_failed", "\(error)")
+        }
+    }
+
+    /// A query of findings. Empty sets mean "any".
+    public struct Query: Sendable {
+        /// Finding concepts (already expanded to descendants).
+        public var concepts: Set<String> = []
+        /// Anatomy: location concepts (expanded through part_of) or region names.
+        public var sites: Set<String> = []
+        public var assertion: String? = nil
+        public var change: String? = nil
+        public var language: String? = nil
+        public var patient: String? = nil
+        public var report: String? = nil
+        public var limit = 100
+        public var offset = 0
+        public init() {}
+    }
+
+    public struct Hit: Sendable {
+        public var reportID: String
+        public var patientID: String?
+        public var studyDate: String?
+        public var language: String
+        public var ord: Int
+        public var cui: String
+        public var padchest: String?
+        public var name: String
+        public var text: String
+        public var span: TextSpan
+        public var assertion: String
+        public var change: String?
+        public var laterality: String?
+        public var severity: String?
+        public var evidence: String
+    }
+
+    /// Matching findings, ordered by patient, study date, report and position; with the total count.
+    public func query(_ q: Query) throws(HilumError) -> (total: Int, hits: [Hit]) {
+        var whereSQL = ["1 = 1"]
+        var args: [(any DatabaseValueConvertible)?] = []
+        if !q.concepts.isEmpty {
+            whereSQL.append("f.cui IN (\(Array(repeating: "?", count: q.concepts.count).joined(separator: ",")))")
+            args += q.concepts.sorted().map { $0 as (any DatabaseValueConvertible)? }
+        }
+        if !q.sites.isEmpty {
+            whereSQL.append("EXISTS (SELECT 1 FROM finding_site s WHERE s.report_id = f.report_id AND s.ord = f.ord AND s.value IN (\(Array(repeating: "?", count: q.sites.count).joined(separator: ","))))")
+            args += q.sites.sorted().map { $0 as (any DatabaseValueConvertible)? }
+        }
+        for (col, v) in [("f.assertion", q.assertion), ("f.change", q.change), ("r.language", q.language), ("r.patient_id", q.patient), ("r.id", q.report)] {
+            if let v { whereSQL.append("\(col) = ?"); args.append(v) }
+        }
+        let cond = whereSQL.joined(separator: " AND ")
+        do {
+            return try writer.read { db in
+                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM finding f JOIN report r ON r.id = f.report_id WHERE \(cond)",
+                                             arguments: StatementArguments(args)) ?? 0
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT f.report_id, r.patient_id, r.study_date, r.language, f.ord, f.cui, f.padchest, f.name, f.text, f.span_start,
+                           f.span_end, f.assertion, f.change, f.laterality, f.severity, f.evidence
+                    FROM finding f JOIN report r ON r.id = f.report_id
+                    WHERE \(cond)
+                    ORDER BY r.patient_id, r.study_date, f.report_id, f.ord
+                    LIMIT ? OFFSET ?
+                    """, arguments: StatementArguments(args + [max(0, min(q.limit, 10_000)), max(0, q.offset)]))
+                let hits = rows.map { row in
+                    Hit(reportID: row[0], patientID: row[1], studyDate: row[2], language: row[3], ord: row[4], cui: row[5],
+                        padchest: row[6], name: row[7], text: row[8], span: TextSpan(row[9], row[10]), assertion: row[11],
+                        change: row[12], laterality: row[13], severity: row[14], evidence: row[15])
+                }
+                return (total, hits)
+            }
+        } catch {
+            throw HilumError("store.read_failed", "\(error)")
+        }
+    }
+
+    /// Reports of a patient in study-date order.
+    public func timeline(patient: String) throws(HilumError) -> [(id: String, date: String?, analysis: String)] {
+        do {
+            return try writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, study_date, analysis FROM report WHERE patient_id = ? ORDER BY study_date, id",
+                                 arguments: [patient]).map { (id: $0[0], date: $0[1], analysis: $0[2]) }
+            }
+        } catch {
+            throw HilumError("store.read_failed", "\(error)")
+        }
+    }
+
+    public func counts() throws(HilumError) -> (reports: Int, findings: Int) {
+        do {
+            return try writer.read { db in
+                (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report") ?? 0, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM finding") ?? 0)
+            }
+        } catch {
+            throw HilumError("store.read_failed", "\(error)")
+        }
+    }
+
+    /// SQLite's own integrity check ("ok" when sound).
+    public func integrityCheck() throws(HilumError) -> String {
+        do {
+            return try writer.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }
+        } catch {
+            throw HilumError("store.read_failed", "\(error)")
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+import HilumCore
+import HilumOntology
+import HilumStore
+import HilumHTTP
+@testable import HilumService
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+enum T {
+    static let ontology: Ontology = {
+        do { return try Ontology.load(from: S.root.appendingPathComponent("Ontology")) } catch { preconditionFailure("\(error)") }
+    }()
+    static func service(_ store: Store?) -> Service { Service(ontology: ontology, store: store) }
+    static func call(_ s: Service, _ op: String, _ params: String) -> JSONValue {
+        let out = s.handle(line: Array("{\"id\": 1, \"op\": \"\(op)\", \"params\": \(params)}".utf8)[...])
+        return (try? JSONParser().parse(String(decoding: out, as: UTF8.self))) ?? .null
+    }
+}
+
+@Suite struct StoreTests {
+    static let reports = """
+    {"reports": [
+     {"id": "a1", "patient_id": "p1", "study_date": "2024-01-02", "text": "Left lower lobe consolidation. Small right pleural effusion."},
+     {"id": "a2", "patient_id": "p1", "study_date": "2024-01-09", "text": "Improved left lower lobe consolidation. The right effusion has resolved."},
+     {"id": "b1", "patient_id": "p2", "study_date": "2024-02-01", "text": "Opacidad en lóbulo superior izquierdo. No se aprecia derrame pleural."},
+     {"id": "c1", "patient_id": "p3", "study_date": "2024-03-01", "text": "No focal consolidation. Cardiomegaly."}
+    ]}
+    """
+
+    @Test func migrationsOnAnEmptyDatabaseAndIdempotentIngest() throws {
+        let store = try Store(path: nil)
+        #expect(try store.counts().reports == 0)
+        let s = T.service(store)
+        let first = T.call(s, "ingest", StoreTests.reports)
+        #expect(first["result"]?["inserted"] == .number(4))
+        let again = T.call(s, "ingest", StoreTests.reports)
+        #expect(again["result"]?["skipped"] == .number(4))
+        #expect(again["result"]?["inserted"] == .number(0))
+        #expect(try store.counts().reports == 4)
+        #expect(try store.integrityCheck() == "ok")
+    }
+
+    @Test func anatomyRollUpFindingDescendantsAssertionAndTimeline() throws {
+        let store = try Store(path: nil)
+        let s = T.service(store)
+        _ = T.call(s, "ingest", StoreTests.reports)
+        // "left lung" includes its lower and upper lobes; the right effusion and the unsided cardiomegaly are out.
+        let left = T.call(s, "query", #"{"anatomy": "left lung", "assertion": "present"}"#)
+        let ids = Set((left["result"]?["hits"]?.array ?? []).compactMap { $0["report_id"]?.string })
+        #expect(ids == ["a1", "a2", "b1"])
+        let cuis = Set((left["result"]?["hits"]?.array ?? []).compactMap { $0["finding"]?["cui"]?.string })
+        #expect(!cuis.contains("C2073625"))
+        // Spanish anatomy term, same structure.
+        let es = T.call(s, "query", #"{"anatomy": "pulmón izquierdo", "language": "es"}"#)
+        #expect(es["result"]?["total"] == .number(1))
+        // Finding with descendants: pleural effusion absent in b1 (Spanish negation).
+        let absent = T.call(s, "query", #"{"finding": "pleural effusion", "assertion": "absent"}"#)
+        let absentIDs = (absent["result"]?["hits"]?.array ?? []).compactMap { $0["report_id"]?.string }
+        #expect(absentIDs.contains("b1"))
+        // Change and patient timeline.
+        let improved = T.call(s, "query", #"{"change": "improved"}"#)
+        #expect(improved["result"]?["hits"]?.array?.first?["report_id"] == .string("a2"))
+        let tl = T.call(s, "query", #"{"patient": "p1", "timeline": true}"#)
+        #expect(tl["result"]?["timeline"]?.array?.map { $0["report_id"] ?? .null } == [.string("a1"), .string("a2")])
+        // Paging.
+        let page = T.call(s, "query", #"{"limit": 2, "offset": 1}"#)
+        #expect(page["result"]?["hits"]?.array?.count == 2)
+        // Unknown anatomy is a clear error.
+        let bad = T.call(s, "query", #"{"anatomy": "elbow of the moon"}"#)
+        #expect(bad["error"]?["code"] == .string("query.unknown_anatomy"))
+    }
+
+    @Test func withoutAStoreIngestAndQueryAnswerNotConfigured() {
+        let s = T.service(nil)
+        #expect(T.call(s, "query", "{}")["error"]?["code"] == .string("store.not_configured"))
+    }
+
+    @Test func fileDatabaseSurvivesReopen() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hilum-\(UUID().uuidString).db").path
+        do {
+            let s = T.service(try Store(path: path))
+            _ = T.call(s, "ingest", StoreTests.reports)
+        }
+        let reopened = try Store(path: path)
+        #expect(try reopened.counts().reports == 4)
+        #expect(try reopened.integrityCheck() == "ok")
+    }
+}
+
+@Suite struct HTTPTests {
+    actor Port { var value = 0; func set(_ v: Int) { value = v } }
+
+    func withServer(token: String? = nil, maxBody: Int = 1 << 20, _ body: @Sendable (Int) async throws -> Void) async throws {
+        var cfg = HTTPConfig()
+        cfg.port = 0
+        cfg.token = token
+        cfg.maxBodyBytes = maxBody
+        let config = cfg
+        let port = Port()
+        let service = T.service(try Store(path: nil))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await runServer(service: service, config: config) { p in await port.set(p) } }
+            for _ in 0..<200 where await port.value == 0 { try await Task.sleep(for: .milliseconds(20)) }
+            let p = await port.value
+            try await body(p)
+            group.cancelAll()
+        }
+    }
+
+    func request(_ port: Int, _ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (Int, JSONValue) {
+        var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)") ?? URL(fileURLWithPath: "/"))
+        r.httpMethod = method
+        if let body { r.httpBody = Data(body.utf8) }
+        if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, resp) = try await URLSession.shared.data(for: r)
+        let status = (resp as? HTTPURLResponse)?.statusCode ?? 0
+        return (status, (try? JSONParser().parse(String(decoding: data, as: UTF8.self))) ?? .null)
+    }
+
+    @Test func liveSocketRoutesStatusesAndAuth() async throws {
+        try await withServer { port in
+            let (s1, h) = try await request(port, "GET", "/healthz")
+            #expect(s1 == 200 && h["ok"] == .bool(true))
+            let (s2, a) = try await request(port, "POST", "/v1/rpc", #"{"id": 9, "op": "analyze", "params": {"text": "Neumotórax derecho."}}"#)
+            #expect(s2 == 200)
+            #expect(a["id"] == .number(9))
+            #expect(a["result"]?["findings"]?.array?.first?["laterality"] == .string("right"))
+            let (s3, b) = try await request(port, "POST", "/v1/assert", #"{"text": "No effusion.", "targets": ["effusion"]}"#)
+            #expect(s3 == 200 && b["result"]?["targets"]?.array?.first?["assertion"] == .string("absent"))
+            let (s4, c) = try await request(port, "POST", "/v1/rpc", "{not json")
+            #expect(s4 == 400 && c["error"]?["code"] == .string("request.malformed_json"))
+            let (s5, d) = try await request(port, "POST", "/v1/fly", "{}")
+            #expect(s5 == 400 && d["error"]?["code"] == .string("request.unknown_op"))
+            let (s6, e) = try await request(port, "POST", "/v1/analyze", String(repeating: "x", count: 2 << 20))
+            #expect(s6 == 413 && e["error"]?["code"] == .string("request.too_large"))
+            let (s7, v) = try await request(port, "GET", "/v1/version")
+            #expect(s7 == 200 && v["result"]?["hilum"] != nil)
+        }
+        try await withServer(token: "s3cret") { port in
+            let (s1, _) = try await request(port, "POST", "/v1/version", "{}")
+            #expect(s1 == 401)
+            let (s2, _) = try await request(port, "POST", "/v1/version", "{}", token: "s3cret")
+            #expect(s2 == 200)
+            let (s3, _) = try await request(port, "POST", "/v1/version", "{}", token: "s3cre")
+            #expect(s3 == 401)
+        }
+    }
+
+    @Test func statusFamiliesAndConstantTimeCompare() {
+        #expect(httpStatusCode(for: "request.malformed_json") == 400)
+        #expect(httpStatusCode(for: "store.not_found") == 404)
+        #expect(httpStatusCode(for: "request.too_large") == 413)
+        #expect(httpStatusCode(for: "store.write_failed") == 500)
+        #expect(constantTimeEqual(Array("abc".utf8), Array("abc".utf8)))
+        #expect(!constantTimeEqual(Array("abc".utf8), Array("abd".utf8)))
+        #expect(!constantTimeEqual(Array("abc".utf8), Array("abcd".utf8)))
+    }
+}
