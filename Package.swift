@@ -31,7 +31,8 @@ let package = Package(
         .target(name: "HilumService", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumStore"], swiftSettings: settings),
         .target(
             name: "HilumHTTP",
-            dependencies: ["HilumCore", "HilumService", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["HilumCore", "HilumService", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdCore", package: "hummingbird")],
             swiftSettings: settings),
         .executableTarget(
             name: "hilum",

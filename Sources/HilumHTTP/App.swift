@@ -2,6 +2,7 @@ public import HilumCore
 public import HilumService
 public import Hummingbird
 internal import NIOCore
+internal import HummingbirdCore
 internal import Foundation
 
 /// Server settings. Binding an address other than loopback requires a token.
@@ -14,6 +15,10 @@ public struct HTTPConfig: Sendable {
     public var token: String? = nil
     /// Log report text (never by default: reports are patient data).
     public var logText = false
+    /// Open connections accepted at once (others wait in the backlog).
+    public var maxConnections = 256
+    /// Seconds a request may take before the answer is `service.timeout` (503).
+    public var timeBudget: Double = 30
     public init() {}
 }
 
@@ -24,7 +29,7 @@ public func httpStatus(for code: String) -> HTTPResponse.Status {
     if code.hasSuffix(".not_found") || code.hasPrefix("query.unknown") { return .notFound }
     if code.hasPrefix("request.") { return .badRequest }
     if code.hasPrefix("auth.") { return .unauthorized }
-    if code == "store.not_configured" { return .serviceUnavailable }
+    if code == "store.not_configured" || code == "service.timeout" { return .serviceUnavailable }
     return .internalServerError
 }
 
@@ -86,7 +91,23 @@ public func buildApplication(service: Service, config: HTTPConfig,
         }
     }
 
+    let budget = config.timeBudget
+    /// Runs the CPU-bound dispatcher off the event loop, within the time budget.
+    @Sendable func dispatch(_ work: @escaping @Sendable () -> [UInt8]) async -> [UInt8] {
+        await withTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask { await Task.detached { work() }.value }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(Int(budget * 1000)))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? Envelope.error(.null, HilumError("service.timeout", "the request took longer than \(budget) s"))
+        }
+    }
+
     router.get("healthz") { _, _ in Envelope.response(Array("{\"ok\":true}".utf8)) }
+    router.get("openapi.json") { _, _ in Envelope.response(Array(OpenAPI.document().serialized().utf8)) }
 
     @Sendable func version(_ request: Request, _ context: BasicRequestContext) -> Response {
         guard authorized(request) else { return Envelope.response(Envelope.error(.null, HilumError("auth.unauthorized", "missing or wrong bearer token")), status: .unauthorized) }
@@ -103,7 +124,7 @@ public func buildApplication(service: Service, config: HTTPConfig,
         switch await body(&request) {
         case .failure(let e): return Envelope.response(Envelope.error(.null, e), status: httpStatus(for: e.code))
         case .success(let bytes):
-            let out = service.handle(line: bytes[...])
+            let out = await dispatch { service.handle(line: bytes[...]) }
             return Envelope.response(out, status: Envelope.status(of: out))
         }
     }
@@ -125,14 +146,16 @@ public func buildApplication(service: Service, config: HTTPConfig,
             } catch {
                 return Envelope.response(Envelope.error(.null, error), status: httpStatus(for: error.code))
             }
-            let out = service.handle(envelope: .object([("id", .null), ("op", .string(op)), ("params", params)]))
+            let envelope = JSONValue.object([("id", .null), ("op", .string(op)), ("params", params)])
+            let out = await dispatch { service.handle(envelope: envelope) }
             return Envelope.response(out, status: Envelope.status(of: out))
         }
     }
 
     return Application(
         router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hilum"),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hilum",
+                             availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) }
     )
 }

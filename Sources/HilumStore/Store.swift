@@ -280,6 +280,29 @@ public final class Store: Sendable {
         }
     }
 
+    /// Reports whose stored finding rows do not match their stored analysis (should be none: a report,
+    /// its findings and labels are written in one transaction).
+    public func incompleteReports() throws(HilumError) -> [String] {
+        do {
+            return try writer.read { db in
+                var counts: [String: Int] = [:]
+                for row in try Row.fetchAll(db, sql: "SELECT report_id, COUNT(*) FROM finding GROUP BY report_id") {
+                    counts[row[0]] = row[1]
+                }
+                var bad: [String] = []
+                for row in try Row.fetchAll(db, sql: "SELECT id, analysis FROM report") {
+                    let id: String = row[0]
+                    let analysis: String = row[1]
+                    let n = (try? JSONParser().parse(analysis))?["findings"]?.array?.count ?? -1
+                    if n != (counts[id] ?? 0) { bad.append(id) }
+                }
+                return bad
+            }
+        } catch {
+            throw HilumError("store.read_failed", "\(error)")
+        }
+    }
+
     /// SQLite's own integrity check ("ok" when sound).
     public func integrityCheck() throws(HilumError) -> String {
         do {

@@ -157,8 +157,9 @@ struct DB: AsyncParsableCommand {
                 let store = try Store(path: db)
                 let (r, f) = try store.counts()
                 let ok = try store.integrityCheck()
-                print("{\"integrity\": \"\(ok)\", \"reports\": \(r), \"findings\": \(f)}")
-                if ok != "ok" { throw ExitCode(1) }
+                let incomplete = try store.incompleteReports()
+                print("{\"integrity\": \"\(ok)\", \"reports\": \(r), \"findings\": \(f), \"incomplete_reports\": \(incomplete.count)}")
+                if ok != "ok" || !incomplete.isEmpty { throw ExitCode(1) }
             } catch let e as HilumError {
                 eprint("hilum: \(e.code): \(e.message)")
                 throw ExitCode(1)

@@ -41,6 +41,7 @@ enum T {
         #expect(again["result"]?["inserted"] == .number(0))
         #expect(try store.counts().reports == 4)
         #expect(try store.integrityCheck() == "ok")
+        #expect(try store.incompleteReports().isEmpty)
     }
 
     @Test func anatomyRollUpFindingDescendantsAssertionAndTimeline() throws {
@@ -146,6 +147,29 @@ enum T {
             #expect(s2 == 200)
             let (s3, _) = try await request(port, "POST", "/v1/version", "{}", token: "s3cre")
             #expect(s3 == 401)
+        }
+    }
+
+    @Test func openAPIDocumentMatchesTheRealRoutes() async throws {
+        try await withServer { port in
+            let (status, doc) = try await request(port, "GET", "/openapi.json")
+            #expect(status == 200)
+            #expect(doc["openapi"] == .string("3.1.0"))
+            guard case .object(let paths)? = doc["paths"] else { Issue.record("no paths"); return }
+            var documented: [(String, String)] = []
+            for (path, item) in paths { if case .object(let methods) = item { for (m, _) in methods { documented.append((m, path)) } } }
+            #expect(Set(documented.map { "\($0.0) \($0.1)" }) == Set(OpenAPI.routes.map { "\($0.0) \($0.1)" }))
+            // Every documented route answers (not 404 / 405); {op} is tried with every op.
+            for (method, path) in OpenAPI.routes {
+                let concrete = path == "/v1/{op}" ? Service.ops.map { "/v1/\($0)" } : [path]
+                for p in concrete {
+                    let (s, _) = try await request(port, method.uppercased(), p, method == "post" ? "{}" : nil)
+                    #expect(s != 404 || p == "/v1/query" || p == "/v1/ontology.lookup", "\(method) \(p) answered \(s)")
+                    #expect(s != 405)
+                }
+            }
+            let ops = doc["paths"]?["/v1/{op}"]?["post"]?["parameters"]?.array?.first?["schema"]?["enum"]?.array ?? []
+            #expect(ops.compactMap(\.string) == Service.ops)
         }
     }
 
