@@ -63,14 +63,19 @@ public final class Store: Sendable {
                 t.primaryKey(["report_id", "ord"])
             }
             try db.create(index: "finding_cui", on: "finding", columns: ["cui", "assertion"])
+            // Sites carry the finding's concept and assertion so that anatomy queries are answered from
+            // the index alone before touching the finding rows.
             try db.create(table: "finding_site") { t in
                 t.column("report_id", .text).notNull()
                 t.column("ord", .integer).notNull()
                 t.column("kind", .text).notNull()  // location (anatomy CUI) or region (ImaGenome name)
                 t.column("value", .text).notNull()
+                t.column("cui", .text).notNull()
+                t.column("assertion", .text).notNull()
                 t.foreignKey(["report_id", "ord"], references: "finding", onDelete: .cascade)
             }
-            try db.create(index: "finding_site_value", on: "finding_site", columns: ["value", "report_id", "ord"])
+            try db.create(index: "finding_site_value", on: "finding_site", columns: ["value", "assertion", "cui", "report_id", "ord"])
+            try db.create(index: "finding_site_owner", on: "finding_site", columns: ["report_id", "ord"])
             try db.create(table: "label") { t in
                 t.column("report_id", .text).notNull().references("report", onDelete: .cascade)
                 t.column("scheme", .text).notNull()
@@ -131,7 +136,7 @@ public final class Store: Sendable {
                 var counts = IngestCounts()
                 let now = ISO8601DateFormatter().string(from: Date())
                 for e in entries {
-                    let existing = try String.fetchOne(db, sql: "SELECT ontology_version FROM report WHERE id = ?", arguments: [e.id])
+                    let existing = try String.fetchOne(db.cachedStatement(sql: "SELECT ontology_version FROM report WHERE id = ?"), arguments: [e.id])
                     if existing == e.report.ontologyVersion { counts.skipped += 1; continue }
                     if existing != nil {
                         try db.execute(sql: "DELETE FROM report WHERE id = ?", arguments: [e.id])
@@ -139,39 +144,39 @@ public final class Store: Sendable {
                     } else {
                         counts.inserted += 1
                     }
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO report (id, patient_id, study_id, study_date, language, text, ontology_version, analysis, ingested_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [e.id, e.patientID, e.studyID, e.studyDate, e.report.language.rawValue, e.text,
+                        """).execute(arguments: [e.id, e.patientID, e.studyID, e.studyDate, e.report.language.rawValue, e.text,
                                          e.report.ontologyVersion, e.report.jsonString(), now])
                     for (ord, f) in e.report.findings.enumerated() {
                         var w = JSONWriter()
                         w.raw("[")
                         for (i, ev) in f.evidence.enumerated() { if i > 0 { w.comma() }; ev.writeJSON(to: &w) }
                         w.raw("]")
-                        try db.execute(sql: """
+                        try db.cachedStatement(sql: """
                             INSERT INTO finding (report_id, ord, cui, padchest, name, text, span_start, span_end, section, sentence,
                                                  assertion, temporality, change, laterality, severity, evidence)
                             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                            """, arguments: [e.id, ord, f.concept.cui, f.concept.padchest, f.concept.name, f.text, f.span.start, f.span.end,
+                            """).execute(arguments: [e.id, ord, f.concept.cui, f.concept.padchest, f.concept.name, f.text, f.span.start, f.span.end,
                                              f.section.rawValue, f.sentence, f.assertion.rawValue, f.temporality.rawValue,
                                              f.change?.rawValue, f.laterality?.rawValue, f.severity?.rawValue, w.string])
                         for l in f.locations {
-                            try db.execute(sql: "INSERT INTO finding_site (report_id, ord, kind, value) VALUES (?, ?, 'location', ?)",
-                                           arguments: [e.id, ord, l.cui])
+                            try db.cachedStatement(sql: "INSERT INTO finding_site (report_id, ord, kind, value, cui, assertion) VALUES (?, ?, 'location', ?, ?, ?)")
+                                .execute(arguments: [e.id, ord, l.cui, f.concept.cui, f.assertion.rawValue])
                         }
                         // Regions count as sites when the text named the anatomy or the side; a default site
                         // of a finding with no side ("effusion" → both angles) does not place it anywhere.
                         let placed = f.regionBasis == "anatomy" || f.laterality != nil
                         for r in f.regions where placed {
-                            try db.execute(sql: "INSERT INTO finding_site (report_id, ord, kind, value) VALUES (?, ?, 'region', ?)",
-                                           arguments: [e.id, ord, r])
+                            try db.cachedStatement(sql: "INSERT INTO finding_site (report_id, ord, kind, value, cui, assertion) VALUES (?, ?, 'region', ?, ?, ?)")
+                                .execute(arguments: [e.id, ord, r, f.concept.cui, f.assertion.rawValue])
                         }
                     }
                     for s in e.report.labels {
                         for (k, v) in s.values where !v.isNull {
-                            try db.execute(sql: "INSERT INTO label (report_id, scheme, label, value) VALUES (?, ?, ?, ?)",
-                                           arguments: [e.id, s.scheme, k, v.string ?? v.serialized()])
+                            try db.cachedStatement(sql: "INSERT INTO label (report_id, scheme, label, value) VALUES (?, ?, ?, ?)")
+                                .execute(arguments: [e.id, s.scheme, k, v.string ?? v.serialized()])
                         }
                     }
                 }
@@ -218,34 +223,55 @@ public final class Store: Sendable {
         public var evidence: String
     }
 
-    /// Matching findings, ordered by patient, study date, report and position; with the total count.
+    /// Matching findings, ordered by report id and position in the report; with the total count.
     public func query(_ q: Query) throws(HilumError) -> (total: Int, hits: [Hit]) {
-        var whereSQL = ["1 = 1"]
+        func marks(_ n: Int) -> String { Array(repeating: "?", count: n).joined(separator: ",") }
+        // Keys (report_id, ord) of the matching findings, in report-id order. With an anatomy filter the
+        // covering site index answers value, assertion and concept without touching the finding rows.
+        var keySQL: String
         var args: [(any DatabaseValueConvertible)?] = []
-        if !q.concepts.isEmpty {
-            whereSQL.append("f.cui IN (\(Array(repeating: "?", count: q.concepts.count).joined(separator: ",")))")
-            args += q.concepts.sorted().map { $0 as (any DatabaseValueConvertible)? }
-        }
+        var cond: [String] = []
         if !q.sites.isEmpty {
-            whereSQL.append("EXISTS (SELECT 1 FROM finding_site s WHERE s.report_id = f.report_id AND s.ord = f.ord AND s.value IN (\(Array(repeating: "?", count: q.sites.count).joined(separator: ","))))")
+            cond.append("s.value IN (\(marks(q.sites.count)))")
             args += q.sites.sorted().map { $0 as (any DatabaseValueConvertible)? }
+            if let a = q.assertion { cond.append("s.assertion = ?"); args.append(a) }
+            if !q.concepts.isEmpty {
+                cond.append("s.cui IN (\(marks(q.concepts.count)))")
+                args += q.concepts.sorted().map { $0 as (any DatabaseValueConvertible)? }
+            }
+            keySQL = "SELECT DISTINCT s.report_id AS report_id, s.ord AS ord FROM finding_site s"
+        } else {
+            if let a = q.assertion { cond.append("s.assertion = ?"); args.append(a) }
+            if !q.concepts.isEmpty {
+                cond.append("s.cui IN (\(marks(q.concepts.count)))")
+                args += q.concepts.sorted().map { $0 as (any DatabaseValueConvertible)? }
+            }
+            keySQL = "SELECT s.report_id AS report_id, s.ord AS ord FROM finding s"
         }
-        for (col, v) in [("f.assertion", q.assertion), ("f.change", q.change), ("r.language", q.language), ("r.patient_id", q.patient), ("r.id", q.report)] {
-            if let v { whereSQL.append("\(col) = ?"); args.append(v) }
+        // Filters that need the finding or report row.
+        var extra: [String] = []
+        var extraArgs: [(any DatabaseValueConvertible)?] = []
+        if let c = q.change { extra.append("f.change = ?"); extraArgs.append(c) }
+        for (col, v) in [("r.language", q.language), ("r.patient_id", q.patient), ("r.id", q.report)] {
+            if let v { extra.append("\(col) = ?"); extraArgs.append(v) }
         }
-        let cond = whereSQL.joined(separator: " AND ")
+        if !cond.isEmpty { keySQL += " WHERE " + cond.joined(separator: " AND ") }
+        let needJoin = !extra.isEmpty
+        let matched = needJoin
+            ? "SELECT k.report_id, k.ord FROM (\(keySQL)) k JOIN finding f ON f.report_id = k.report_id AND f.ord = k.ord JOIN report r ON r.id = k.report_id WHERE \(extra.joined(separator: " AND "))"
+            : keySQL
+        let allArgs = args + extraArgs
         do {
             return try writer.read { db in
-                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM finding f JOIN report r ON r.id = f.report_id WHERE \(cond)",
-                                             arguments: StatementArguments(args)) ?? 0
+                let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(matched))", arguments: StatementArguments(allArgs)) ?? 0
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT f.report_id, r.patient_id, r.study_date, r.language, f.ord, f.cui, f.padchest, f.name, f.text, f.span_start,
                            f.span_end, f.assertion, f.change, f.laterality, f.severity, f.evidence
-                    FROM finding f JOIN report r ON r.id = f.report_id
-                    WHERE \(cond)
-                    ORDER BY r.patient_id, r.study_date, f.report_id, f.ord
-                    LIMIT ? OFFSET ?
-                    """, arguments: StatementArguments(args + [max(0, min(q.limit, 10_000)), max(0, q.offset)]))
+                    FROM (SELECT report_id, ord FROM (\(matched)) ORDER BY report_id, ord LIMIT ? OFFSET ?) p
+                    JOIN finding f ON f.report_id = p.report_id AND f.ord = p.ord
+                    JOIN report r ON r.id = f.report_id
+                    ORDER BY f.report_id, f.ord
+                    """, arguments: StatementArguments(allArgs + [max(0, min(q.limit, 10_000)), max(0, q.offset)]))
                 let hits = rows.map { row in
                     Hit(reportID: row[0], patientID: row[1], studyDate: row[2], language: row[3], ord: row[4], cui: row[5],
                         padchest: row[6], name: row[7], text: row[8], span: TextSpan(row[9], row[10]), assertion: row[11],
