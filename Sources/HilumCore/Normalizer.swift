@@ -84,44 +84,33 @@ public enum Normalizer {
         stem(&out)
     }
 
-    /// Convenience for building lexicons: the keys of the word tokens of a phrase, with the
-    /// punctuation tokens `:` and `,` kept as themselves.
-    public static func phraseKeys(_ phrase: String) -> [[UInt8]] {
-        var utf8 = Array(phrase.utf8)
+    /// Tokenizes a phrase and maps each token to a key with `f` (bytes, token).
+    static func phraseMap(_ phrase: String, _ f: (UnsafeBufferPointer<UInt8>, Token, inout [UInt8]) -> [UInt8]) -> [[UInt8]] {
+        let utf8 = Array(phrase.utf8)
         var tokens: [Token] = []
         var result: [[UInt8]] = []
-        utf8.withUnsafeMutableBufferPointer { mp in
-            let p = UnsafeBufferPointer(mp)
+        utf8.withUnsafeBufferPointer { p in
             Tokenizer.tokenize(p, into: &tokens)
             var buf: [UInt8] = []
             for t in tokens {
-                switch t.kind {
-                case .word, .number:
-                    key(p, Int(t.byteStart), Int(t.byteEnd), into: &buf)
-                    result.append(buf)
-                case .punct:
-                    result.append([t.punct])
-                case .placeholder:
-                    result.append(Array("XXXX".utf8))
-                }
+                result.append(t.kind == .punct ? [t.punct] : f(p, t, &buf))
             }
         }
         return result
     }
 
+    /// Convenience for building lexicons: the keys of the word tokens of a phrase, with the
+    /// punctuation tokens `:` and `,` kept as themselves.
+    public static func phraseKeys(_ phrase: String) -> [[UInt8]] {
+        phraseMap(phrase) { p, t, buf in
+            if t.kind == .placeholder { return Array("XXXX".utf8) }
+            key(p, Int(t.byteStart), Int(t.byteEnd), into: &buf)
+            return buf
+        }
+    }
+
     /// The exact (case-sensitive) bytes of each word token of a phrase.
     public static func phraseExact(_ phrase: String) -> [[UInt8]] {
-        var utf8 = Array(phrase.utf8)
-        var tokens: [Token] = []
-        var result: [[UInt8]] = []
-        utf8.withUnsafeMutableBufferPointer { mp in
-            let p = UnsafeBufferPointer(mp)
-            Tokenizer.tokenize(p, into: &tokens)
-            for t in tokens {
-                if t.kind == .punct { result.append([t.punct]); continue }
-                result.append(Array(p[Int(t.byteStart)..<Int(t.byteEnd)]))
-            }
-        }
-        return result
+        phraseMap(phrase) { p, t, _ in Array(p[Int(t.byteStart)..<Int(t.byteEnd)]) }
     }
 }

@@ -62,11 +62,7 @@ extension Finding {
         w.comma(); w.key("span"); w.span(span)
         w.comma(); w.key("section"); w.string(section.rawValue)
         w.comma(); w.key("sentence"); w.int(sentence)
-        w.comma(); w.key("assertion"); w.string(assertion.rawValue)
-        w.comma(); w.key("temporality"); w.string(temporality.rawValue)
-        w.comma(); w.key("change"); w.optString(change?.rawValue)
-        w.comma(); w.key("laterality"); w.optString(laterality?.rawValue)
-        w.comma(); w.key("severity"); w.optString(severity?.rawValue)
+        writeContext(&w, assertion, temporality, change, laterality, severity)
         w.comma(); w.key("locations"); w.raw("[")
         for (i, l) in locations.enumerated() {
             if i > 0 { w.comma() }
@@ -86,17 +82,31 @@ extension Finding {
             w.key(k); w.stringArray(v)
         }
         w.raw("}")
-        w.comma(); w.key("evidence"); w.raw("[")
-        for (i, e) in evidence.enumerated() {
-            if i > 0 { w.comma() }
-            e.writeJSON(to: &w)
-        }
-        w.raw("]")
+        w.comma(); w.key("evidence"); Evidence.writeArray(evidence, to: &w)
         w.raw("}")
     }
 }
 
+/// The context fields shared by findings and asserted targets, in contract order.
+func writeContext(_ w: inout JSONWriter, _ assertion: Assertion, _ temporality: Temporality, _ change: Change?,
+                  _ laterality: Laterality?, _ severity: Severity?) {
+    w.comma(); w.key("assertion"); w.string(assertion.rawValue)
+    w.comma(); w.key("temporality"); w.string(temporality.rawValue)
+    w.comma(); w.key("change"); w.optString(change?.rawValue)
+    w.comma(); w.key("laterality"); w.optString(laterality?.rawValue)
+    w.comma(); w.key("severity"); w.optString(severity?.rawValue)
+}
+
 extension Evidence {
+    public static func writeArray(_ list: [Evidence], to w: inout JSONWriter) {
+        w.raw("[")
+        for (i, e) in list.enumerated() {
+            if i > 0 { w.comma() }
+            e.writeJSON(to: &w)
+        }
+        w.raw("]")
+    }
+
     public func writeJSON(to w: inout JSONWriter) {
         w.raw("{"); w.key("rule"); w.string(rule)
         w.comma(); w.key("category"); w.string(category)
@@ -109,17 +119,8 @@ extension TargetAssertion {
     public func writeJSON(to w: inout JSONWriter) {
         w.raw("{"); w.key("target"); w.string(target)
         w.comma(); w.key("span"); if let s = span { w.span(s) } else { w.null() }
-        w.comma(); w.key("assertion"); w.string(assertion.rawValue)
-        w.comma(); w.key("temporality"); w.string(temporality.rawValue)
-        w.comma(); w.key("change"); w.optString(change?.rawValue)
-        w.comma(); w.key("laterality"); w.optString(laterality?.rawValue)
-        w.comma(); w.key("severity"); w.optString(severity?.rawValue)
-        w.comma(); w.key("evidence"); w.raw("[")
-        for (i, e) in evidence.enumerated() {
-            if i > 0 { w.comma() }
-            e.writeJSON(to: &w)
-        }
-        w.raw("]")
+        writeContext(&w, assertion, temporality, change, laterality, severity)
+        w.comma(); w.key("evidence"); Evidence.writeArray(evidence, to: &w)
         w.raw("}")
     }
 }

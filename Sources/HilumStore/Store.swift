@@ -151,9 +151,7 @@ public final class Store: Sendable {
                                          e.report.ontologyVersion, e.report.jsonString(), now])
                     for (ord, f) in e.report.findings.enumerated() {
                         var w = JSONWriter()
-                        w.raw("[")
-                        for (i, ev) in f.evidence.enumerated() { if i > 0 { w.comma() }; ev.writeJSON(to: &w) }
-                        w.raw("]")
+                        Evidence.writeArray(f.evidence, to: &w)
                         try db.cachedStatement(sql: """
                             INSERT INTO finding (report_id, ord, cui, padchest, name, text, span_start, span_end, section, sentence,
                                                  assertion, temporality, change, laterality, severity, evidence)
