@@ -117,7 +117,9 @@ _ = system("gzip -c \(corpus) > \(gz)")
 let sizeMB = Double((try? FileManager.default.attributesOfItem(atPath: corpus)[.size] as? Int) ?? 0 ?? 0) / 1e6
 for (name, path) in [("plain", corpus), ("gzip", gz)] {
     let job = try LabelJob(ontology: o, scheme: "all", format: .csv)
-    var reader = CorpusReader(paths: [path])
+    var options = CorpusOptions()
+    options.deferParsing = true
+    var reader = CorpusReader(paths: [path], options: options)
     let out = open(dir.appendingPathComponent("out-\(name).csv").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     let s = try job.run(&reader, write: { writeAll(Array($0), out) }, failure: { _ in })
     close(out)

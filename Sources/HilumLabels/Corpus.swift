@@ -33,6 +33,27 @@ public struct CorpusError: Sendable, Error {
 public enum CorpusItem: Sendable {
     case record(CorpusRecord)
     case failure(CorpusError)
+    /// A record whose parsing was left to the consumer (so that it can run on worker threads);
+    /// `resolved()` turns it into a record or a failure.
+    case deferred(DeferredRecord)
+
+    /// The item with any deferred parsing done.
+    public func resolved() -> CorpusItem {
+        if case .deferred(let d) = self { return d.parse() }
+        return self
+    }
+}
+
+/// A JSONL line read but not yet parsed.
+public struct DeferredRecord: Sendable {
+    let bytes: [UInt8]
+    let lineNo: Int
+    let name: String
+    let options: CorpusOptions
+    public var byteCount: Int { bytes.count }
+    public func parse() -> CorpusItem {
+        JSONLStream.parse(bytes, lineNo: lineNo, name: name, options: options)
+    }
 }
 
 /// Column and field choices.
@@ -44,6 +65,8 @@ public struct CorpusOptions: Sendable {
     public var idField: String? = nil
     /// Limit of one record in bytes.
     public var maxRecordBytes = 16 << 20
+    /// Leave JSONL parsing to the consumer (`CorpusItem.deferred`), to parse on worker threads.
+    public var deferParsing = false
     public init() {}
 }
 
@@ -163,12 +186,15 @@ struct JSONLStream: RecordStream {
                 return .failure(CorpusError(row: lineNo, source: name, error: HilumError("input.record_too_large", "line of \(n)+ bytes exceeds the limit of \(options.maxRecordBytes)")))
             case .line(let bytes):
                 if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                return parse(bytes)
+                if options.deferParsing {
+                    return .deferred(DeferredRecord(bytes: bytes, lineNo: lineNo, name: name, options: options))
+                }
+                return JSONLStream.parse(bytes, lineNo: lineNo, name: name, options: options)
             }
         }
     }
 
-    func parse(_ bytes: [UInt8]) -> CorpusItem {
+    static func parse(_ bytes: [UInt8], lineNo: Int, name: String, options: CorpusOptions) -> CorpusItem {
         func fail(_ code: String, _ m: String) -> CorpusItem { .failure(CorpusError(row: lineNo, source: name, error: HilumError(code, m))) }
         guard let s = String(validating: bytes, as: UTF8.self) else { return fail("input.invalid_utf8", "line is not valid UTF-8") }
         let v: JSONValue

@@ -75,17 +75,23 @@ public struct LabelJob: Sendable {
             var bytes = 0
             while batch.count < batchSize && bytes < 8 << 20 {
                 guard let item = try reader.next() else { done = true; break }
-                if case .record(let r) = item { bytes += r.text.utf8.count }
+                switch item {
+                case .record(let r): bytes += r.text.utf8.count
+                case .deferred(let d): bytes += d.byteCount
+                case .failure: break
+                }
                 batch.append(item)
             }
             if batch.isEmpty { break }
-            let outputs = ParallelMap.map(batch, jobs: jobs) { item -> [UInt8]? in
-                guard case .record(let r) = item else { return nil }
-                return self.row(r)
+            // Parsing (for deferred JSONL lines), analysis, labelling and formatting run on the workers.
+            let outputs = ParallelMap.map(batch, jobs: jobs) { item -> (CorpusItem, [UInt8]?) in
+                let resolved = item.resolved()
+                guard case .record(let r) = resolved else { return (resolved, nil) }
+                return (resolved, self.row(r))
             }
             var out: [UInt8] = []
             out.reserveCapacity(bytes + batch.count * 128)
-            for (item, o) in zip(batch, outputs) {
+            for (item, o) in outputs {
                 switch item {
                 case .failure(let e):
                     summary.failed += 1
@@ -94,6 +100,8 @@ public struct LabelJob: Sendable {
                     summary.reports += 1
                     summary.bytes += r.text.utf8.count
                     if let o { out.append(contentsOf: o) }
+                case .deferred:
+                    break
                 }
             }
             write(out[...])

@@ -14,7 +14,7 @@ struct CorpusOptionGroup: ParsableArguments {
     @Option(name: .customLong("text-field"), help: "JSONL field(s) holding the text, comma-separated (joined).") var textField: String?
     @Option(name: .customLong("id-field"), help: "JSONL field holding the report id.") var idField: String?
 
-    func reader(_ inputs: [String]) throws -> CorpusReader {
+    func reader(_ inputs: [String], deferParsing: Bool = false) throws -> CorpusReader {
         guard let f = InputFormat(rawValue: inputFormat) else {
             throw ValidationError("--input-format must be one of \(InputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -23,6 +23,7 @@ struct CorpusOptionGroup: ParsableArguments {
         o.idColumn = idColumn
         o.textFields = textField?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         o.idField = idField
+        o.deferParsing = deferParsing
         return CorpusReader(paths: inputs, format: f, options: o)
     }
 }
@@ -74,7 +75,7 @@ struct Label: ParsableCommand {
             eprint("hilum: \(e.code): \(e.message)")
             throw ExitCode(2)
         }
-        var reader = try corpus.reader(inputs)
+        var reader = try corpus.reader(inputs, deferParsing: true)
         let log = try ErrorLog(path: errors)
         var fd: Int32 = 1
         if let output {
@@ -242,7 +243,8 @@ struct Stats: ParsableCommand {
         }
         do {
             while let item = try reader.next() {
-                switch item {
+                switch item.resolved() {
+                case .deferred: break
                 case .record(let r): batch.append(r); if batch.count >= 512 { flush() }
                 case .failure(let e): stats.failed += 1; eprint("hilum: \(e.source): record \(e.row): \(e.error.code): \(e.error.message)")
                 }

@@ -95,7 +95,8 @@ struct DB: AsyncParsableCommand {
                     pending.removeAll(keepingCapacity: true)
                 }
                 while let item = try reader.next() {
-                    switch item {
+                    switch item.resolved() {
+                    case .deferred: break
                     case .record(let r): pending.append(r); if pending.count >= batch { try flush() }
                     case .failure(let e): log.report(e)
                     }
