@@ -128,6 +128,7 @@ enum L {
             switch i {
             case .record(let r): ok.append(r.id)
             case .failure(let e): bad.append((e.row, e.error.code))
+            case .deferred: Issue.record("parsing was not deferred")
             }
         }
         #expect(ok == ["1", "3"])
@@ -161,10 +162,29 @@ enum L {
             switch i {
             case .record(let r): ids.append(r.id)
             case .failure(let e): codes.append("\(e.row):\(e.error.code)")
+            case .deferred: Issue.record("parsing was not deferred")
             }
         }
         #expect(ids == ["a", "5"])
         #expect(codes == ["2:input.malformed_json", "3:input.missing_field", "4:input.invalid_utf8"])
+    }
+
+    @Test func deferredParsingGivesTheSameItems() throws {
+        let bytes = Array("{\"id\": \"a\", \"text\": \"Cardiomegaly.\"}\nnot json\n{\"id\": \"c\", \"text\": \"x\"}\n".utf8)
+        let path = try L.tmp("d.jsonl", bytes)
+        var o = CorpusOptions()
+        o.deferParsing = true
+        let deferred = try L.readAll(path, options: o).map { $0.resolved() }
+        let direct = try L.readAll(path)
+        func describe(_ i: CorpusItem) -> String {
+            switch i {
+            case .record(let r): return "r:\(r.id):\(r.text)"
+            case .failure(let e): return "f:\(e.row):\(e.error.code)"
+            case .deferred: return "deferred"
+            }
+        }
+        #expect(deferred.map(describe) == direct.map(describe))
+        #expect(deferred.map(describe) == ["r:a:Cardiomegaly.", "f:2:input.malformed_json", "r:c:x"])
     }
 
     @Test func gzipPlainMultiMemberTruncatedAndCorrupt() throws {
