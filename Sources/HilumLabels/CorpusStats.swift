@@ -20,9 +20,13 @@ public struct CorpusStats: Sendable {
     public var totalChars = 0
     public static let lengthBins = [100, 200, 400, 800, 1600, 3200]
 
-    public init(scheme: String, labels: [String]) {
+    /// Labels that do not count as a finding (the scheme's no-finding label and the ones it ignores).
+    public var notFindings: Set<String> = []
+
+    public init(scheme: String, labels: [String], notFindings: Set<String> = []) {
         self.scheme = scheme
         self.labels = labels
+        self.notFindings = notFindings
         for l in labels { prevalence[l] = [0, 0, 0, 0] }
     }
 
@@ -51,7 +55,7 @@ public struct CorpusStats: Sendable {
             prevalence[k]?[idx] += 1
             if idx <= 1 {
                 positives.append(k)
-                if !["No Finding", "normal", "Support Devices"].contains(k) { anyFinding = true }
+                if !notFindings.contains(k) { anyFinding = true }
             }
         }
         if !anyFinding { noFinding += 1 }

@@ -229,7 +229,9 @@ struct Stats: ParsableCommand {
         guard let s = labeler.scheme(scheme) else { throw ValidationError("unknown scheme \(scheme)") }
         let analyzer = Analyzer(ontology: o)
         var reader = try corpus.reader(inputs)
-        var stats = CorpusStats(scheme: scheme, labels: s.fromConcepts ? [] : s.labels)
+        var ignored = Set(s.noFindingIgnores.map { s.labels[$0] })
+        if let nf = s.noFinding { ignored.insert(s.labels[nf]) }
+        var stats = CorpusStats(scheme: scheme, labels: s.fromConcepts ? [] : s.labels, notFindings: ignored)
         let n = jobs > 0 ? jobs : ProcessInfo.processInfo.activeProcessorCount
         var batch: [CorpusRecord] = []
         func flush() {
