@@ -227,38 +227,46 @@ struct Stats: ParsableCommand {
         let o = try ont.load()
         let labeler = Labeler(ontology: o)
         guard let s = labeler.scheme(scheme) else { throw ValidationError("unknown scheme \(scheme)") }
-        let analyzer = Analyzer(ontology: o)
-        var reader = try corpus.reader(inputs)
         var ignored = Set(s.noFindingIgnores.map { s.labels[$0] })
         if let nf = s.noFinding { ignored.insert(s.labels[nf]) }
         var stats = CorpusStats(scheme: scheme, labels: s.fromConcepts ? [] : s.labels, notFindings: ignored)
-        let n = jobs > 0 ? jobs : ProcessInfo.processInfo.activeProcessorCount
-        var batch: [CorpusRecord] = []
-        func flush() {
-            let rs = ParallelMap.map(batch, jobs: n) { rec -> AnalyzedReport in
-                var r = analyzer.analyze(rec.text, lang: rec.lang, id: rec.id)
-                labeler.apply(&r)
-                return r
-            }
-            for r in rs { stats.add(r) }
-            batch.removeAll(keepingCapacity: true)
-        }
+        var reader = try corpus.reader(inputs)
         do {
-            while let item = try reader.next() {
-                switch item.resolved() {
-                case .deferred: break
-                case .record(let r): batch.append(r); if batch.count >= 512 { flush() }
-                case .failure(let e): stats.failed += 1; eprint("hilum: \(e.source): record \(e.row): \(e.error.code): \(e.error.message)")
-                }
-            }
-            flush()
-        } catch let e as HilumError {
-            eprint("hilum: \(e.code): \(e.message)")
+            try Stats.collect(&reader, into: &stats, analyzer: Analyzer(ontology: o), labeler: labeler,
+                              jobs: jobs > 0 ? jobs : ProcessInfo.processInfo.activeProcessorCount)
+        } catch {
+            eprint("hilum: \(error.code): \(error.message)")
             throw ExitCode(1)
         }
         print(stats.json().serialized())
         if let html {
             try stats.html(title: "Hilum corpus summary: \(inputs.joined(separator: ", "))").write(toFile: html, atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Reads the corpus in batches, analyzes and labels each batch on all cores, adds it to `stats`.
+    static func collect(_ reader: inout CorpusReader, into stats: inout CorpusStats, analyzer: Analyzer, labeler: Labeler,
+                        jobs: Int) throws(HilumError) {
+        var batch: [CorpusRecord] = []
+        var done = false
+        while !done {
+            batch.removeAll(keepingCapacity: true)
+            while batch.count < 512 {
+                guard let item = try reader.next() else { done = true; break }
+                switch item.resolved() {
+                case .record(let r): batch.append(r)
+                case .failure(let e):
+                    stats.failed += 1
+                    eprint("hilum: \(e.source): record \(e.row): \(e.error.code): \(e.error.message)")
+                case .deferred: break
+                }
+            }
+            let rs = ParallelMap.map(batch, jobs: jobs) { rec -> AnalyzedReport in
+                var r = analyzer.analyze(rec.text, lang: rec.lang, id: rec.id)
+                labeler.apply(&r)
+                return r
+            }
+            for r in rs { stats.add(r) }
         }
     }
 }
