@@ -13,6 +13,27 @@ struct Hilum: AsyncParsableCommand {
         abstract: "Chest X-ray report text (English and Spanish) to structured findings, weak labels and anatomy.",
         version: Service.version,
         subcommands: [Analyze.self, Assert.self, Stdio.self, Label.self, Eval.self, Stats.self, DB.self, Serve.self, OntologyCommand.self])
+
+    /// Exit codes of the CLI contract (DESIGN §5): 0 ok, 1 input errors reported, 2 usage.
+    /// ArgumentParser reports usage and validation errors as 64; they are mapped to 2 here.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                let message = fullMessage(for: error)
+                if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 struct OntologyOption: ParsableArguments {
