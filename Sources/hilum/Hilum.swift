@@ -24,6 +24,10 @@ struct Hilum: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let e as HilumError {
+            // Every structured error that reaches the top is an input error: message on stderr, exit 1.
+            FileHandle.standardError.write(Data("hilum: \(e.code): \(e.message)\n".utf8))
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {

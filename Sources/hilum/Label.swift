@@ -95,9 +95,6 @@ struct Label: ParsableCommand {
                           Double(s.reports) / max(s.seconds, 1e-9), Double(s.bytes) / 1e6 / max(s.seconds, 1e-9)))
             if fd != 1 { close(fd) }
             if s.failed > 0 { throw ExitCode(1) }
-        } catch let e as HilumError {
-            eprint("hilum: \(e.code): \(e.message)")
-            throw ExitCode(1)
         }
     }
 }
@@ -191,9 +188,6 @@ struct EvalLabels: ParsableCommand {
                 }
                 try out.write(toFile: disagreements, atomically: true, encoding: .utf8)
             }
-        } catch let e as HilumError {
-            eprint("hilum: \(e.code): \(e.message)")
-            throw ExitCode(1)
         }
     }
 

@@ -33,9 +33,7 @@ struct Serve: AsyncParsableCommand {
         }
         let o = try ont.load()
         let store: Store?
-        do { store = try db.map { try Store(path: $0) } } catch let e as HilumError {
-            eprint("hilum: \(e.code): \(e.message)"); throw ExitCode(1)
-        }
+        store = try db.map { try Store(path: $0) }
         var service = Service(ontology: o, store: store)
         service.maxReportsPerRequest = maxReports
         var config = HTTPConfig()
@@ -108,9 +106,6 @@ struct DB: AsyncParsableCommand {
                 eprint(String(format: "hilum: %@: %d inserted, %d re-analyzed, %d already current, %d bad records in %.2f s (%.0f reports/s); the database holds %d reports, %d findings",
                               db, total.inserted, total.replaced, total.skipped, log.count, dt, Double(done) / max(dt, 1e-9), reports, findings))
                 if log.count > 0 { throw ExitCode(1) }
-            } catch let e as HilumError {
-                eprint("hilum: \(e.code): \(e.message)")
-                throw ExitCode(1)
             }
         }
     }
@@ -143,9 +138,6 @@ struct DB: AsyncParsableCommand {
                 var w = JSONWriter()
                 try service.dispatch(op: "query", params: .object(params), into: &w)
                 print(w.string)
-            } catch let e as HilumError {
-                eprint("hilum: \(e.code): \(e.message)")
-                throw ExitCode(1)
             }
         }
     }
@@ -161,9 +153,6 @@ struct DB: AsyncParsableCommand {
                 let incomplete = try store.incompleteReports()
                 print("{\"integrity\": \"\(ok)\", \"reports\": \(r), \"findings\": \(f), \"incomplete_reports\": \(incomplete.count)}")
                 if ok != "ok" || !incomplete.isEmpty { throw ExitCode(1) }
-            } catch let e as HilumError {
-                eprint("hilum: \(e.code): \(e.message)")
-                throw ExitCode(1)
             }
         }
     }
