@@ -24,11 +24,14 @@ let package = Package(
         .target(name: "HilumNLP", dependencies: ["HilumCore", "HilumOntology"], swiftSettings: settings),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "HilumLabels", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "CZlib"], swiftSettings: settings),
+        .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .target(name: "CHilumPNG", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
+        .target(name: "HilumScene", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "CHilumPNG"], swiftSettings: settings),
         .target(
             name: "HilumStore",
             dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: settings),
-        .target(name: "HilumService", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumStore"], swiftSettings: settings),
+        .target(name: "HilumService", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumScene", "HilumStore"], swiftSettings: settings),
         .target(
             name: "HilumHTTP",
             dependencies: ["HilumCore", "HilumService", .product(name: "Hummingbird", package: "hummingbird"),
@@ -37,17 +40,18 @@ let package = Package(
         .executableTarget(
             name: "hilum",
             dependencies: [
-                "HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumService", "HilumStore", "HilumHTTP",
+                "HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumScene", "HilumService", "HilumStore", "HilumHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),
         .executableTarget(
             name: "HilumBench",
-            dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumService"],
+            dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumScene", "HilumService"],
             swiftSettings: settings),
         .testTarget(name: "HilumOntologyTests", dependencies: ["HilumOntology"], swiftSettings: settings),
         .testTarget(name: "HilumNLPTests", dependencies: ["HilumNLP", "HilumOntology", "HilumCore"], swiftSettings: settings),
         .testTarget(name: "HilumLabelsTests", dependencies: ["HilumLabels", "HilumNLP", "HilumOntology"], swiftSettings: settings),
+        .testTarget(name: "HilumSceneTests", dependencies: ["HilumScene", "HilumNLP", "HilumOntology", "HilumCore"], swiftSettings: settings),
         .testTarget(name: "HilumServiceTests", dependencies: ["HilumService", "HilumOntology", "HilumStore", "HilumHTTP"], swiftSettings: settings),
     ]
 )

@@ -23,12 +23,13 @@ public struct HTTPConfig: Sendable {
 }
 
 /// HTTP status for an error code: `request.*` 400, `*.not_found` 404, `*.too_large` 413,
-/// `auth.*` 401, `store.not_configured` 503, else 500.
+/// `auth.*` 401, input errors in request data (`mask.*`, `scene.*`, `input.*`) 422, `store.not_configured` 503, else 500.
 public func httpStatus(for code: String) -> HTTPResponse.Status {
     if code.hasSuffix(".too_large") { return .contentTooLarge }
     if code.hasSuffix(".not_found") || code.hasPrefix("query.unknown") { return .notFound }
     if code.hasPrefix("request.") { return .badRequest }
     if code.hasPrefix("auth.") { return .unauthorized }
+    if code.hasPrefix("mask.") || code.hasPrefix("scene.") || code.hasPrefix("input.") { return .unprocessableContent }
     if code == "store.not_configured" || code == "service.timeout" { return .serviceUnavailable }
     return .internalServerError
 }

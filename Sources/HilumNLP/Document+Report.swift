@@ -16,7 +16,12 @@ extension Document {
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
     func regions(for m: Mention) -> ([String], String?) {
         var out: [String] = []
+        var sideOnly: [String] = []
         for ai in m.locations {
+            if ontology.sideOnlyLocations.contains(anatomy[ai].concept) {
+                for r in ontology.anatomyRegions[anatomy[ai].concept] ?? [] where !sideOnly.contains(r) { sideOnly.append(r) }
+                continue
+            }
             var id = anatomy[ai].concept
             var regs = ontology.anatomyRegions[id] ?? []
             // Nearest ancestor with regions.
@@ -32,12 +37,23 @@ extension Document {
         }
         if !out.isEmpty { return (out, "anatomy") }
         // Defaults: the concept's own rows or its nearest ancestor's (resolved when the ontology loads).
-        guard let rows = ontology.lexicon.resolvedDefaults[m.concept] else { return ([], nil) }
+        // A stated side narrows the default site ("left effusion" -> left costophrenic angle): basis `laterality`.
+        let sided = m.laterality != nil
+        guard let rows = ontology.lexicon.resolvedDefaults[m.concept] else {
+            return sideOnly.isEmpty ? ([], nil) : (sideOnly, "laterality")
+        }
         let side: DefaultSite.Side = m.laterality.map { DefaultSite.Side(rawValue: $0.rawValue) ?? .any } ?? .none
         let pick = rows.first { $0.side == side } ?? rows.first { $0.side == .any }
             ?? (side == .none ? rows.first { $0.side == .bilateral } : nil)
-        if let pick { return (pick.regions, pick.regions.isEmpty ? nil : "default") }
-        return ([], nil)
+        if let pick, !pick.regions.isEmpty {
+            if sided, let lat = m.laterality, lat != .bilateral {
+                // An unsided default ("any") filtered to the stated side.
+                let f = pick.regions.filter { ontology.regions[$0]?.laterality == nil || ontology.regions[$0]?.laterality == lat }
+                if !f.isEmpty { return (f, "laterality") }
+            }
+            return (pick.regions, sided ? "laterality" : "default")
+        }
+        return sideOnly.isEmpty ? ([], nil) : (sideOnly, "laterality")
     }
 
     func report(id: String?) -> AnalyzedReport {

@@ -137,6 +137,12 @@ public struct Region: Sendable, Hashable, Codable {
     public var boxed: Bool
 }
 
+/// A Chest ImaGenome attribute (`category|yes|name`).
+public struct ImaGenomeAttribute: Sendable, Hashable {
+    public var category: String
+    public var name: String
+}
+
 /// Where a finding sits when the text names no anatomy.
 public struct DefaultSite: Sendable, Hashable {
     public enum Side: String, Sendable { case any, left, right, bilateral, none }

@@ -19,6 +19,13 @@ public struct Ontology: Sendable {
     public internal(set) var defaults: [ConceptID: [DefaultSite]] = [:]
     public internal(set) var schemes: [String: LabelScheme] = [:]
     public internal(set) var masks: [String: [Int: String]] = [:]
+    /// Class names of segmentation datasets (normalized: lower case, `_`/`-` as spaces) → region (`masks/aliases.tsv`).
+    public internal(set) var maskAliases: [String: String] = [:]
+    /// Anatomy concepts that only state a side ("left", "derecho"): a finding located only by them sits in its
+    /// default site on that side (`side-locations.tsv`).
+    public internal(set) var sideOnlyLocations: Set<ConceptID> = []
+    /// Chest ImaGenome attribute (category, name) of a concept (`imagenome/attributes.tsv`).
+    public internal(set) var imagenomeAttributes: [ConceptID: ImaGenomeAttribute] = [:]
     public internal(set) var abbreviations: [Language: Set<[UInt8]>] = [:]
     public internal(set) var languageMarkers: [Language: Set<[UInt8]>] = [:]
     /// Concept by exact PadChest label string.
@@ -28,6 +35,7 @@ public struct Ontology: Sendable {
     public internal(set) var lexicon = Lexicon()
     /// Problems that do not stop loading (warnings); `check` reports them with the errors.
     public internal(set) var warnings: [OntologyProblem] = []
+    var regionByKey: [String: String] = [:]
     /// Where each relation row was read (`child\tparent` → file, line), for messages.
     var relationSource: [String: (String, Int)] = [:]
     /// Seconds spent loading, validating and compiling.
@@ -70,7 +78,8 @@ public struct Ontology: Sendable {
         o.loadRegions(&r)
         o.loadDefaults(&r)
         o.loadSchemes(&r)
-        o.loadMasks(&r); mark("rest")
+        o.loadMasks(&r)
+        o.loadSceneTables(&r); mark("rest")
         o.validateHierarchy(&r); mark("hierarchy")
         o.lexicon = Lexicon.compile(o, problems: &r.problems); mark("compile")
         var sha = SHA256()
@@ -426,7 +435,7 @@ public struct Ontology: Sendable {
     }
 
     mutating func loadMasks(_ r: inout SourceReader) {
-        for f in r.files(in: "masks", ext: "tsv") {
+        for f in r.files(in: "masks", ext: "tsv") where !f.hasSuffix("/aliases.tsv") {
             let name = ((f as NSString).lastPathComponent as NSString).deletingPathExtension
             var map: [Int: String] = [:]
             for row in r.tsv(f, columns: ["value", "region"]) {
@@ -441,6 +450,83 @@ public struct Ontology: Sendable {
             }
             masks[name] = map
         }
+    }
+
+    /// Normalizes a class or region name for lookup: lower case, `_` and `-` as spaces, runs of spaces collapsed.
+    public static func regionKey(_ name: String) -> String {
+        var out = ""
+        var space = false
+        for ch in name.lowercased() {
+            if ch == "_" || ch == "-" || ch == " " || ch == "\t" { space = !out.isEmpty; continue }
+            if space { out.append(" "); space = false }
+            out.append(ch)
+        }
+        return out
+    }
+
+    /// The region a dataset's class name or a user's region name means: an exact region name, the same name
+    /// normalized, or an alias of `masks/aliases.tsv`.
+    public func resolveRegion(_ name: String) -> String? {
+        if regions[name] != nil { return name }
+        let k = Ontology.regionKey(name)
+        if let r = regionByKey[k] { return r }
+        return maskAliases[k]
+    }
+
+    mutating func loadSceneTables(_ r: inout SourceReader) {
+        for name in regionOrder { regionByKey[Ontology.regionKey(name)] = name }
+        let a = "masks/aliases.tsv"
+        if r.exists(a) {
+            for row in r.tsv(a, columns: ["name", "region", "source"]) {
+                let k = Ontology.regionKey(row.cells[0])
+                guard regions[row.cells[1]] != nil else {
+                    r.problems.append(.init(file: a, line: row.line, message: "unknown region '\(row.cells[1])'")); continue
+                }
+                if let prior = maskAliases[k] ?? regionByKey[k], prior != row.cells[1] {
+                    r.problems.append(.init(file: a, line: row.line, message: "'\(row.cells[0])' already names region '\(prior)'")); continue
+                }
+                maskAliases[k] = row.cells[1]
+            }
+        }
+        let s = "side-locations.tsv"
+        if r.exists(s) {
+            for row in r.tsv(s, columns: ["concept", "note"]) {
+                guard let c = concepts[row.cells[0]], c.kind == .anatomy, c.laterality != nil else {
+                    r.problems.append(.init(file: s, line: row.line, message: "\(row.cells[0]) is not a sided anatomy concept")); continue
+                }
+                sideOnlyLocations.insert(row.cells[0])
+            }
+        }
+        let g = "imagenome/attributes.tsv"
+        if r.exists(g) {
+            for row in r.tsv(g, columns: ["attribute", "category", "concepts", "note"]) {
+                for id in row.cells[2].split(separator: ",").map({ String($0).trimmingCharacters(in: .whitespaces) }) where !id.isEmpty {
+                    guard concepts[id] != nil else {
+                        r.problems.append(.init(file: g, line: row.line, message: "unknown concept \(id)")); continue
+                    }
+                    if let prior = imagenomeAttributes[id] {
+                        r.problems.append(.init(file: g, line: row.line, message: "\(id) already maps to '\(prior.name)'")); continue
+                    }
+                    imagenomeAttributes[id] = ImaGenomeAttribute(category: row.cells[1], name: row.cells[0])
+                }
+            }
+        }
+    }
+
+    /// The ImaGenome attribute of a concept or of its nearest ancestor that has one.
+    public func imagenomeAttribute(of id: ConceptID) -> ImaGenomeAttribute? {
+        var frontier = [id]
+        var seen = Set<ConceptID>()
+        for _ in 0..<12 {
+            var next: [ConceptID] = []
+            for c in frontier where seen.insert(c).inserted {
+                if let a = imagenomeAttributes[c] { return a }
+                next.append(contentsOf: parents[c] ?? [])
+            }
+            if next.isEmpty { return nil }
+            frontier = next
+        }
+        return nil
     }
 
     /// Cycles in the hierarchy are errors.

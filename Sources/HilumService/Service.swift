@@ -3,6 +3,7 @@ public import HilumOntology
 public import HilumNLP
 public import HilumLabels
 public import HilumStore
+internal import HilumScene
 internal import Foundation
 
 /// The transport-free dispatcher of the JSON envelope (DESIGN §4): one request object in, one
@@ -14,7 +15,7 @@ public struct Service: Sendable {
     /// The store behind `ingest` and `query` (nil: those ops answer `store.not_configured`).
     public let store: Store?
     public static let version = "0.1.0"
-    public static let ops = ["analyze", "assert", "label", "ingest", "query", "ontology.lookup", "version"]
+    public static let ops = ["analyze", "assert", "label", "scene", "ground", "compare", "ingest", "query", "ontology.lookup", "version"]
     /// Limits.
     public var maxLineBytes = 16 << 20
     public var maxReportsPerRequest = 10_000
@@ -209,6 +210,9 @@ public struct Service: Sendable {
                 w.raw("]")
             }
             w.raw("}")
+        case "scene": try scene(params: params, into: &w)
+        case "ground": try ground(params: params, into: &w)
+        case "compare": try compare(params: params, into: &w)
         case "ontology.lookup":
             let q = try Params.string(params, "query")
             let found = ontology.lookup(q)

@@ -12,7 +12,7 @@ struct Hilum: AsyncParsableCommand {
         commandName: "hilum",
         abstract: "Chest X-ray report text (English and Spanish) to structured findings, weak labels and anatomy.",
         version: Service.version,
-        subcommands: [Analyze.self, Assert.self, Stdio.self, Label.self, Eval.self, Stats.self, DB.self, Serve.self, OntologyCommand.self])
+        subcommands: [Analyze.self, Assert.self, Stdio.self, Label.self, Eval.self, Stats.self, SceneCommand.self, GroundCommand.self, CompareCommand.self, DB.self, Serve.self, OntologyCommand.self])
 
     /// Exit codes of the CLI contract (DESIGN §5): 0 ok, 1 input errors reported, 2 usage.
     /// ArgumentParser reports usage and validation errors as 64; they are mapped to 2 here.
