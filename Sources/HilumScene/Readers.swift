@@ -238,7 +238,10 @@ public struct MaskReader: Sendable {
         var byRegion: [String: (RegionMask?, Box?, String)] = [:]
         var unmapped: [String: Int] = [:]
         for (i, a) in anns.enumerated() {
-            if let imageID, key(a["image_id"]) != imageID { continue }
+            if let imageID, let own = key(a["image_id"]), own != imageID { continue }   // another image's annotation
+            if a["image_id"] == nil && images.count > 1 {
+                throw HilumError("mask.bad_coco", "annotation \(key(a["id"]) ?? String(i)) has no image_id and the file has \(images.count) images")
+            }
             let label = "annotation \(key(a["id"]) ?? String(i))"
             let catName = a["category_id"]?.int.flatMap { cats[$0] } ?? a["category_id"]?.int.map { "category \($0)" } ?? "?"
             guard let region = ontology.resolveRegion(catName) else { unmapped[catName, default: 0] += 1; continue }
