@@ -36,6 +36,7 @@ let package = Package(
             name: "HilumHTTP",
             dependencies: ["HilumCore", "HilumService", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdCore", package: "hummingbird")],
+            exclude: ["Workbench"],
             swiftSettings: settings),
         .executableTarget(
             name: "hilum",

@@ -107,6 +107,21 @@ public func buildApplication(service: Service, config: HTTPConfig,
         }
     }
 
+    // The Workbench page (compiled in; no token needed to load it, every API call it makes needs one when set).
+    for asset in WorkbenchAssets.all {
+        let bytes = ByteBuffer(string: asset.body)
+        @Sendable func serve(_ request: Request, _ context: BasicRequestContext) -> Response {
+            var headers = HTTPFields()
+            headers[.contentType] = asset.contentType
+            headers[.cacheControl] = "no-cache"
+            headers[.xContentTypeOptions] = "nosniff"
+            headers[.contentSecurityPolicy] = "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: bytes))
+        }
+        router.get(RouterPath(asset.path), use: serve)
+        if asset.path == "/" { router.get("index.html", use: serve) }
+    }
+
     router.get("healthz") { _, _ in Envelope.response(Array("{\"ok\":true}".utf8)) }
     router.get("openapi.json") { _, _ in Envelope.response(Array(OpenAPI.document().serialized().utf8)) }
 

@@ -15,7 +15,7 @@ public struct Service: Sendable {
     /// The store behind `ingest` and `query` (nil: those ops answer `store.not_configured`).
     public let store: Store?
     public static let version = "0.1.0"
-    public static let ops = ["analyze", "assert", "label", "scene", "ground", "compare", "ingest", "query", "ontology.lookup", "version"]
+    public static let ops = ["analyze", "assert", "label", "scene", "ground", "compare", "ingest", "query", "stats", "ontology.lookup", "version"]
     /// Limits.
     public var maxLineBytes = 16 << 20
     public var maxReportsPerRequest = 10_000
@@ -210,6 +210,9 @@ public struct Service: Sendable {
                 w.raw("]")
             }
             w.raw("}")
+        case "stats":
+            guard let store else { throw HilumError("store.not_configured", "no database: start with --db FILE") }
+            w.value(try store.summary())
         case "scene": try scene(params: params, into: &w)
         case "ground": try ground(params: params, into: &w)
         case "compare": try compare(params: params, into: &w)

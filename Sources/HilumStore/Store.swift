@@ -327,6 +327,49 @@ public final class Store: Sendable {
         }
     }
 
+    /// A nutrition label of the stored corpus: reports by language, findings by assertion, the most frequent
+    /// present / uncertain / absent findings, and each scheme's label value counts.
+    public func summary(top: Int = 15) throws(HilumError) -> JSONValue {
+        do {
+            return try writer.read { db in
+                func pairs(_ sql: String, _ args: StatementArguments = []) throws -> JSONValue {
+                    .object(try Row.fetchAll(db, sql: sql, arguments: args).map { row in
+                        let k: String? = row[0]
+                        let n: Int = row[1]
+                        return (k ?? "null", .number(Double(n)))
+                    })
+                }
+                var out: [(String, JSONValue)] = []
+                out.append(("reports", .number(Double(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM report") ?? 0))))
+                out.append(("patients", .number(Double(try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT patient_id) FROM report WHERE patient_id IS NOT NULL") ?? 0))))
+                out.append(("findings", .number(Double(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM finding") ?? 0))))
+                out.append(("languages", try pairs("SELECT language, COUNT(*) FROM report GROUP BY language ORDER BY 2 DESC")))
+                out.append(("assertions", try pairs("SELECT assertion, COUNT(*) FROM finding GROUP BY assertion ORDER BY 2 DESC")))
+                out.append(("changes", try pairs("SELECT change, COUNT(*) FROM finding WHERE change IS NOT NULL GROUP BY change ORDER BY 2 DESC")))
+                var topFindings: [(String, JSONValue)] = []
+                for a in ["present", "uncertain", "absent"] {
+                    topFindings.append((a, try pairs("SELECT name, COUNT(DISTINCT report_id) FROM finding WHERE assertion = ? GROUP BY cui ORDER BY 2 DESC, 1 LIMIT ?", [a, top])))
+                }
+                out.append(("top_findings_by_reports", .object(topFindings)))
+                var schemes: [(String, [(String, JSONValue)])] = []
+                for row in try Row.fetchAll(db, sql: "SELECT scheme, label, value, COUNT(*) FROM label GROUP BY scheme, label, value ORDER BY scheme, label, value") {
+                    let scheme: String = row[0], label: String = row[1], value: String = row[2], n: Int = row[3]
+                    if schemes.last?.0 != scheme { schemes.append((scheme, [])) }
+                    let i = schemes.count - 1
+                    if let j = schemes[i].1.firstIndex(where: { $0.0 == label }), case .object(var vals) = schemes[i].1[j].1 {
+                        vals.append((value, .number(Double(n)))); schemes[i].1[j].1 = .object(vals)
+                    } else {
+                        schemes[i].1.append((label, .object([(value, .number(Double(n)))])))
+                    }
+                }
+                out.append(("labels", .object(schemes.map { ($0.0, .object($0.1)) })))
+                return .object(out)
+            }
+        } catch {
+            throw HilumError("store.read_failed", "\(error)")
+        }
+    }
+
     /// SQLite's own integrity check ("ok" when sound).
     public func integrityCheck() throws(HilumError) -> String {
         do {
