@@ -33,6 +33,18 @@ def rle(flat):
         else: i += 1
     return " ".join(map(str, out))
 
+def big():
+    """A 1024x1024 version (the benchmark's label map), same shapes scaled by 2."""
+    global W, H
+    W, H = 1024, 1024
+    lab = [[label(x // 2, y // 2) for x in range(W)] for y in range(H)]
+    open(os.path.join(OUT, "synthetic-labelmap-1024.png"), "wb").write(png(lab))
+    with open(os.path.join(OUT, "synthetic-chexmask-1024.csv"), "w") as f:
+        f.write("ImageID,Left Lung,Right Lung,Heart,Height,Width\n")
+        cols = [rle([1 if lab[y][x] == v else 0 for y in range(H) for x in range(W)]) for v in (2, 1, 3)]
+        f.write("synthetic-1024," + ",".join(cols) + f",{H},{W}\n")
+    W, H = 512, 512
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     lab = [[label(x, y) for x in range(W)] for y in range(H)]
@@ -51,3 +63,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+    big()

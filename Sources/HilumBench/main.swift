@@ -1,4 +1,4 @@
-// Benchmarks (release build): swift run -c release HilumBench [--reports N] [--shared PATH]
+// Benchmarks (release build): swift run -c release HilumBench [--reports N] [--shared PATH] [--masks | --masks-only]
 // Prints one line per measurement. Not a test: figures, not assertions.
 import Foundation
 import HilumCore
@@ -6,6 +6,7 @@ import HilumOntology
 import HilumNLP
 import HilumLabels
 import HilumService
+import HilumScene
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,6 +39,36 @@ guard let o = ontology else { print("no ontology"); exit(1) }
 loads.sort()
 print(String(format: "ontology load: median %.1f ms (min %.1f, max %.1f) for %d concepts, %d terms, %d cue rules",
              loads[2], loads[0], loads[4], o.concepts.count, o.terms.count, o.cues.count))
+
+// Masks: decoding a 1024x1024 label map from PNG (libpng) and from CheXmask RLE, into region run masks.
+if CommandLine.arguments.contains("--masks") || CommandLine.arguments.contains("--masks-only") {
+    let reader = MaskReader(ontology: o)
+    guard let png = FileManager.default.contents(atPath: "Corpora/masks/synthetic-labelmap-1024.png"),
+          let csv = FileManager.default.contents(atPath: "Corpora/masks/synthetic-chexmask-1024.csv") else {
+        print("no Corpora/masks/synthetic-*-1024 files (run from the package root)"); exit(1)
+    }
+    let pngBytes = [UInt8](png), csvBytes = [UInt8](csv)
+    let values = [1: "right lung", 2: "left lung", 3: "heart"]
+    func rate(_ n: Int, _ body: () throws -> Void) rethrows -> Double {
+        var best = Double.infinity
+        for _ in 0..<3 {
+            let t = Date()
+            for _ in 0..<n { try body() }
+            best = min(best, Date().timeIntervalSince(t))
+        }
+        return Double(n) / best
+    }
+    let p = try rate(50) { _ = try reader.labelMap(bytes: pngBytes, values: values) }
+    let d = try rate(50) { _ = try PNGDecoder.decode(pngBytes) }
+    let r = try rate(200) { _ = try reader.chexmaskCSV(bytes: csvBytes, row: 1, id: nil, defaultSize: nil) }
+    let set = try reader.labelMap(bytes: pngBytes, values: values)
+    let report = analyzer0(o).analyze("Small left pleural effusion. Right lower lobe consolidation. Mild cardiomegaly.")
+    let g = try rate(200) { _ = try SceneBuilder(ontology: o).build(masks: set, report: report) }
+    print(String(format: "masks, 1 core, 1024x1024 label map of 3 regions: PNG decode %.0f/s; PNG to region masks %.0f/s; CheXmask RLE row to region masks %.0f/s; scene graph with derived regions %.0f/s",
+                 d, p, r, g))
+    if CommandLine.arguments.contains("--masks-only") { exit(0) }
+}
+func analyzer0(_ o: Ontology) -> Analyzer { Analyzer(ontology: o) }
 
 // 2. Analyzer, one core, on the OpenI dev texts.
 let openi = "\(shared)/data/openi-dev/reports.jsonl"

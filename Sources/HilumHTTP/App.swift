@@ -4,6 +4,7 @@ public import Hummingbird
 internal import NIOCore
 internal import HummingbirdCore
 internal import Foundation
+internal import Synchronization
 
 /// Server settings. Binding an address other than loopback requires a token.
 public struct HTTPConfig: Sendable {
@@ -19,6 +20,11 @@ public struct HTTPConfig: Sendable {
     public var maxConnections = 256
     /// Seconds a request may take before the answer is `service.timeout` (503).
     public var timeBudget: Double = 30
+    /// Requests processed at once; more get `service.busy` (503) at once instead of queueing without bound.
+    public var maxConcurrentRequests = 256
+    /// Bodies up to this size run inline on the request task (a 256 KB report takes ~50 ms, far below any budget
+    /// of a second or more); larger ones race the time budget.
+    public var inlineBodyBytes = 256 << 10
     public init() {}
 }
 
@@ -30,7 +36,7 @@ public func httpStatus(for code: String) -> HTTPResponse.Status {
     if code.hasPrefix("request.") { return .badRequest }
     if code.hasPrefix("auth.") { return .unauthorized }
     if code.hasPrefix("mask.") || code.hasPrefix("scene.") || code.hasPrefix("input.") { return .unprocessableContent }
-    if code == "store.not_configured" || code == "service.timeout" { return .serviceUnavailable }
+    if code == "store.not_configured" || code == "service.timeout" || code == "service.busy" { return .serviceUnavailable }
     return .internalServerError
 }
 
@@ -93,9 +99,22 @@ public func buildApplication(service: Service, config: HTTPConfig,
     }
 
     let budget = config.timeBudget
-    /// Runs the CPU-bound dispatcher off the event loop, within the time budget.
-    @Sendable func dispatch(_ work: @escaping @Sendable () -> [UInt8]) async -> [UInt8] {
-        await withTaskGroup(of: [UInt8]?.self) { group in
+    let inFlight = Mutex(0)
+    let maxInFlight = config.maxConcurrentRequests
+    let inline = budget >= 1 ? config.inlineBodyBytes : -1
+    /// Runs the CPU-bound dispatcher within the concurrency limit and the time budget.
+    @Sendable func dispatch(size: Int, _ work: @escaping @Sendable () -> [UInt8]) async -> [UInt8] {
+        let admitted = inFlight.withLock { n -> Bool in
+            guard n < maxInFlight else { return false }
+            n += 1
+            return true
+        }
+        guard admitted else {
+            return Envelope.error(.null, HilumError("service.busy", "more than \(maxInFlight) requests in progress; retry later"))
+        }
+        defer { inFlight.withLock { $0 -= 1 } }
+        if size <= inline { return work() }
+        return await withTaskGroup(of: [UInt8]?.self) { group in
             group.addTask { await Task.detached { work() }.value }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(Int(budget * 1000)))
@@ -140,7 +159,7 @@ public func buildApplication(service: Service, config: HTTPConfig,
         switch await body(&request) {
         case .failure(let e): return Envelope.response(Envelope.error(.null, e), status: httpStatus(for: e.code))
         case .success(let bytes):
-            let out = await dispatch { service.handle(line: bytes[...]) }
+            let out = await dispatch(size: bytes.count) { service.handle(line: bytes[...]) }
             return Envelope.response(out, status: Envelope.status(of: out))
         }
     }
@@ -163,7 +182,7 @@ public func buildApplication(service: Service, config: HTTPConfig,
                 return Envelope.response(Envelope.error(.null, error), status: httpStatus(for: error.code))
             }
             let envelope = JSONValue.object([("id", .null), ("op", .string(op)), ("params", params)])
-            let out = await dispatch { service.handle(envelope: envelope) }
+            let out = await dispatch(size: bytes.count) { service.handle(envelope: envelope) }
             return Envelope.response(out, status: Envelope.status(of: out))
         }
     }

@@ -8,6 +8,7 @@ public enum OpenAPI {
     public static let routes: [(String, String)] = [
         ("get", "/healthz"), ("get", "/openapi.json"), ("get", "/v1/version"), ("post", "/v1/version"),
         ("post", "/v1/rpc"), ("post", "/v1/{op}"),
+        ("get", "/"), ("get", "/index.html"), ("get", "/app.js"), ("get", "/style.css"),
     ]
 
     static func ref(_ name: String) -> JSONValue { .object([("$ref", .string("#/components/schemas/\(name)"))]) }
@@ -35,9 +36,19 @@ public enum OpenAPI {
         ])
     }
 
+    static func page(_ summary: String, _ type: String) -> JSONValue {
+        .object([("get", .object([("summary", .string(summary)), ("security", .array([])),
+                                  ("responses", .object([("200", .object([("description", .string("the file")),
+                                      ("content", .object([(type, .object([("schema", .object([("type", .string("string"))]))]))]))]))]))]))])
+    }
+
     public static func document() -> JSONValue {
         let ops: JSONValue = .array(Service.ops.map { .string($0) })
         let paths: [(String, JSONValue)] = [
+            ("/", page("The Workbench page (HTML): read a report as Hilum reads it", "text/html")),
+            ("/index.html", page("Same as /", "text/html")),
+            ("/app.js", page("The Workbench script", "text/javascript")),
+            ("/style.css", page("The Workbench style sheet", "text/css")),
             ("/healthz", .object([("get", .object([("summary", .string("Liveness")), ("responses", .object([("200", .object([("description", .string("ok"))]))]))]))])),
             ("/openapi.json", .object([("get", .object([("summary", .string("This document")), ("responses", .object([("200", .object([("description", .string("OpenAPI 3.1"))]))]))]))])),
             ("/v1/version", .object([

@@ -165,7 +165,7 @@ public struct Service: Sendable {
                 var r = analyzer.analyze(text, lang: try Params.language(rep), id: rid)
                 labeler.apply(&r)
                 entries.append(Store.Entry(id: rid, patientID: rep["patient_id"]?.string, studyID: rep["study_id"]?.string,
-                                           studyDate: rep["study_date"]?.string, text: text, report: r))
+                                           studyDate: rep["study_date"]?.string, text: text, report: r, ontology: ontology))
             }
             let c = try store.ingest(entries)
             w.value(.object([("inserted", .number(Double(c.inserted))), ("replaced", .number(Double(c.replaced))),
@@ -250,6 +250,7 @@ public struct Service: Sendable {
             for id in all { regions.formUnion(ontology.anatomyRegions[id] ?? []) }
             for (name, r) in ontology.regions where all.contains(r.concept) { regions.insert(name) }
             q.sites = all.union(regions)
+            q.anatomyKeys = ids.filter { ontology.concepts[$0]?.kind == .anatomy }
             resolved.append(("anatomy", .object([("concepts", .array(all.sorted().map { .string($0) })),
                                                  ("regions", .array(regions.sorted().map { .string($0) }))])))
         }

@@ -1,6 +1,8 @@
 public import HilumCore
 public import HilumNLP
+public import HilumOntology
 internal import GRDB
+internal import Synchronization
 internal import Foundation
 
 /// The embedded SQLite store (GRDB, WAL for files): reports, their analyses, findings with their sites
@@ -9,6 +11,9 @@ internal import Foundation
 public final class Store: Sendable {
     let writer: any DatabaseWriter
     public let path: String?
+    /// True when every stored report has its anatomy closure rows (`finding_anatomy`); reports stored before
+    /// migration v2 are marked stale and re-analyzed by the next ingest, until then queries take the slower path.
+    let anatomyIndexReady = Mutex(false)
 
     /// Opens (creating and migrating) the database at `path`, or an in-memory one when `path` is nil.
     public init(path: String?) throws(HilumError) {
@@ -22,6 +27,8 @@ public final class Store: Sendable {
                 writer = try DatabaseQueue()
             }
             try Store.migrator.migrate(writer)
+            let stale = try writer.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM report WHERE ontology_version LIKE 'stale:%')") ?? false }
+            anatomyIndexReady.withLock { $0 = !stale }
         } catch {
             throw HilumError("store.open_failed", "cannot open the database \(path ?? ":memory:"): \(error)")
         }
@@ -84,8 +91,51 @@ public final class Store: Sendable {
                 t.primaryKey(["report_id", "scheme", "label"])
             }
         }
+        // v2: anatomy closure rows, so that "findings anywhere in the left lung" is one index range, already in
+        // report order, with no DISTINCT and no sort. Existing reports are marked stale: the next ingest
+        // re-analyzes them and fills the closure.
+        m.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE finding_anatomy (
+                    key TEXT NOT NULL, assertion TEXT NOT NULL, cui TEXT NOT NULL, report_id TEXT NOT NULL, ord INTEGER NOT NULL,
+                    FOREIGN KEY (report_id, ord) REFERENCES finding (report_id, ord) ON DELETE CASCADE
+                )
+                """)
+            // Covering indexes: (key, assertion) and key alone, each already in (report_id, ord) order.
+            try db.execute(sql: "CREATE UNIQUE INDEX finding_anatomy_key ON finding_anatomy (key, assertion, report_id, ord, cui)")
+            try db.execute(sql: "CREATE INDEX finding_anatomy_any ON finding_anatomy (key, report_id, ord, assertion, cui)")
+            try db.execute(sql: "CREATE INDEX finding_anatomy_owner ON finding_anatomy (report_id, ord)")
+            try db.execute(sql: "UPDATE report SET ontology_version = 'stale:' || ontology_version")
+        }
         return m
     }
+
+    /// The anatomy keys of a finding: every anatomy concept it sits in, with all their part_of ancestors
+    /// (regions count through their concept and their parent regions). Stored once per finding and key.
+    public static func anatomyKeys(_ f: Finding, ontology: Ontology) -> [String] {
+        var keys = Set<String>()
+        func add(_ id: ConceptID) {
+            guard ontology.concepts[id]?.kind == .anatomy else { return }
+            if keys.insert(id).inserted {
+                for a in ontology.ancestors(of: id) where ontology.concepts[a]?.kind == .anatomy { keys.insert(a) }
+            }
+        }
+        for l in f.locations { add(l.cui) }
+        if Store.placed(f) {
+            for r in f.regions {
+                var name: String? = r
+                var steps = 0
+                while let n = name, let region = ontology.regions[n], steps < 16 {
+                    add(region.concept); name = region.parent; steps += 1
+                }
+            }
+        }
+        return keys.sorted()
+    }
+
+    /// Regions count as sites when the text named the anatomy or the side; a default site of a finding with no
+    /// side ("effusion" → both angles) does not place it anywhere.
+    static func placed(_ f: Finding) -> Bool { f.regionBasis == "anatomy" || f.regionBasis == "laterality" || f.laterality != nil }
 
     /// One report to store.
     public struct Entry: Sendable {
@@ -95,9 +145,13 @@ public final class Store: Sendable {
         public var studyDate: String?
         public var text: String
         public var report: AnalyzedReport
-        public init(id: String, patientID: String?, studyID: String?, studyDate: String?, text: String, report: AnalyzedReport) {
+        /// `Store.anatomyKeys` of each finding, in finding order.
+        public var anatomyKeys: [[String]]
+        public init(id: String, patientID: String?, studyID: String?, studyDate: String?, text: String, report: AnalyzedReport,
+                    ontology: Ontology) {
             self.id = id; self.patientID = patientID; self.studyID = studyID; self.studyDate = studyDate
             self.text = text; self.report = report
+            self.anatomyKeys = report.findings.map { Store.anatomyKeys($0, ontology: ontology) }
         }
     }
 
@@ -132,7 +186,7 @@ public final class Store: Sendable {
     /// skipped; one stored with another version is replaced (re-analyzed).
     public func ingest(_ entries: [Entry]) throws(HilumError) -> IngestCounts {
         do {
-            return try writer.write { db in
+            let result = try writer.write { db in
                 var counts = IngestCounts()
                 let now = ISO8601DateFormatter().string(from: Date())
                 for e in entries {
@@ -165,10 +219,13 @@ public final class Store: Sendable {
                         }
                         // Regions count as sites when the text named the anatomy or the side; a default site
                         // of a finding with no side ("effusion" → both angles) does not place it anywhere.
-                        let placed = f.regionBasis == "anatomy" || f.laterality != nil
-                        for r in f.regions where placed {
+                        for r in f.regions where Store.placed(f) {
                             try db.cachedStatement(sql: "INSERT INTO finding_site (report_id, ord, kind, value, cui, assertion) VALUES (?, ?, 'region', ?, ?, ?)")
                                 .execute(arguments: [e.id, ord, r, f.concept.cui, f.assertion.rawValue])
+                        }
+                        for k in ord < e.anatomyKeys.count ? e.anatomyKeys[ord] : [] {
+                            try db.cachedStatement(sql: "INSERT INTO finding_anatomy (key, assertion, cui, report_id, ord) VALUES (?, ?, ?, ?, ?)")
+                                .execute(arguments: [k, f.assertion.rawValue, f.concept.cui, e.id, ord])
                         }
                     }
                     for s in e.report.labels {
@@ -180,6 +237,11 @@ public final class Store: Sendable {
                 }
                 return counts
             }
+            if !anatomyIndexReady.withLock({ $0 }) {
+                let stale = try writer.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM report WHERE ontology_version LIKE 'stale:%')") ?? false }
+                if !stale { anatomyIndexReady.withLock { $0 = true } }
+            }
+            return result
         } catch let e as HilumError {
             throw e
         } catch {
@@ -193,6 +255,8 @@ public final class Store: Sendable {
         public var concepts: Set<String> = []
         /// Anatomy: location concepts (expanded through part_of) or region names.
         public var sites: Set<String> = []
+        /// The anatomy concepts the query names (not expanded): answered from the closure rows when they exist.
+        public var anatomyKeys: Set<String> = []
         public var assertion: String? = nil
         public var change: String? = nil
         public var language: String? = nil
@@ -229,7 +293,20 @@ public final class Store: Sendable {
         var keySQL: String
         var args: [(any DatabaseValueConvertible)?] = []
         var cond: [String] = []
-        if !q.sites.isEmpty {
+        let useClosure = !q.anatomyKeys.isEmpty && anatomyIndexReady.withLock { $0 }
+        if useClosure {
+            // One key: a single index range in (report_id, ord) order. Several keys: DISTINCT over the union.
+            cond.append(q.anatomyKeys.count == 1 ? "s.key = ?" : "s.key IN (\(marks(q.anatomyKeys.count)))")
+            args += q.anatomyKeys.sorted().map { $0 as (any DatabaseValueConvertible)? }
+            if let a = q.assertion { cond.append("s.assertion = ?"); args.append(a) }
+            if !q.concepts.isEmpty {
+                cond.append("s.cui IN (\(marks(q.concepts.count)))")
+                args += q.concepts.sorted().map { $0 as (any DatabaseValueConvertible)? }
+            }
+            keySQL = q.anatomyKeys.count == 1
+                ? "SELECT s.report_id AS report_id, s.ord AS ord FROM finding_anatomy s"
+                : "SELECT DISTINCT s.report_id AS report_id, s.ord AS ord FROM finding_anatomy s"
+        } else if !q.sites.isEmpty {
             cond.append("s.value IN (\(marks(q.sites.count)))")
             args += q.sites.sorted().map { $0 as (any DatabaseValueConvertible)? }
             if let a = q.assertion { cond.append("s.assertion = ?"); args.append(a) }

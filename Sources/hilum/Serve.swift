@@ -19,6 +19,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-body"), help: "Largest request body in bytes (413 above).") var maxBody = 10 << 20
     @Option(name: .customLong("max-reports"), help: "Most reports in one label or ingest request.") var maxReports = 10_000
     @Flag(name: .customLong("log-text"), help: "Log report text (off by default: reports are patient data).") var logText = false
+    @Option(name: .customLong("max-concurrent"), help: "Requests processed at once; more get 503 service.busy.") var maxConcurrent = 256
+    @Option(name: .customLong("max-connections"), help: "Open connections accepted at once (others wait).") var maxConnections = 256
+    @Option(name: .customLong("time-budget"), help: "Seconds a request may take before 503 service.timeout.") var timeBudget: Double = 30
 
     func run() async throws {
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
@@ -42,6 +45,9 @@ struct Serve: AsyncParsableCommand {
         config.maxBodyBytes = maxBody
         config.token = token
         config.logText = logText
+        config.maxConcurrentRequests = max(1, maxConcurrent)
+        config.maxConnections = max(1, maxConnections)
+        config.timeBudget = max(0.001, timeBudget)
         try await runServer(service: service, config: config) { port in
             eprint("hilum: serving on http://\(host):\(port) (ontology \(o.version.prefix(19)), db \(store?.path ?? "none"))")
         }
@@ -86,7 +92,7 @@ struct DB: AsyncParsableCommand {
                     let entries = ParallelMap.map(todo, jobs: n) { rec -> Store.Entry in
                         var r = analyzer.analyze(rec.text, lang: rec.lang, id: rec.id)
                         labeler.apply(&r)
-                        return Store.Entry(id: rec.id, patientID: rec.patientID, studyID: rec.studyID, studyDate: rec.studyDate, text: rec.text, report: r)
+                        return Store.Entry(id: rec.id, patientID: rec.patientID, studyID: rec.studyID, studyDate: rec.studyDate, text: rec.text, report: r, ontology: o)
                     }
                     let c = try store.ingest(entries)
                     total.inserted += c.inserted; total.replaced += c.replaced; total.skipped += c.skipped

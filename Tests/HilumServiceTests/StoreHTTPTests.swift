@@ -94,11 +94,13 @@ enum T {
 @Suite struct HTTPTests {
     actor Port { var value = 0; func set(_ v: Int) { value = v } }
 
-    func withServer(token: String? = nil, maxBody: Int = 1 << 20, _ body: @Sendable (Int) async throws -> Void) async throws {
+    func withServer(token: String? = nil, maxBody: Int = 1 << 20, configure: (inout HTTPConfig) -> Void = { _ in },
+                    _ body: @Sendable (Int) async throws -> Void) async throws {
         var cfg = HTTPConfig()
         cfg.port = 0
         cfg.token = token
         cfg.maxBodyBytes = maxBody
+        configure(&cfg)
         let config = cfg
         let port = Port()
         let service = T.service(try Store(path: nil))
@@ -147,6 +149,35 @@ enum T {
             #expect(s2 == 200)
             let (s3, _) = try await request(port, "POST", "/v1/version", "{}", token: "s3cre")
             #expect(s3 == 401)
+        }
+    }
+
+    @Test func concurrencyLimitAndTimeBudgetAnswer503() async throws {
+        try await withServer(configure: { $0.maxConcurrentRequests = 0 }) { port in
+            let (s, v) = try await request(port, "POST", "/v1/analyze", #"{"text": "No effusion."}"#)
+            #expect(s == 503 && v["error"]?["code"] == .string("service.busy"))
+            let (h, _) = try await request(port, "GET", "/healthz")
+            #expect(h == 200)   // liveness is not an analysis request
+        }
+        try await withServer(maxBody: 8 << 20, configure: { $0.timeBudget = 0.000_1 }) { port in
+            let big = String(repeating: "Small left pleural effusion without pneumothorax. ", count: 4_000)
+            let (s, v) = try await request(port, "POST", "/v1/analyze", "{\"text\": \"\(big)\"}")
+            #expect(s == 503 && v["error"]?["code"] == .string("service.timeout"))
+        }
+    }
+
+    @Test func workbenchPageIsServed() async throws {
+        try await withServer(token: "t0k") { port in
+            var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/") ?? URL(fileURLWithPath: "/"))
+            r.httpMethod = "GET"
+            let (data, resp) = try await URLSession.shared.data(for: r)
+            let http = resp as? HTTPURLResponse
+            #expect(http?.statusCode == 200)   // the page loads without the token; its API calls need it
+            #expect((http?.value(forHTTPHeaderField: "Content-Type") ?? "").hasPrefix("text/html"))
+            #expect((http?.value(forHTTPHeaderField: "Content-Security-Policy") ?? "").contains("default-src 'self'"))
+            #expect(String(decoding: data, as: UTF8.self).contains("id=\"report-text\""))
+            let (s, _) = try await request(port, "POST", "/v1/analyze", #"{"text": "x"}"#)
+            #expect(s == 401)
         }
     }
 
