@@ -1,5 +1,6 @@
 // swift-tools-version: 6.2
 import PackageDescription
+import Foundation
 
 let settings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -56,3 +57,11 @@ let package = Package(
         .testTarget(name: "HilumServiceTests", dependencies: ["HilumService", "HilumOntology", "HilumStore", "HilumHTTP"], swiftSettings: settings),
     ]
 )
+
+// libFuzzer targets (Tools/fuzz.sh): only with HILUM_FUZZ=1, since the binary has no main of its own.
+if ProcessInfo.processInfo.environment["HILUM_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "HilumFuzz",
+        dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumScene", "HilumService"],
+        swiftSettings: settings + [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -103,18 +103,18 @@ public func buildApplication(service: Service, config: HTTPConfig,
     let maxInFlight = config.maxConcurrentRequests
     let inline = budget >= 1 ? config.inlineBodyBytes : -1
     /// Runs the CPU-bound dispatcher within the concurrency limit and the time budget.
-    @Sendable func dispatch(size: Int, _ work: @escaping @Sendable () -> [UInt8]) async -> [UInt8] {
+    @Sendable func dispatch(size: Int, _ work: @escaping @Sendable () -> Service.Answer) async -> Service.Answer {
         let admitted = inFlight.withLock { n -> Bool in
             guard n < maxInFlight else { return false }
             n += 1
             return true
         }
         guard admitted else {
-            return Envelope.error(.null, HilumError("service.busy", "more than \(maxInFlight) requests in progress; retry later"))
+            return Service.Answer(bytes: Envelope.error(.null, HilumError("service.busy", "more than \(maxInFlight) requests in progress; retry later")), errorCode: "service.busy")
         }
         defer { inFlight.withLock { $0 -= 1 } }
         if size <= inline { return work() }
-        return await withTaskGroup(of: [UInt8]?.self) { group in
+        return await withTaskGroup(of: Service.Answer?.self) { group in
             group.addTask { await Task.detached { work() }.value }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(Int(budget * 1000)))
@@ -122,7 +122,7 @@ public func buildApplication(service: Service, config: HTTPConfig,
             }
             let first = await group.next() ?? nil
             group.cancelAll()
-            return first ?? Envelope.error(.null, HilumError("service.timeout", "the request took longer than \(budget) s"))
+            return first ?? Service.Answer(bytes: Envelope.error(.null, HilumError("service.timeout", "the request took longer than \(budget) s")), errorCode: "service.timeout")
         }
     }
 
@@ -159,8 +159,8 @@ public func buildApplication(service: Service, config: HTTPConfig,
         switch await body(&request) {
         case .failure(let e): return Envelope.response(Envelope.error(.null, e), status: httpStatus(for: e.code))
         case .success(let bytes):
-            let out = await dispatch(size: bytes.count) { service.handle(line: bytes[...]) }
-            return Envelope.response(out, status: Envelope.status(of: out))
+            let out = await dispatch(size: bytes.count) { service.answer(line: bytes[...]) }
+            return Envelope.response(out.bytes, status: out.errorCode.map(httpStatus(for:)) ?? .ok)
         }
     }
 
@@ -182,8 +182,8 @@ public func buildApplication(service: Service, config: HTTPConfig,
                 return Envelope.response(Envelope.error(.null, error), status: httpStatus(for: error.code))
             }
             let envelope = JSONValue.object([("id", .null), ("op", .string(op)), ("params", params)])
-            let out = await dispatch(size: bytes.count) { service.handle(envelope: envelope) }
-            return Envelope.response(out, status: Envelope.status(of: out))
+            let out = await dispatch(size: bytes.count) { service.answer(envelope: envelope) }
+            return Envelope.response(out.bytes, status: out.errorCode.map(httpStatus(for:)) ?? .ok)
         }
     }
 

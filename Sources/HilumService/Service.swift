@@ -27,51 +27,62 @@ public struct Service: Sendable {
         self.store = store
     }
 
+    /// A response envelope and, when it is an error, its code (transports map it to a status without re-reading).
+    public struct Answer: Sendable {
+        public var bytes: [UInt8]
+        public var errorCode: String?
+        public init(bytes: [UInt8], errorCode: String?) { self.bytes = bytes; self.errorCode = errorCode }
+    }
+
     /// Answers one NDJSON line (without its newline). Never throws: errors become error envelopes.
-    public func handle(line: ArraySlice<UInt8>) -> [UInt8] {
+    public func handle(line: ArraySlice<UInt8>) -> [UInt8] { answer(line: line).bytes }
+
+    /// Answers one parsed envelope.
+    public func handle(envelope value: JSONValue) -> [UInt8] { answer(envelope: value).bytes }
+
+    public func answer(line: ArraySlice<UInt8>) -> Answer {
         var w = JSONWriter()
         if line.count > maxLineBytes {
-            writeError(&w, id: .null, HilumError("request.too_large", "request line of \(line.count) bytes exceeds the limit of \(maxLineBytes)"))
-            return w.bytes
+            let e = HilumError("request.too_large", "request line of \(line.count) bytes exceeds the limit of \(maxLineBytes)")
+            writeError(&w, id: .null, e)
+            return Answer(bytes: w.bytes, errorCode: e.code)
         }
         guard let text = String(validating: line, as: UTF8.self) else {
             writeError(&w, id: .null, HilumError("request.invalid_utf8", "request line is not valid UTF-8"))
-            return w.bytes
+            return Answer(bytes: w.bytes, errorCode: "request.invalid_utf8")
         }
         let value: JSONValue
         do {
             value = try JSONParser().parse(text)
         } catch {
             writeError(&w, id: .null, error)
-            return w.bytes
+            return Answer(bytes: w.bytes, errorCode: error.code)
         }
-        return handle(envelope: value)
+        return answer(envelope: value)
     }
 
-    /// Answers one parsed envelope.
-    public func handle(envelope value: JSONValue) -> [UInt8] {
+    public func answer(envelope value: JSONValue) -> Answer {
         var w = JSONWriter()
         guard case .object = value else {
             writeError(&w, id: .null, HilumError("request.invalid_envelope", "a request must be a JSON object {\"id\", \"op\", \"params\"}"))
-            return w.bytes
+            return Answer(bytes: w.bytes, errorCode: "request.invalid_envelope")
         }
         let id = value["id"] ?? .null
         guard let op = value["op"]?.string else {
             writeError(&w, id: id, HilumError("request.invalid_envelope", "missing string field 'op'"))
-            return w.bytes
+            return Answer(bytes: w.bytes, errorCode: "request.invalid_envelope")
         }
         let params = value["params"] ?? .object([])
-        var result = JSONWriter()
-        do {
-            try dispatch(op: op, params: params, into: &result)
-        } catch {
-            writeError(&w, id: id, error)
-            return w.bytes
-        }
         w.raw("{"); w.key("id"); w.value(id); w.comma(); w.key("ok"); w.bool(true); w.comma(); w.key("result")
-        w.bytes.append(contentsOf: result.bytes)
+        do {
+            try dispatch(op: op, params: params, into: &w)
+        } catch {
+            var e = JSONWriter()
+            writeError(&e, id: id, error)
+            return Answer(bytes: e.bytes, errorCode: error.code)
+        }
         w.raw("}")
-        return w.bytes
+        return Answer(bytes: w.bytes, errorCode: nil)
     }
 
     func writeError(_ w: inout JSONWriter, id: JSONValue, _ e: HilumError) {

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer binary (address sanitizer on) and runs one or all targets for a bounded time.
+# usage: Tools/fuzz.sh [TARGET|all] [SECONDS per target] [extra libFuzzer flags...]
+# Targets: analyzer envelope csv chexpert jsonl openi-xml gzip png chexmask-rle coco boxes ontology.
+# Seeds: Tests/fuzz/seeds/<target>/ (small files written for Hilum) plus Corpora/; the growing corpus lives in
+# .build-fuzz/corpus/<target>/ and crashes in .build-fuzz/crashes/. Prints executions and crashes per target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TARGET="${1:-all}"; SECS="${2:-60}"; shift $(( $# > 2 ? 2 : $# )) || true
+ALL="analyzer envelope csv chexpert jsonl openi-xml gzip png chexmask-rle coco boxes ontology"
+HILUM_FUZZ=1 swift build --scratch-path .build-fuzz -c debug --product HilumFuzz \
+  -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address 2>&1 | grep -E "error|warning: unable|Compiling HilumFuzz|Build" || true
+BIN=.build-fuzz/debug/HilumFuzz
+[ -x "$BIN" ] || { echo "fuzz build failed"; exit 1; }
+status=0
+for t in $( [ "$TARGET" = all ] && echo $ALL || echo "$TARGET" ); do
+  mkdir -p ".build-fuzz/corpus/$t" .build-fuzz/crashes
+  seeds="Tests/fuzz/seeds/$t"; [ -d "$seeds" ] || seeds=""
+  log=".build-fuzz/$t.log"
+  set +e
+  HILUM_FUZZ_TARGET="$t" "$BIN" ".build-fuzz/corpus/$t" $seeds -max_total_time="$SECS" -rss_limit_mb=3072 \
+    -timeout=20 -max_len=65536 -artifact_prefix=".build-fuzz/crashes/$t-" -print_final_stats=1 "$@" > "$log" 2>&1
+  rc=$?
+  set -e
+  execs=$(grep -E "stat::number_of_executed_units" "$log" | awk '{print $2}' | tail -1)
+  crashes=$(ls .build-fuzz/crashes/ 2>/dev/null | grep -c "^$t-" || true)
+  echo "fuzz $t: ${execs:-?} executions in ${SECS}s, exit $rc, crash files $crashes"
+  if [ "$rc" -ne 0 ]; then status=1; grep -E "ERROR|SUMMARY|Fatal|panic" "$log" | head -5; fi
+done
+exit $status
