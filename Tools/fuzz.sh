@@ -8,9 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET="${1:-all}"; SECS="${2:-60}"; shift $(( $# > 2 ? 2 : $# )) || true
 ALL="analyzer envelope csv chexpert jsonl openi-xml gzip png chexmask-rle coco boxes ontology"
-HILUM_FUZZ=1 swift build --scratch-path .build-fuzz -c debug --product HilumFuzz \
+HILUM_FUZZ=1 swift build --scratch-path .build-fuzz -c release --product HilumFuzz \
   -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address 2>&1 | grep -E "error|warning: unable|Compiling HilumFuzz|Build" || true
-BIN=.build-fuzz/debug/HilumFuzz
+BIN=.build-fuzz/release/HilumFuzz
 [ -x "$BIN" ] || { echo "fuzz build failed"; exit 1; }
 status=0
 for t in $( [ "$TARGET" = all ] && echo $ALL || echo "$TARGET" ); do

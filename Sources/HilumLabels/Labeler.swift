@@ -35,6 +35,8 @@ public struct Labeler: Sendable {
         public let name: String
         public let labels: [String]
         public let values: String
+        /// `zeros` / `ones`: the scheme's reading of uncertain under the `keep` policy (nil: -1).
+        public let uncertainAs: String?
         public let noFinding: Int?
         public let noFindingIgnores: Set<Int>
         /// Label indices per concept.
@@ -62,7 +64,7 @@ public struct Labeler: Sendable {
             let implies = s.labels.map { l in (l.implies ?? []).compactMap { names.firstIndex(of: $0) } }
             let nf = s.noFinding.flatMap { names.firstIndex(of: $0) }
             let ign = Set((s.noFindingIgnores ?? []).compactMap { names.firstIndex(of: $0) })
-            out.append(CompiledScheme(name: name, labels: names, values: s.values ?? "binary", noFinding: nf,
+            out.append(CompiledScheme(name: name, labels: names, values: s.values ?? "binary", uncertainAs: s.uncertainAs, noFinding: nf,
                                       noFindingIgnores: ign, byConcept: byConcept, implies: implies,
                                       fromConcepts: s.fromConcepts ?? false))
         }
@@ -161,7 +163,9 @@ public struct Labeler: Sendable {
                     }
                     continue
                 }
-                out.append((name, Labeler.encode(v[i], s.values, policy)))
+                let effective: UncertainPolicy = policy == .keep && s.values != "chexpert"
+                    ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy
+                out.append((name, Labeler.encode(v[i], s.values, effective)))
             }
             r.labels.append(SchemeLabels(scheme: s.name, values: out))
         }

@@ -174,9 +174,13 @@ public struct LabelScheme: Sendable, Hashable, Codable {
     public var values: String?
     /// Every concept with a PadChest string is a label (the PadChest scheme).
     public var fromConcepts: Bool?
+    /// For 0/1 schemes: what an uncertain mention becomes under the `keep` policy (`zeros` or `ones`), the
+    /// convention of the dataset the scheme reproduces. Without it, `keep` writes -1.
+    public var uncertainAs: String?
 
     enum CodingKeys: String, CodingKey {
         case scheme, description, labels, values
         case noFinding = "no_finding", noFindingIgnores = "no_finding_ignores", fromConcepts = "from_concepts"
+        case uncertainAs = "uncertain_as"
     }
 }

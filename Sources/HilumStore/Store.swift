@@ -16,12 +16,16 @@ public final class Store: Sendable {
     let anatomyIndexReady = Mutex(false)
 
     /// Opens (creating and migrating) the database at `path`, or an in-memory one when `path` is nil.
-    public init(path: String?) throws(HilumError) {
+    /// `maxPages` caps the database file (SQLite `max_page_count`): a full disk in tests, a quota in deployments.
+    public init(path: String?, maxPages: Int? = nil) throws(HilumError) {
         self.path = path
         do {
             if let path {
                 var config = Configuration()
                 config.busyMode = .timeout(10)
+                if let maxPages {
+                    config.prepareDatabase { db in try db.execute(sql: "PRAGMA max_page_count = \(max(1, maxPages))") }
+                }
                 writer = try DatabasePool(path: path, configuration: config)
             } else {
                 writer = try DatabaseQueue()
@@ -244,6 +248,8 @@ public final class Store: Sendable {
             return result
         } catch let e as HilumError {
             throw e
+        } catch let e as DatabaseError where e.resultCode == .SQLITE_FULL {
+            throw HilumError("store.disk_full", "the database or its disk is full; the batch was rolled back and nothing committed is lost (\(e.message ?? "SQLITE_FULL"))")
         } catch {
             throw HilumError("store.write_failed", "\(error)")
         }

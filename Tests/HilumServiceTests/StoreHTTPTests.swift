@@ -79,8 +79,43 @@ enum T {
         #expect(T.call(s, "query", "{}")["error"]?["code"] == .string("store.not_configured"))
     }
 
+    static func scratchDB() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("hilum-\(UUID().uuidString).db").path
+    }
+    static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    /// A full disk (the file capped by max_page_count) gives store.disk_full; what was committed stays complete.
+    @Test func fullDiskGivesACodedErrorAndAnIntactDatabase() throws {
+        let path = Self.scratchDB()
+        defer { Self.remove(path) }
+        var committed = 0
+        var code: String?
+        do {
+            let s = T.service(try Store(path: path, maxPages: 400))
+            for batch in 0..<200 {
+                var reports: [String] = []
+                for i in 0..<20 {
+                    let text = String(repeating: "Small left pleural effusion. Mild cardiomegaly. No pneumothorax. ", count: 2)
+                    reports.append(#"{"id": "b\#(batch)-\#(i)", "text": "\#(text)"}"#)
+                }
+                let v = T.call(s, "ingest", #"{"reports": [\#(reports.joined(separator: ","))]}"#)
+                if let c = v["error"]?["code"]?.string { code = c; if committed == 0 { Issue.record("first batch failed: \(v)") }; break }
+                committed += 20
+            }
+        }
+        #expect(code == "store.disk_full")
+        #expect(committed > 0)
+        let reopened = try Store(path: path)
+        #expect(try reopened.integrityCheck() == "ok")
+        #expect(try reopened.counts().reports == committed)
+        #expect(try reopened.incompleteReports().isEmpty)
+    }
+
     @Test func fileDatabaseSurvivesReopen() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hilum-\(UUID().uuidString).db").path
+        let path = Self.scratchDB()
+        defer { Self.remove(path) }
         do {
             let s = T.service(try Store(path: path))
             _ = T.call(s, "ingest", StoreTests.reports)
