@@ -253,8 +253,9 @@ extension Document {
                 m.evidence.append(evidence(c))
             } else if let first = m.tokens.first {
                 switch sectionKind(ofToken: first) {
-                case .indication: m.temporality = .hypothetical
-                case .history, .comparison: m.temporality = .historical
+                // The clinical history of the request (indication, history) and prior exams are not findings of
+                // this image: without a cue of their own ("evaluate for" → hypothetical) they are historical.
+                case .indication, .history, .comparison: m.temporality = .historical
                 default: break
                 }
             }
