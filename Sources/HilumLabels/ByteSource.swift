@@ -12,22 +12,32 @@ public protocol ByteSource {
     mutating func read(into buffer: inout [UInt8], max: Int) throws(HilumError) -> Int
 }
 
+/// Owns a file descriptor: closed when the last copy of its source goes away (a reader that stops early, on an
+/// error or after a few records, must not leak descriptors: found by fuzzing the corpus readers).
+final class OwnedDescriptor: @unchecked Sendable {
+    let fd: Int32
+    init(_ fd: Int32) { self.fd = fd }
+    deinit { if fd > 2 { _ = Glibc.close(fd) } }
+}
+
 /// A file descriptor source.
 public struct FileSource: ByteSource {
-    let fd: Int32
+    let owner: OwnedDescriptor
+    var fd: Int32 { owner.fd }
     let path: String
     var chunk = [UInt8](repeating: 0, count: 1 << 18)
 
     public init(path: String) throws(HilumError) {
-        if path == "-" { fd = 0; self.path = "-"; return }
-        let f = open(path, O_RDONLY)
+        if path == "-" { owner = OwnedDescriptor(0); self.path = "-"; return }
+        let f = open(path, O_RDONLY | O_CLOEXEC)
         guard f >= 0 else { throw HilumError("input.not_found", "cannot open \(path): \(String(cString: strerror(errno)))") }
-        fd = f
+        owner = OwnedDescriptor(f)
         self.path = path
     }
 
     public mutating func read(into buffer: inout [UInt8], max: Int) throws(HilumError) -> Int {
         let want = min(max, chunk.count)
+        let fd = self.fd
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, want) }
             if n < 0 {
@@ -39,7 +49,6 @@ public struct FileSource: ByteSource {
         }
     }
 
-    public func close() { if fd > 2 { _ = Glibc.close(fd) } }
 }
 
 /// Inflates gzip (multi-member) or zlib data from another source with zlib.

@@ -397,6 +397,8 @@ public final class Store: Sendable {
                     counts[row[0]] = row[1]
                 }
                 var bad: [String] = []
+                // Every analyzed report has label rows (the 0/1 schemes always write values).
+                bad += try String.fetchAll(db, sql: "SELECT id FROM report r WHERE NOT EXISTS (SELECT 1 FROM label l WHERE l.report_id = r.id)")
                 for row in try Row.fetchAll(db, sql: "SELECT id, analysis FROM report") {
                     let id: String = row[0]
                     let analysis: String = row[1]

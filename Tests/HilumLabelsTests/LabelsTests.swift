@@ -226,6 +226,19 @@ enum L {
         #expect(e.error.code == "input.malformed_xml")
     }
 
+    /// A reader dropped before the end (after an error, or after a few records) closes its file: found by the
+    /// corpus fuzzer, which ran out of descriptors.
+    @Test func readersStoppedEarlyDoNotLeakFileDescriptors() throws {
+        let p = try L.tmp("in.jsonl", Array(#"{"id":"1","text":"No effusion."}"#.utf8) + [0x0A] + Array(#"{"id":"2","text":"x"}"#.utf8) + [0x0A])
+        func open() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
+        let before = open()
+        for _ in 0..<300 {
+            var r = CorpusReader(paths: [p], format: .jsonl)
+            _ = try r.next()
+        }
+        #expect(open() - before < 10)
+    }
+
     @Test func folderOfTextFiles() throws {
         let p = try L.tmp("b.txt", Array("Derrame pleural.".utf8))
         let dir = URL(fileURLWithPath: p).deletingLastPathComponent()

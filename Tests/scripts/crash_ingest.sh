@@ -22,7 +22,7 @@ db="$work/crash.db"
 for round in $(seq 1 "$rounds"); do
   "$bin" db ingest --db "$db" --batch 100 "$work/corpus.jsonl" 2>/dev/null &
   pid=$!
-  sleep "$((RANDOM % 3 + 1)).$((RANDOM % 10))"
+  sleep "$((RANDOM % 3)).$((RANDOM % 10))$((RANDOM % 10))"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   "$bin" db check --db "$db" > "$work/check.json"
