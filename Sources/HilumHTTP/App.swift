@@ -189,6 +189,7 @@ public func buildApplication(service: Service, config: HTTPConfig,
 
     return Application(
         router: router,
+        server: .http1(configuration: .init(additionalChannelHandlers: [FlushBeforeClose()])),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hilum",
                              availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) }

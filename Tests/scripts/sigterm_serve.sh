@@ -10,7 +10,7 @@ PORT=$((20000 + RANDOM % 20000))
 PID=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 # 24 concurrent requests, each a long report (a few hundred ms of work), then SIGTERM while they run.
-python3 -c 'import json; print(json.dumps({"text": "Small left pleural effusion. No pneumothorax. Mild cardiomegaly. " * 6000}))' > "$work/body.json"
+python3 -c 'import json, sys; print(json.dumps({"text": "Small left pleural effusion. No pneumothorax. Mild cardiomegaly. " * int(sys.argv[1])}))' "${REPEAT:-4000}" > "$work/body.json"
 for i in $(seq 1 24); do
   curl -s -o "$work/out.$i" -w "%{http_code}\n" --data-binary @"$work/body.json" "http://127.0.0.1:$PORT/v1/analyze" > "$work/code.$i" &
 done
