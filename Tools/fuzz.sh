@@ -18,7 +18,7 @@ for t in $( [ "$TARGET" = all ] && echo $ALL || echo "$TARGET" ); do
   seeds="Tests/fuzz/seeds/$t"; [ -d "$seeds" ] || seeds=""
   log=".build-fuzz/$t.log"
   set +e
-  HILUM_FUZZ_TARGET="$t" "$BIN" ".build-fuzz/corpus/$t" $seeds -max_total_time="$SECS" -rss_limit_mb=3072 \
+  LSAN_OPTIONS="suppressions=$PWD/Tests/fuzz/lsan.supp:print_suppressions=0" HILUM_FUZZ_TARGET="$t" "$BIN" ".build-fuzz/corpus/$t" $seeds -max_total_time="$SECS" -rss_limit_mb=3072 \
     -timeout=20 -max_len=65536 -artifact_prefix=".build-fuzz/crashes/$t-" -print_final_stats=1 "$@" > "$log" 2>&1
   rc=$?
   set -e

@@ -9,6 +9,11 @@ enum OpenIXML {
     struct Report { var id: String?; var text: String }
 
     static func parse(_ data: Data) -> Result<Report, HilumError> {
+        // Foundation's XMLParser traps on element names that are not valid UTF-8 (found by fuzzing: a crash of the
+        // whole process, not an error). OpenI files are UTF-8: anything else is refused before parsing.
+        guard data.withUnsafeBytes({ String(validating: $0.bindMemory(to: UInt8.self), as: UTF8.self) != nil }) else {
+            return .failure(HilumError("input.invalid_utf8", "the XML file is not valid UTF-8"))
+        }
         let d = Delegate()
         let p = XMLParser(data: data)
         p.delegate = d

@@ -210,6 +210,20 @@ enum L {
         }
     }
 
+    /// Foundation's XMLParser traps on an element name that is not UTF-8 (found by the openi-xml fuzzer): the
+    /// reader refuses such a file with a coded error, and the next file is still read.
+    @Test func nonUTF8XMLIsAnErrorNotACrash() throws {
+        var bad = Array(#"<?xml version="1.0"?><eCitation><Abstract><AbstractText Label="FINDINGS">No effusion.</Abstrac"#.utf8)
+        bad += [0xF4] + Array(#"Text></Abstract><uId id="CXR1"/></eCitation>"#.utf8)
+        let dir = URL(fileURLWithPath: try L.tmp("1.xml", bad)).deletingLastPathComponent()
+        try Data(#"<eCitation><uId id="CXR2"/><AbstractText Label="FINDINGS">Cardiomegaly.</AbstractText></eCitation>"#.utf8)
+            .write(to: dir.appendingPathComponent("2.xml"))
+        let items = try L.readAll(dir.path)
+        guard items.count == 2, case .failure(let e) = items[0], case .record(let r) = items[1] else { Issue.record("\(items)"); return }
+        #expect(e.error.code == "input.invalid_utf8")
+        #expect(r.id == "CXR2")
+    }
+
     @Test func openiXMLAndMalformedXML() throws {
         let xml = """
         <?xml version="1.0" encoding="utf-8"?><eCitation><uId id="CXR42"/><MedlineCitation><Article><Abstract>
