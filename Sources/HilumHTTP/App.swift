@@ -20,6 +20,8 @@ public struct HTTPConfig: Sendable {
     public var maxConnections = 256
     /// Seconds a request may take before the answer is `service.timeout` (503).
     public var timeBudget: Double = 30
+    /// Seconds a connection may stay idle (or dribble a request head, slow-loris style) before it is closed.
+    public var idleTimeoutSeconds: Double = 30
     /// Requests processed at once; more get `service.busy` (503) at once instead of queueing without bound.
     public var maxConcurrentRequests = 256
     /// Bodies up to this size run inline on the request task (a 256 KB report takes ~50 ms, far below any budget
@@ -189,7 +191,8 @@ public func buildApplication(service: Service, config: HTTPConfig,
 
     return Application(
         router: router,
-        server: .http1(configuration: .init(additionalChannelHandlers: [FlushBeforeClose()])),
+        server: .http1(configuration: .init(additionalChannelHandlers: [FlushBeforeClose()],
+                                            idleTimeout: .milliseconds(Int64(config.idleTimeoutSeconds * 1000)))),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "hilum",
                              availableConnectionsDelegate: MaximumAvailableConnections(config.maxConnections)),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? config.port) }

@@ -22,6 +22,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-concurrent"), help: "Requests processed at once; more get 503 service.busy.") var maxConcurrent = 256
     @Option(name: .customLong("max-connections"), help: "Open connections accepted at once (others wait).") var maxConnections = 256
     @Option(name: .customLong("time-budget"), help: "Seconds a request may take before 503 service.timeout.") var timeBudget: Double = 30
+    @Option(name: .customLong("idle-timeout"), help: "Seconds an idle or slow (slow-loris) connection is kept open.") var idleTimeout: Double = 30
 
     func run() async throws {
         let loopback = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
@@ -48,6 +49,7 @@ struct Serve: AsyncParsableCommand {
         config.maxConcurrentRequests = max(1, maxConcurrent)
         config.maxConnections = max(1, maxConnections)
         config.timeBudget = max(0.001, timeBudget)
+        config.idleTimeoutSeconds = max(0.1, idleTimeout)
         try await runServer(service: service, config: config) { port in
             eprint("hilum: serving on http://\(host):\(port) (ontology \(o.version.prefix(19)), db \(store?.path ?? "none"))")
         }
