@@ -73,3 +73,33 @@ import HilumCore
         #expect(rel["imagenome"]?.string == "comparison|yes|improved")
     }
 }
+
+/// Security review: requests cannot make the service read files, and JSON limits hold.
+@Suite struct RequestSafetyTests {
+    @Test func noOpReadsAFileARequestNames() throws {
+        // File names where data is expected are refused as parameters; nothing of the file comes back.
+        let attempts = [
+            #"{"id":1,"op":"scene","params":{"masks":[{"region":"right lung","png_base64":"/etc/passwd"}]}}"#,
+            #"{"id":2,"op":"scene","params":{"masks":[{"region":"right lung","path":"/etc/passwd"}]}}"#,
+            #"{"id":3,"op":"scene","params":{"label_map":{"png_base64":"L2V0Yy9wYXNzd2Q=","values":{"1":"heart"}}}}"#,
+            #"{"id":4,"op":"ground","params":{"phrase":"effusion","scene":"/etc/passwd"}}"#,
+            #"{"id":5,"op":"ingest","params":{"path":"/etc/passwd"}}"#,
+            #"{"id":6,"op":"label","params":{"reports":"/etc/passwd","schemes":["chexpert"]}}"#,
+        ]
+        for a in attempts {
+            let out = String(decoding: S.service.handle(line: Array(a.utf8)[...]), as: UTF8.self)
+            #expect(out.contains("\"ok\":false"), "\(a) → \(out)")
+            #expect(!out.contains("root:"), "\(a) leaked file content")
+        }
+    }
+
+    @Test func nestingAndSizeLimits() throws {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        let v = S.call(#"{"id":1,"op":"analyze","params":{"text":"x","junk":"# + deep + #"}}"#)
+        #expect(v["error"]?["code"]?.string == "request.malformed_json")
+        var small = S.service
+        small.maxLineBytes = 1_000
+        let out = String(decoding: small.handle(line: Array(String(repeating: "x", count: 2_000).utf8)[...]), as: UTF8.self)
+        #expect(out.contains("request.too_large"))
+    }
+}
