@@ -285,7 +285,8 @@ public struct JSONWriter {
     public mutating func key(_ k: StaticString) {
         bytes.append(0x22); raw(k); bytes.append(0x22); bytes.append(0x3A)
     }
-    public mutating func key(_ k: String) { string(k); bytes.append(0x3A) }
+    /// Dynamic keys; literals take the `StaticString` overload (no escaping scan).
+    @_disfavoredOverload public mutating func key(_ k: String) { string(k); bytes.append(0x3A) }
     public mutating func comma() { bytes.append(0x2C) }
     public mutating func int(_ v: Int) {
         if v < 0 { bytes.append(0x2D); int(v == Int.min ? Int.max : -v); return }
