@@ -153,18 +153,20 @@ public struct Labeler: Sendable {
             }
             let v = values(r, s)
             var out: [(String, JSONValue)] = []
+            out.reserveCapacity(s.labels.count)
+            let isChexpert = s.values == "chexpert"
+            let effective: UncertainPolicy = policy == .keep && !isChexpert
+                ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy
             for (i, name) in s.labels.enumerated() {
                 if i == s.noFinding {
                     let blocked = v.contains { $0.value != .absent && !s.noFindingIgnores.contains($0.key) && $0.key != i }
-                    if s.values == "chexpert" {
+                    if isChexpert {
                         out.append((name, blocked ? .null : .number(1)))
                     } else {
                         out.append((name, .number(blocked ? 0 : 1)))
                     }
                     continue
                 }
-                let effective: UncertainPolicy = policy == .keep && s.values != "chexpert"
-                    ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy
                 out.append((name, Labeler.encode(v[i], s.values, effective)))
             }
             r.labels.append(SchemeLabels(scheme: s.name, values: out))
