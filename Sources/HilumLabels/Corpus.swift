@@ -21,6 +21,9 @@ public struct CorpusRecord: Sendable {
     public var patientID: String?
     public var studyID: String?
     public var studyDate: String?
+    /// The image's regions for a scene graph (JSONL field `scene`: a Hilum scene, Chest ImaGenome objects or
+    /// `{image, boxes}`), kept as given; `db ingest` builds and stores the graph.
+    public var scene: JSONValue? = nil
 }
 
 /// A record that could not be read; the others go on.
@@ -28,6 +31,7 @@ public struct CorpusError: Sendable, Error {
     public var row: Int
     public var source: String
     public var error: HilumError
+    public init(row: Int, source: String, error: HilumError) { self.row = row; self.source = source; self.error = error }
 }
 
 public enum CorpusItem: Sendable {
@@ -215,7 +219,8 @@ struct JSONLStream: RecordStream {
         let lang = v["lang"]?.string.flatMap { Language(rawValue: $0) }
         func str(_ k: String) -> String? { v[k]?.string ?? v[k]?.int.map(String.init) }
         return .record(CorpusRecord(row: lineNo, source: name, id: id, text: parts.joined(separator: "\n"), lang: lang,
-                                    patientID: str("patient_id"), studyID: str("study_id"), studyDate: str("study_date")))
+                                    patientID: str("patient_id"), studyID: str("study_id"), studyDate: str("study_date"),
+                                    scene: v["scene"].flatMap { $0.isNull ? nil : $0 }))
     }
 }
 

@@ -100,6 +100,24 @@ extension Service {
         return set
     }
 
+    /// The stored form of a report's scene graph: `scene` is a Hilum scene (regions with boxes), Chest ImaGenome
+    /// objects, or `{image, boxes}`; the report's findings are attached to its regions.
+    public func sceneRecord(report: AnalyzedReport, scene: JSONValue) throws(HilumError) -> (width: Int, height: Int, json: String) {
+        let builder = SceneBuilder(ontology: ontology)
+        var g: SceneGraph
+        if scene["regions"] != nil {
+            g = try SceneGraph.parse(scene, ontology: ontology)
+            g.report = report
+            g.edges = builder.attach(report.findings, to: g)
+        } else {
+            let set = try MaskReader(ontology: ontology).boxes(json: scene, imageSize: nil, source: "scene")
+            g = try builder.build(masks: set, report: report, derive: false)
+        }
+        var w = JSONWriter()
+        g.writeJSON(to: &w, ontology: ontology)
+        return (g.width, g.height, w.string)
+    }
+
     /// The `scene` op.
     public func scene(params p: JSONValue, into w: inout JSONWriter) throws(HilumError) {
         let set = try maskSet(params: p)

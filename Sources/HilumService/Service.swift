@@ -175,8 +175,14 @@ public struct Service: Sendable {
                 }
                 var r = analyzer.analyze(text, lang: try Params.language(rep), id: rid)
                 labeler.apply(&r)
-                entries.append(Store.Entry(id: rid, patientID: rep["patient_id"]?.string, studyID: rep["study_id"]?.string,
-                                           studyDate: rep["study_date"]?.string, text: text, report: r, ontology: ontology))
+                var entry = Store.Entry(id: rid, patientID: rep["patient_id"]?.string, studyID: rep["study_id"]?.string,
+                                        studyDate: rep["study_date"]?.string, text: text, report: r, ontology: ontology)
+                if let sc = rep["scene"], !sc.isNull {
+                    do { entry.scene = try sceneRecord(report: r, scene: sc) } catch {
+                        throw HilumError(error.code, "reports[\(i)] scene: \(error.message)")
+                    }
+                }
+                entries.append(entry)
             }
             let c = try store.ingest(entries)
             w.value(.object([("inserted", .number(Double(c.inserted))), ("replaced", .number(Double(c.replaced))),
@@ -216,7 +222,9 @@ public struct Service: Sendable {
                 for (i, e) in try store.timeline(patient: patient).enumerated() {
                     if i > 0 { w.comma() }
                     w.raw("{"); w.key("report_id"); w.string(e.id); w.comma(); w.key("study_date"); w.optString(e.date)
-                    w.comma(); w.key("analysis"); w.bytes.append(contentsOf: Array(e.analysis.utf8)); w.raw("}")
+                    w.comma(); w.key("analysis"); w.bytes.append(contentsOf: Array(e.analysis.utf8))
+                    w.comma(); w.key("scene"); if let g = e.scene { w.bytes.append(contentsOf: Array(g.utf8)) } else { w.null() }
+                    w.raw("}")
                 }
                 w.raw("]")
             }

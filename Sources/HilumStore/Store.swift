@@ -111,6 +111,15 @@ public final class Store: Sendable {
             try db.execute(sql: "CREATE INDEX finding_anatomy_owner ON finding_anatomy (report_id, ord)")
             try db.execute(sql: "UPDATE report SET ontology_version = 'stale:' || ontology_version")
         }
+        // v3: the scene graph of the report's image (regions, findings on them), when the input gave regions.
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE scene (
+                    report_id TEXT PRIMARY KEY REFERENCES report (id) ON DELETE CASCADE,
+                    width INTEGER NOT NULL, height INTEGER NOT NULL, graph TEXT NOT NULL
+                )
+                """)
+        }
         return m
     }
 
@@ -151,6 +160,8 @@ public final class Store: Sendable {
         public var report: AnalyzedReport
         /// `Store.anatomyKeys` of each finding, in finding order.
         public var anatomyKeys: [[String]]
+        /// The scene graph JSON of the report's image and its size, when the input gave regions.
+        public var scene: (width: Int, height: Int, json: String)? = nil
         public init(id: String, patientID: String?, studyID: String?, studyDate: String?, text: String, report: AnalyzedReport,
                     ontology: Ontology) {
             self.id = id; self.patientID = patientID; self.studyID = studyID; self.studyDate = studyDate
@@ -231,6 +242,10 @@ public final class Store: Sendable {
                             try db.cachedStatement(sql: "INSERT INTO finding_anatomy (key, assertion, cui, report_id, ord) VALUES (?, ?, ?, ?, ?)")
                                 .execute(arguments: [k, f.assertion.rawValue, f.concept.cui, e.id, ord])
                         }
+                    }
+                    if let sc = e.scene {
+                        try db.cachedStatement(sql: "INSERT INTO scene (report_id, width, height, graph) VALUES (?, ?, ?, ?)")
+                            .execute(arguments: [e.id, sc.width, sc.height, sc.json])
                     }
                     for s in e.report.labels {
                         for (k, v) in s.values where !v.isNull {
@@ -366,11 +381,13 @@ public final class Store: Sendable {
     }
 
     /// Reports of a patient in study-date order.
-    public func timeline(patient: String) throws(HilumError) -> [(id: String, date: String?, analysis: String)] {
+    public func timeline(patient: String) throws(HilumError) -> [(id: String, date: String?, analysis: String, scene: String?)] {
         do {
             return try writer.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, study_date, analysis FROM report WHERE patient_id = ? ORDER BY study_date, id",
-                                 arguments: [patient]).map { (id: $0[0], date: $0[1], analysis: $0[2]) }
+                try Row.fetchAll(db, sql: """
+                    SELECT r.id, r.study_date, r.analysis, s.graph FROM report r LEFT JOIN scene s ON s.report_id = r.id
+                    WHERE r.patient_id = ? ORDER BY r.study_date, r.id
+                    """, arguments: [patient]).map { (id: $0[0], date: $0[1], analysis: $0[2], scene: $0[3]) }
             }
         } catch {
             throw HilumError("store.read_failed", "\(error)")

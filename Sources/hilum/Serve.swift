@@ -78,6 +78,7 @@ struct DB: AsyncParsableCommand {
             let o = try ont.load()
             let analyzer = Analyzer(ontology: o)
             let labeler = Labeler(ontology: o)
+            let service = Service(ontology: o)
             let log = try ErrorLog(path: errors)
             let n = jobs > 0 ? jobs : ProcessInfo.processInfo.activeProcessorCount
             do {
@@ -91,12 +92,21 @@ struct DB: AsyncParsableCommand {
                     let current = try store.current(pending.map(\.id), version: o.version)
                     let todo = pending.filter { !current.contains($0.id) }
                     total.skipped += pending.count - todo.count
-                    let entries = ParallelMap.map(todo, jobs: n) { rec -> Store.Entry in
+                    let results = ParallelMap.map(todo, jobs: n) { rec -> (Store.Entry, CorpusError?) in
                         var r = analyzer.analyze(rec.text, lang: rec.lang, id: rec.id)
                         labeler.apply(&r)
-                        return Store.Entry(id: rec.id, patientID: rec.patientID, studyID: rec.studyID, studyDate: rec.studyDate, text: rec.text, report: r, ontology: o)
+                        var e = Store.Entry(id: rec.id, patientID: rec.patientID, studyID: rec.studyID, studyDate: rec.studyDate, text: rec.text, report: r, ontology: o)
+                        var problem: CorpusError?
+                        if let sc = rec.scene {
+                            // A bad scene is reported; the report itself is still stored (nothing lost).
+                            do throws(HilumError) { e.scene = try service.sceneRecord(report: r, scene: sc) } catch {
+                                problem = CorpusError(row: rec.row, source: rec.source, error: HilumError(error.code, "scene: \(error.message)"))
+                            }
+                        }
+                        return (e, problem)
                     }
-                    let c = try store.ingest(entries)
+                    for case let (_, p?) in results { log.report(p) }
+                    let c = try store.ingest(results.map { $0.0 })
                     total.inserted += c.inserted; total.replaced += c.replaced; total.skipped += c.skipped
                     pending.removeAll(keepingCapacity: true)
                 }

@@ -74,6 +74,26 @@ enum T {
         #expect(bad["error"]?["code"] == .string("query.unknown_anatomy"))
     }
 
+    /// Reports ingested with their image's regions keep their scene graph; the patient timeline returns it.
+    @Test func scenesAreStoredWithTheirReportsAndReturnedInTheTimeline() throws {
+        let store = try Store(path: nil)
+        let s = T.service(store)
+        let boxes = #"{"image": {"width": 100, "height": 80}, "boxes": [{"name": "right lung", "bbox": [5, 5, 45, 70]}, {"name": "left costophrenic angle", "bbox": [75, 55, 95, 70]}]}"#
+        let v = T.call(s, "ingest", #"{"reports": [{"id": "s1", "patient_id": "p9", "study_date": "2024-01-02", "text": "Small left pleural effusion.", "scene": \#(boxes)}, {"id": "s2", "patient_id": "p9", "study_date": "2024-02-02", "text": "No effusion."}]}"#)
+        #expect(v["ok"] == .bool(true), "\(v)")
+        let tl = T.call(s, "query", #"{"patient": "p9", "timeline": true}"#)
+        let exams = tl["result"]?["timeline"]?.array ?? []
+        #expect(exams.count == 2)
+        let scene = try #require(exams.first?["scene"])
+        #expect(scene["image"]?["width"] == .number(100))
+        #expect(scene["edges"]?.array?.first?["region"] == .string("left costophrenic angle"))
+        #expect(exams.last?["scene"] == .null)
+        // A bad scene fails the request with its code; nothing is half-written.
+        let bad = T.call(s, "ingest", #"{"reports": [{"id": "s3", "text": "x", "scene": {"image": {"width": 10, "height": 10}, "boxes": [{"name": "right lung", "bbox": [0, 0, 50, 5]}]}}]}"#)
+        #expect(bad["error"]?["code"] == .string("mask.size_mismatch"))
+        #expect(try store.counts().reports == 2)
+    }
+
     @Test func withoutAStoreIngestAndQueryAnswerNotConfigured() {
         let s = T.service(nil)
         #expect(T.call(s, "query", "{}")["error"]?["code"] == .string("store.not_configured"))
