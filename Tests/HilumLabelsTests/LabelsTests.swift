@@ -222,6 +222,16 @@ enum L {
         guard items.count == 2, case .failure(let e) = items[0], case .record(let r) = items[1] else { Issue.record("\(items)"); return }
         #expect(e.error.code == "input.invalid_utf8")
         #expect(r.id == "CXR2")
+        // An empty processing instruction made Foundation's XMLParser call strlen(NULL) (fuzzer): libxml2 reads it.
+        let pi = #"<?xml?><eCitation><AbstractText Label="FINDINGS">Heart size normal.</AbstractText><uId id="CXR3"/></eCitation>"#
+        let dir2 = URL(fileURLWithPath: try L.tmp("3.xml", Array(pi.utf8))).deletingLastPathComponent()
+        for item in try L.readAll(dir2.path) {
+            switch item {
+            case .record(let r): #expect(r.id == "CXR3" && r.text == "FINDINGS: Heart size normal.")
+            case .failure(let e): #expect(e.error.code == "input.malformed_xml")
+            case .deferred: Issue.record("deferred")
+            }
+        }
     }
 
     @Test func openiXMLAndMalformedXML() throws {
