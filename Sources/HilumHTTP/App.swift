@@ -68,13 +68,6 @@ enum Envelope {
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
-
-    /// Status of an envelope answer: 200 when ok, else from its error code.
-    static func status(of bytes: [UInt8]) -> HTTPResponse.Status {
-        guard let v = try? JSONParser().parse(String(decoding: bytes, as: UTF8.self)), v["ok"] == .bool(false),
-              let code = v["error"]?["code"]?.string else { return .ok }
-        return httpStatus(for: code)
-    }
 }
 
 /// Builds the Hummingbird application: `POST /v1/rpc` (the envelope), `POST /v1/{op}` (params as body),
