@@ -27,6 +27,23 @@ let root = URL(fileURLWithPath: arg("--ontology", "Ontology"))
 let shared = arg("--shared", "../shared")
 let corpusSize = Int(arg("--reports", "200000")) ?? 200_000
 
+// A small ontology loaded from memory many times (what the ontology fuzz target does per input).
+if CommandLine.arguments.contains("--small-ontology") {
+    let dir = arg("--small-ontology", "Tests/fuzz/ontology-base")
+    var files: [String: Data] = [:]
+    let e = FileManager.default.enumerator(atPath: dir)
+    while let rel = e?.nextObject() as? String {
+        var isDir: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir + "/" + rel, isDirectory: &isDir), !isDir.boolValue,
+           let d = FileManager.default.contents(atPath: dir + "/" + rel) { files[rel] = d }
+    }
+    let n = 2000
+    let t = Date()
+    for _ in 0..<n { _ = Ontology.loadCollecting(files: files) }
+    print(String(format: "small ontology (%d files) from memory: %.0f loads/s", files.count, Double(n) / Date().timeIntervalSince(t)))
+    exit(0)
+}
+
 // 1. Ontology load (parse + validate + compile).
 var loads: [Double] = []
 var ontology: Ontology? = nil

@@ -12,7 +12,6 @@ let fuzzTarget = ProcessInfo.processInfo.environment["HILUM_FUZZ_TARGET"] ?? "an
 let ontologyRoot = URL(fileURLWithPath: ProcessInfo.processInfo.environment["HILUM_ONTOLOGY"] ?? "Ontology")
 nonisolated(unsafe) var cachedOntology: Ontology?
 nonisolated(unsafe) var cachedService: Service?
-let scratch = "/dev/shm/hilum-fuzz-\(getpid())"
 
 func ontology() -> Ontology {
     if let o = cachedOntology { return o }
@@ -31,16 +30,9 @@ func service() -> Service {
     return s
 }
 
-func writeScratch(_ bytes: [UInt8], name: String) -> String {
-    try? FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-    let path = scratch + "/" + name
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
-    return path
-}
-
+/// Reads a corpus held in memory (the same streams as files: CSV, JSONL, XML, gzip), every record resolved.
 func readCorpus(_ bytes: [UInt8], name: String, format: InputFormat) {
-    let path = writeScratch(bytes, name: name)
-    var r = CorpusReader(paths: [path], format: format)
+    var r = CorpusReader(bytes: bytes, name: name, format: format)
     var n = 0
     while n < 10_000 {
         do {
@@ -51,6 +43,26 @@ func readCorpus(_ bytes: [UInt8], name: String, format: InputFormat) {
         }
         n += 1
     }
+}
+
+/// A small valid ontology (Tests/fuzz/ontology-base), held in memory; each input replaces one of its files.
+nonisolated(unsafe) var ontologyBase: [String: Data]?
+func baseOntologyFiles() -> [String: Data] {
+    if let b = ontologyBase { return b }
+    let root = ProcessInfo.processInfo.environment["HILUM_FUZZ_ONTOLOGY_BASE"] ?? "Tests/fuzz/ontology-base"
+    var files: [String: Data] = [:]
+    let e = FileManager.default.enumerator(atPath: root)
+    while let rel = e?.nextObject() as? String {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root + "/" + rel, isDirectory: &isDir), !isDir.boolValue else { continue }
+        if let d = FileManager.default.contents(atPath: root + "/" + rel) { files[rel] = d }
+    }
+    guard !files.isEmpty, Ontology.loadCollecting(files: files).1.isEmpty else {
+        FileHandle.standardError.write(Data("HilumFuzz: the base ontology at \(root) is missing or invalid\n".utf8))
+        exit(2)
+    }
+    ontologyBase = files
+    return files
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -90,16 +102,13 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             }
         }
     case "ontology":
-        // The input replaces one ontology file of a minimal copy; loading must report problems, never trap.
-        let dir = scratch + "/onto"
-        try? FileManager.default.removeItem(atPath: dir)
-        for sub in ["concepts", "terms", "cues", "relations"] {
-            try? FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true)
-        }
-        let which = bytes.first.map { Int($0) % 4 } ?? 0
-        let name = ["concepts/a.tsv", "terms/en.tsv", "cues/en.json", "relations/isa.tsv"][which]
-        FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(bytes.dropFirst()))
-        _ = Ontology.loadCollecting(from: URL(fileURLWithPath: dir))
+        // The first byte picks one file of a small valid ontology; the rest replaces it. Loading must report
+        // problems, never trap.
+        var files = baseOntologyFiles()
+        let names = files.keys.sorted()
+        guard let first = bytes.first, !names.isEmpty else { return 0 }
+        files[names[Int(first) % names.count]] = Data(bytes.dropFirst())
+        _ = Ontology.loadCollecting(files: files)
     default:
         FileHandle.standardError.write(Data("HilumFuzz: unknown HILUM_FUZZ_TARGET \(fuzzTarget)\n".utf8))
         exit(2)

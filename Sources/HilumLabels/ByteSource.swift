@@ -62,7 +62,7 @@ public struct GzipSource<S: ByteSource>: ByteSource {
     var innerDone = false
     var finished = false
     var initialized = false
-    var out = [UInt8](repeating: 0, count: 1 << 18)
+    var out = [UInt8](repeating: 0, count: 1 << 16)
     let name: String
 
     public init(_ inner: S, name: String) {
@@ -135,6 +135,21 @@ public struct GzipSource<S: ByteSource>: ByteSource {
             }
             if finished { return 0 }
         }
+    }
+}
+
+/// Bytes already in memory (a request body, a test input): read in chunks like a file.
+public struct MemorySource: ByteSource {
+    let bytes: [UInt8]
+    var pos = 0
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    public mutating func read(into buffer: inout [UInt8], max: Int) throws(HilumError) -> Int {
+        let n = Swift.min(max, bytes.count - pos)
+        guard n > 0 else { return 0 }
+        buffer.append(contentsOf: bytes[pos..<(pos + n)])
+        pos += n
+        return n
     }
 }
 

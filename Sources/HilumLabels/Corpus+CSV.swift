@@ -225,32 +225,61 @@ struct FileListStream: RecordStream {
         guard index < files.count else { return nil }
         let path = files[index]
         index += 1
-        let row = index
-        var bytes: [UInt8] = []
-        do {
-            var src = try openSource(path)
-            while try src.read(into: &bytes, max: 1 << 18) > 0 {
-                if bytes.count > options.maxRecordBytes {
-                    return .failure(CorpusError(row: row, source: path, error: HilumError("input.record_too_large", "file larger than \(options.maxRecordBytes) bytes")))
-                }
-            }
-        } catch {
-            return .failure(CorpusError(row: row, source: path, error: error))
-        }
         let base = ((path as NSString).lastPathComponent as NSString)
         var id = base.deletingPathExtension
         if id.hasSuffix(".txt") || id.hasSuffix(".xml") { id = (id as NSString).deletingPathExtension }
+        do {
+            return SingleDocumentStream.document(try openSource(path), row: index, name: path, id: id, xml: xml, options: options)
+        } catch {
+            return .failure(CorpusError(row: index, source: path, error: error))
+        }
+    }
+}
+
+/// One report from one byte source: plain text or OpenI XML (a file of a folder, or a body held in memory).
+struct SingleDocumentStream: RecordStream {
+    var source: (any ByteSource)?
+    let name: String
+    let xml: Bool
+    let options: CorpusOptions
+
+    init(source: any ByteSource, name: String, xml: Bool, options: CorpusOptions) {
+        self.source = source
+        self.name = name
+        self.xml = xml
+        self.options = options
+    }
+
+    mutating func next() throws(HilumError) -> CorpusItem? {
+        guard let s = source else { return nil }
+        source = nil
+        return SingleDocumentStream.document(s, row: 1, name: name, id: CorpusReader.syntheticID(name, 1), xml: xml, options: options)
+    }
+
+    /// Reads the whole source (up to the record limit) and parses it as one report.
+    static func document(_ source: any ByteSource, row: Int, name: String, id: String, xml: Bool, options: CorpusOptions) -> CorpusItem {
+        var src = source
+        var bytes: [UInt8] = []
+        do {
+            while try src.read(into: &bytes, max: 1 << 18) > 0 {
+                if bytes.count > options.maxRecordBytes {
+                    return .failure(CorpusError(row: row, source: name, error: HilumError("input.record_too_large", "file larger than \(options.maxRecordBytes) bytes")))
+                }
+            }
+        } catch {
+            return .failure(CorpusError(row: row, source: name, error: error))
+        }
         if !xml {
             guard let text = String(validating: bytes, as: UTF8.self) else {
-                return .failure(CorpusError(row: row, source: path, error: HilumError("input.invalid_utf8", "file is not valid UTF-8")))
+                return .failure(CorpusError(row: row, source: name, error: HilumError("input.invalid_utf8", "file is not valid UTF-8")))
             }
-            return .record(CorpusRecord(row: row, source: path, id: id, text: text))
+            return .record(CorpusRecord(row: row, source: name, id: id, text: text))
         }
         switch OpenIXML.parse(Data(bytes)) {
         case .success(let r):
-            return .record(CorpusRecord(row: row, source: path, id: r.id ?? id, text: r.text))
+            return .record(CorpusRecord(row: row, source: name, id: r.id ?? id, text: r.text))
         case .failure(let e):
-            return .failure(CorpusError(row: row, source: path, error: e))
+            return .failure(CorpusError(row: row, source: name, error: e))
         }
     }
 }

@@ -87,6 +87,26 @@ public struct CorpusReader {
         self.options = options
     }
 
+    /// Reads a corpus held in memory (`name` names it in errors and synthetic ids). gzip data (magic bytes
+    /// 1f 8b) is inflated; `.auto` tells JSONL from OpenI XML and CSV by the first byte.
+    public init(bytes: [UInt8], name: String, format: InputFormat = .auto, options: CorpusOptions = CorpusOptions()) {
+        pending = []
+        self.format = format
+        self.options = options
+        let gz = bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
+        let source: any ByteSource = gz ? GzipSource(MemorySource(bytes), name: name) : MemorySource(bytes)
+        var f = format
+        if f == .auto {
+            let first = gz ? nil : bytes.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+            f = gz || first == UInt8(ascii: "{") ? .jsonl : first == UInt8(ascii: "<") ? .openiXML : .csv
+        }
+        switch f {
+        case .jsonl: current = JSONLStream(source: source, name: name, options: options)
+        case .csv, .chexpert, .auto: current = CSVStream(source: source, name: name, options: options, headerless: f == .chexpert)
+        case .txt, .openiXML: current = SingleDocumentStream(source: source, name: name, xml: f == .openiXML, options: options)
+        }
+    }
+
     /// The next record or failure; nil at the end. Throws only when an input cannot be opened at all.
     public mutating func next() throws(HilumError) -> CorpusItem? {
         while true {

@@ -8,76 +8,93 @@ extension Document {
         var sentence: Int
     }
 
-    /// Matches terms (leftmost-longest) and cues in every sentence.
+    /// Matches terms (leftmost-longest) and cues in every sentence. The longest term match is computed once
+    /// at every start: the leftmost-longest walk and the normality anchors (found at every start: "hilum"
+    /// inside the anatomy term "left hilum") both read it.
     mutating func matchAll() {
-        guard let terms = ontology.lexicon.termTries[lang], let cueTrie = ontology.lexicon.cueTries[lang] else { return }
+        guard let terms = ontology.lexicon.termTries[lang], let cueTrie = ontology.lexicon.cueTries[lang] else {
+            cueStart = [Int](repeating: 0, count: sentences.count + 1)
+            return
+        }
+        let tb = ontology.lexicon.tables
+        let actions = tb.actions
+        let cueCount = tb.cues.count
         var anchors: [AnchorHit] = []
+        var longestEnd = [Int32](repeating: -1, count: tokens.count)
+        var longestNode = [Int32](repeating: -1, count: tokens.count)
+        var found: [(Range<Int>, Int32)] = []
+        cueStart.reserveCapacity(sentences.count + 1)
         for (si, range) in sentences.enumerated() {
+            cueStart.append(cueHits.count)
             let sentenceFirstMention = mentions.count
+            for i in range where isWord(i) && !headerToken[i] {
+                if let m = longest(terms, at: i, limit: range.upperBound, skip: headerToken) {
+                    longestEnd[i] = Int32(m.end)
+                    longestNode[i] = m.node
+                }
+            }
             var i = range.lowerBound
             while i < range.upperBound {
-                guard isWord(i), !headerToken[i], let m = longest(terms, at: i, limit: range.upperBound, skip: headerToken) else {
-                    i += 1; continue
-                }
-                let r = i..<m.end
-                for p in terms.payloads(m.node) {
-                    guard p >= 0, Int(p) < ontology.lexicon.termPayloads.count else { continue }
-                    switch ontology.lexicon.termPayloads[Int(p)] {
-                    case .concept(let id, _):
-                        guard let c = ontology.concepts[id] else { continue }
-                        if c.kind == .anatomy {
-                            anatomy.append(AnatomyMention(concept: id, tokens: r, sentence: si))
-                        } else if !mentions[max(sentenceFirstMention, mentions.count - 8)...].contains(where: { $0.tokens == r && $0.concept == id }) {
-                            mentions.append(Mention(concept: id, tokens: r, sentence: si))
+                let end = Int(longestEnd[i])
+                guard end > i else { i += 1; continue }
+                let r = i..<end
+                for p in terms.payloads(longestNode[i]) where p >= 0 && Int(p) < actions.count {
+                    switch actions[Int(p)] {
+                    case .anatomy(let c):
+                        anatomy.append(AnatomyMention(concept: c, tokens: r, sentence: si))
+                    case .finding(let c):
+                        if !mentions[max(sentenceFirstMention, mentions.count - 8)...].contains(where: { $0.tokens == r && $0.concept == c }) {
+                            mentions.append(Mention(concept: c, tokens: r, sentence: si))
                         }
-                    case .anchor:
+                    case .anchor, .none:
                         break  // anchors are collected below, also inside longer matches
-                    case .block:
-                        break
                     }
                 }
-                i = m.end
+                i = end
             }
-            // Normality anchors at every start ("hilum" inside the anatomy term "left hilum").
             var anchorEnd = -1
-            i = range.lowerBound
-            while i < range.upperBound {
-                if isWord(i), !headerToken[i], let m = longest(terms, at: i, limit: range.upperBound, skip: headerToken), m.end > anchorEnd {
-                    var got = false
-                    for p in terms.payloads(m.node) where p >= 0 && Int(p) < ontology.lexicon.termPayloads.count {
-                        if case .anchor(let a) = ontology.lexicon.termPayloads[Int(p)] {
-                            anchors.append(AnchorHit(rule: a, tokens: i..<m.end, sentence: si))
-                            got = true
-                        }
+            for i in range {
+                let end = Int(longestEnd[i])
+                guard end > i, end > anchorEnd else { continue }
+                var got = false
+                for p in terms.payloads(longestNode[i]) where p >= 0 && Int(p) < actions.count {
+                    if case .anchor(let a) = actions[Int(p)] {
+                        anchors.append(AnchorHit(rule: a, tokens: i..<end, sentence: si))
+                        got = true
                     }
-                    if got { anchorEnd = m.end }
                 }
-                i += 1
+                if got { anchorEnd = end }
             }
             // Cues: the longest pattern at every start; a match inside a longer one is dropped ("no" in
             // "no change"), overlapping ones both stay ("resto sin" and "sin cambios"). Every rule
             // ending at the node fires.
-            var found: [(Range<Int>, Int32)] = []
-            i = range.lowerBound
-            while i < range.upperBound {
-                if !headerToken[i], tokens[i].kind != .placeholder, let m = longest(cueTrie, at: i, limit: range.upperBound, skip: headerToken) {
+            found.removeAll(keepingCapacity: true)
+            for i in range where !headerToken[i] && tokens[i].kind != .placeholder {
+                if let m = longest(cueTrie, at: i, limit: range.upperBound, skip: headerToken) {
                     found.append((i..<m.end, m.node))
                 }
-                i += 1
             }
             var maxEnd = -1
             for (r, node) in found {
                 // Sorted by start: contained in an earlier match iff it ends no later than the furthest end so far.
                 if r.upperBound <= maxEnd { continue }
                 maxEnd = r.upperBound
-                for p in cueTrie.payloads(node) where p >= 0 && Int(p) < ontology.cues.count {
+                for p in cueTrie.payloads(node) where p >= 0 && Int(p) < cueCount {
                     cueHits.append(CueHit(rule: Int(p), tokens: r, sentence: si))
                 }
             }
         }
+        cueStart.append(cueHits.count)
         anchorHits = anchors
         buildTerminatorIndex()
         resolveNormality(anchors)
+    }
+
+    /// The cue hits of sentence `s`.
+    @inline(__always)
+    func cues(ofSentence s: Int) -> ArraySlice<CueHit> {
+        guard s >= 0, s + 1 < cueStart.count else { return cueHits[0..<0] }
+        return cueHits[cueStart[s]..<cueStart[s + 1]]
     }
 
     /// Words strictly between two token positions (a <= b).
@@ -110,29 +127,30 @@ extension Document {
     mutating func buildTerminatorIndex() {
         var marks = [Bool](repeating: false, count: tokens.count + 1)
         for k in tokens.indices where isTerminator(k) { marks[k] = true }
-        for c in cueHits where ontology.cues[c.rule].category == .terminate { marks[c.tokens.lowerBound] = true }
+        let tb = ontology.lexicon.tables
+        for c in cueHits where tb.cues[c.rule].category == .terminate { marks[c.tokens.lowerBound] = true }
         var p = [Int32](repeating: 0, count: tokens.count + 1)
         for k in 0..<tokens.count { p[k + 1] = p[k] + (marks[k] ? 1 : 0) }
         termPrefix = p
-        maxScope = ontology.cues.reduce(0) { max($0, $1.scope) }
+        maxScope = tb.maxCueScope
     }
 
     /// Indices into `list` (sorted by start token) of the items that start within `words` words of `r`.
-    func window<T>(_ list: [T], start: (T) -> Int, around r: Range<Int>, words: Int) -> Range<Int> {
-        guard !list.isEmpty, !r.isEmpty else { return 0..<0 }
+    func window<C: RandomAccessCollection>(_ list: C, start: (C.Element) -> Int, around r: Range<Int>, words: Int) -> Range<Int> where C.Index == Int {
+        guard !list.isEmpty, !r.isEmpty else { return list.startIndex..<list.startIndex }
         let lo = Int(wordPos[r.lowerBound]) - words
         let hi = Int(wordPos[r.upperBound - 1]) + words
-        var a = 0, b = list.count
+        var a = list.startIndex, b = list.endIndex
         while a < b { let m = (a + b) / 2; if Int(wordPos[start(list[m])]) < lo { a = m + 1 } else { b = m } }
         var e = a
-        while e < list.count && Int(wordPos[start(list[e])]) <= hi { e += 1 }
+        while e < list.endIndex && Int(wordPos[start(list[e])]) <= hi { e += 1 }
         return a..<e
     }
 
     /// Distance from a cue to a mention if the cue's direction and scope reach it, else nil.
     /// `forward` is true when the cue precedes the mention.
     func reach(_ cue: CueHit, _ target: Range<Int>) -> (dist: Int, forward: Bool)? {
-        let rule = ontology.cues[cue.rule]
+        let rule = ontology.lexicon.tables.cues[cue.rule]
         let c = cue.tokens
         // A cue inside the target never applies; one that overlaps its start or end touches it.
         if c.lowerBound >= target.lowerBound && c.upperBound <= target.upperBound { return nil }
@@ -155,51 +173,54 @@ extension Document {
     }
 
     func evidence(_ c: CueHit) -> Evidence {
-        let rule = ontology.cues[c.rule]
-        return Evidence(rule: rule.id, category: rule.category.family, span: span(c.tokens))
+        Evidence(rule: ontology.cues[c.rule].id, category: ontology.lexicon.tables.cues[c.rule].category.family, span: span(c.tokens))
     }
 
     /// Normality statements: an anchor reached by a `normal` cue denies its concepts.
     mutating func resolveNormality(_ anchors: [AnchorHit]) {
-        var bySentence: [Int: [CueHit]] = [:]
-        for c in cueHits { bySentence[c.sentence, default: []].append(c) }
+        let tb = ontology.lexicon.tables
         for a in anchors {
-            let hits = bySentence[a.sentence] ?? []
             var best: (CueHit, Int)? = nil
-            for h in hits where ontology.cues[h.rule].category == .normal {
+            for h in cues(ofSentence: a.sentence) where tb.cues[h.rule].category == .normal {
                 if let r = reach(h, a.tokens), r.dist < (best?.1 ?? Int.max) { best = (h, r.dist) }
             }
-            guard let (cue, _) = best, a.rule < ontology.normality.count else { continue }
-            let rule = ontology.normality[a.rule]
-            for id in rule.denies where ontology.concepts[id] != nil {
-                var m = Mention(concept: id, tokens: a.tokens, sentence: a.sentence)
+            guard let (cue, _) = best, a.rule < ontology.normality.count, a.rule < tb.denies.count else { continue }
+            for c in tb.denies[a.rule] {
+                var m = Mention(concept: c, tokens: a.tokens, sentence: a.sentence)
                 m.assertion = .absent
                 m.fromNormality = true
-                m.evidence = [Evidence(rule: rule.id, category: "normality", span: span(a.tokens)), evidence(cue)]
+                m.evidence = [Evidence(rule: ontology.normality[a.rule].id, category: "normality", span: span(a.tokens)), evidence(cue)]
                 mentions.append(m)
             }
         }
     }
 
+    /// Mention indices grouped by sentence (each group in mention order).
+    func mentionsBySentence(where include: (Mention) -> Bool = { _ in true }) -> [[Int]] {
+        var groups = [[Int]](repeating: [], count: sentences.count)
+        for (i, m) in mentions.enumerated() where include(m) && m.sentence >= 0 && m.sentence < groups.count {
+            groups[m.sentence].append(i)
+        }
+        return groups
+    }
+
     /// Applies the context rules of each sentence to its mentions.
     mutating func applyContext() {
-        var bySentence: [Int: [Int]] = [:]
-        for (i, m) in mentions.enumerated() { bySentence[m.sentence, default: []].append(i) }
-        var cuesBySentence: [Int: [CueHit]] = [:]
-        for c in cueHits { cuesBySentence[c.sentence, default: []].append(c) }
+        let bySentence = mentionsBySentence()
         // Move the mentions out while resolving so that `self` is not copied for the inout access.
         var ms = mentions
         mentions = []
-        for (s, idx) in bySentence {
+        for (s, idx) in bySentence.enumerated() where !idx.isEmpty {
             let sorted = idx.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
-            resolve(sentence: s, mentions: &ms, indices: sorted, cues: cuesBySentence[s] ?? [])
+            resolve(sentence: s, mentions: &ms, indices: sorted, cues: cues(ofSentence: s))
         }
         mentions = ms
     }
 
     /// Context of the mentions of one sentence: assertion, temporality and change from the nearest
     /// cue that reaches each mention; laterality and severity cues attach to their nearest mention.
-    func resolve(sentence: Int, mentions: inout [Mention], indices: [Int], cues: [CueHit]) {
+    func resolve(sentence: Int, mentions: inout [Mention], indices: [Int], cues: ArraySlice<CueHit>) {
+        let tb = ontology.lexicon.tables
         let reachWords = maxScope + 12
         for i in indices where !mentions[i].fromNormality {
             var m = mentions[i]
@@ -208,8 +229,7 @@ extension Document {
             var bestTemp: (CueHit, Int)? = nil
             var bestChange: (CueHit, Int)? = nil
             for c in cues[window(cues, start: { $0.tokens.lowerBound }, around: m.tokens, words: reachWords)] {
-                let rule = ontology.cues[c.rule]
-                switch rule.category {
+                switch tb.cues[c.rule].category {
                 case .negation:
                     if let r = reach(c, m.tokens), r.dist < (bestNeg?.1 ?? Int.max) { bestNeg = (c, r.dist) }
                 case .normal where m.isTarget && anchorHits.contains(where: { $0.sentence == sentence && $0.tokens.overlaps(m.tokens) }):
@@ -233,23 +253,21 @@ extension Document {
                 bestAssert = bestNeg ?? bestUnc
             }
             if let (c, d) = bestChange {
-                let rule = ontology.cues[c.rule]
+                let rule = tb.cues[c.rule]
                 if case .change(let ch) = rule.category { m.change = ch }
                 m.evidence.append(evidence(c))
-                let hypothetical = bestTemp.map { ontology.cues[$0.0.rule].category == .hypothetical } ?? false
+                let hypothetical = bestTemp.map { tb.cues[$0.0.rule].category == .hypothetical } ?? false
                 if let a = rule.assertion, d < (bestAssert?.1 ?? Int.max), !hypothetical {
                     m.assertion = a
                 }
             }
             if let (c, _) = bestAssert {
                 m.decidingCue = c.tokens
-                let rule = ontology.cues[c.rule]
-                m.assertion = rule.category == .uncertainty ? .uncertain : .absent
+                m.assertion = tb.cues[c.rule].category == .uncertainty ? .uncertain : .absent
                 m.evidence.append(evidence(c))
             }
             if let (c, _) = bestTemp {
-                let rule = ontology.cues[c.rule]
-                m.temporality = rule.category == .historical ? .historical : .hypothetical
+                m.temporality = tb.cues[c.rule].category == .historical ? .historical : .hypothetical
                 m.evidence.append(evidence(c))
             } else if let first = m.tokens.first {
                 switch sectionKind(ofToken: first) {
@@ -265,7 +283,7 @@ extension Document {
         let preferForward = lang == .en
         var lats: [Int: [(Laterality, Int, CueHit)]] = [:]
         for c in cues {
-            let rule = ontology.cues[c.rule]
+            let rule = tb.cues[c.rule]
             var isModifier = false
             switch rule.category {
             case .laterality, .severity: isModifier = true
@@ -310,21 +328,22 @@ extension Document {
 
     /// Binds each anatomical mention to the nearest finding of its sentence (same clause first).
     mutating func linkAnatomy() {
+        let tb = ontology.lexicon.tables
         let preferForward = lang == .en
-        var bySentence: [Int: [Int]] = [:]
-        for (i, m) in mentions.enumerated() where !m.fromNormality { bySentence[m.sentence, default: []].append(i) }
+        var bySentence = mentionsBySentence { !$0.fromNormality }
         let ms = mentions
-        var startsBySentence: [Int: [Int]] = [:]
-        for (k, v) in bySentence {
-            let sorted = v.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
+        var startsBySentence = [[Int]](repeating: [], count: bySentence.count)
+        for k in bySentence.indices where !bySentence[k].isEmpty {
+            let sorted = bySentence[k].sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
             bySentence[k] = sorted
             startsBySentence[k] = sorted.map { ms[$0].tokens.lowerBound }
         }
         for ai in anatomy.indices {
             let a = anatomy[ai]
-            guard let cands = bySentence[a.sentence] else { continue }
+            guard a.sentence >= 0, a.sentence < bySentence.count, !bySentence[a.sentence].isEmpty else { continue }
+            let cands = bySentence[a.sentence]
             var best: (Int, Int, Bool)? = nil
-            let starts = startsBySentence[a.sentence] ?? []
+            let starts = startsBySentence[a.sentence]
             for i in cands[window(starts, start: { $0 }, around: a.tokens, words: 40).clamped(to: cands.indices)] {
                 let m = mentions[i]
                 if m.tokens.overlaps(a.tokens) { continue }
@@ -350,7 +369,10 @@ extension Document {
         // Laterality from anatomy when no cue gave one.
         for i in mentions.indices where mentions[i].laterality == nil && !mentions[i].locations.isEmpty {
             var set = Set<Laterality>()
-            for ai in mentions[i].locations { if let l = ontology.concepts[anatomy[ai].concept]?.laterality { set.insert(l) } }
+            for ai in mentions[i].locations {
+                let c = Int(anatomy[ai].concept)
+                if c >= 0, c < tb.laterality.count, let l = tb.laterality[c] { set.insert(l) }
+            }
             if set.contains(.bilateral) || (set.contains(.left) && set.contains(.right)) {
                 mentions[i].laterality = .bilateral
             } else {
@@ -360,10 +382,9 @@ extension Document {
         // Coordinated findings ("scarring or atelectasis at the right base", "cicatriz y/o atelectasia"):
         // two findings separated only by a `coordinate` cue share side and site when one lacks them,
         // and a hedge standing between them ("and/or") covers both.
-        var coordinators: [Int: [CueHit]] = [:]
-        for c in cueHits where ontology.cues[c.rule].category == .coordinate { coordinators[c.sentence, default: []].append(c) }
-        for (sent, idx) in bySentence where coordinators[sent] != nil {
-            let coords = coordinators[sent] ?? []
+        for (sent, idx) in bySentence.enumerated() where idx.count > 1 {
+            let coords = cues(ofSentence: sent).filter { tb.cues[$0.rule].category == .coordinate }
+            if coords.isEmpty { continue }
             for k in idx.indices.dropFirst() {
                 let a = idx[k - 1], b = idx[k]
                 let gapStart = mentions[a].tokens.upperBound, gapEnd = mentions[b].tokens.lowerBound
@@ -388,7 +409,7 @@ extension Document {
         // A finding offered as the interpretation of an earlier one in the same clause ("opacities
         // concerning for pneumonia", "opacidad en LID que podría corresponder a atelectasia") inherits
         // its side and site when it has none of its own.
-        for (_, idx) in bySentence {
+        for idx in bySentence {
             for (k, i) in idx.enumerated() where k > 0 && mentions[i].assertion == .uncertain && mentions[i].locations.isEmpty {
                 guard let cue = mentions[i].decidingCue, cue.upperBound <= mentions[i].tokens.lowerBound else { continue }
                 // The nearest earlier finding that ends before the hedge, with no terminator in between.
@@ -436,9 +457,9 @@ extension Document {
         var ms = mentions
         // Findings that overlap the target are the target itself.
         ms.removeAll { $0.tokens.overlaps(r) }
-        ms.append(Mention(concept: "", tokens: r, sentence: si, isTarget: true))
+        ms.append(Mention(concept: -1, tokens: r, sentence: si, isTarget: true))
         let idx = ms.indices.filter { ms[$0].sentence == si }.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
-        resolve(sentence: si, mentions: &ms, indices: idx, cues: cueHits.filter { $0.sentence == si })
+        resolve(sentence: si, mentions: &ms, indices: idx, cues: cues(ofSentence: si))
         guard let t = ms.last else { return result }
         result.span = span(r)
         result.assertion = t.assertion

@@ -8,74 +8,73 @@ extension Document {
         return String(decoding: bytes[s..<e], as: UTF8.self)
     }
 
-    func conceptRef(_ id: ConceptID) -> ConceptRef {
-        let c = ontology.concepts[id]
-        return ConceptRef(cui: id, name: c?.name(lang) ?? id, kind: c?.kind ?? .finding, padchest: c?.padchest)
+    func conceptRef(_ i: Int32) -> ConceptRef {
+        let tb = ontology.lexicon.tables
+        let k = Int(i)
+        guard k >= 0, k < tb.conceptIDs.count else { return ConceptRef(cui: "", name: "", kind: .finding, padchest: nil) }
+        return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k])
     }
 
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
     func regions(for m: Mention) -> ([String], String?) {
+        let tb = ontology.lexicon.tables
         var out: [String] = []
         var sideOnly: [String] = []
+        let side: Laterality? = m.laterality == .bilateral ? nil : m.laterality
         for ai in m.locations {
-            if ontology.sideOnlyLocations.contains(anatomy[ai].concept) {
-                for r in ontology.anatomyRegions[anatomy[ai].concept] ?? [] where !sideOnly.contains(r) { sideOnly.append(r) }
+            let c = Int(anatomy[ai].concept)
+            guard c >= 0, c < tb.sites.count else { continue }
+            if tb.sideOnly[c] {
+                for r in tb.sites[c].all where !sideOnly.contains(r) { sideOnly.append(r) }
                 continue
             }
-            var id = anatomy[ai].concept
-            var regs = ontology.anatomyRegions[id] ?? []
-            // Nearest ancestor with regions.
-            var guardSteps = 0
-            while regs.isEmpty, guardSteps < 8, let p = ontology.parents[id]?.first {
-                id = p; regs = ontology.anatomyRegions[id] ?? []; guardSteps += 1
-            }
-            if let side = m.laterality, side != .bilateral {
-                let filtered = regs.filter { ontology.regions[$0]?.laterality == nil || ontology.regions[$0]?.laterality == side }
-                if !filtered.isEmpty { regs = filtered }
-            }
-            for r in regs where !out.contains(r) { out.append(r) }
+            for r in tb.sites[c].on(side) where !out.contains(r) { out.append(r) }
         }
         if !out.isEmpty { return (out, "anatomy") }
         // Defaults: the concept's own rows or its nearest ancestor's (resolved when the ontology loads).
         // A stated side narrows the default site ("left effusion" -> left costophrenic angle): basis `laterality`.
         let sided = m.laterality != nil
-        guard let rows = ontology.lexicon.resolvedDefaults[m.concept] else {
+        let k = Int(m.concept)
+        guard k >= 0, k < tb.defaults.count, let rows = tb.defaults[k] else {
             return sideOnly.isEmpty ? ([], nil) : (sideOnly, "laterality")
         }
-        let side: DefaultSite.Side = m.laterality.map { DefaultSite.Side(rawValue: $0.rawValue) ?? .any } ?? .none
-        let pick = rows.first { $0.side == side } ?? rows.first { $0.side == .any }
-            ?? (side == .none ? rows.first { $0.side == .bilateral } : nil)
+        let want: DefaultSite.Side = m.laterality.map { DefaultSite.Side(rawValue: $0.rawValue) ?? .any } ?? .none
+        let pick = rows.first { $0.side == want } ?? rows.first { $0.side == .any }
+            ?? (want == .none ? rows.first { $0.side == .bilateral } : nil)
         if let pick, !pick.regions.isEmpty {
-            if sided, let lat = m.laterality, lat != .bilateral {
-                // An unsided default ("any") filtered to the stated side.
-                let f = pick.regions.filter { ontology.regions[$0]?.laterality == nil || ontology.regions[$0]?.laterality == lat }
-                if !f.isEmpty { return (f, "laterality") }
-            }
+            // An unsided default ("any") filtered to the stated side.
+            if let side { return (tb.onSide(pick.regions, side), "laterality") }
             return (pick.regions, sided ? "laterality" : "default")
         }
         return sideOnly.isEmpty ? ([], nil) : (sideOnly, "laterality")
     }
 
+    /// Finding ids `f1`, `f2`, … (made once).
+    static let findingIDs: [String] = (1...512).map { "f\($0)" }
+
     func report(id: String?) -> AnalyzedReport {
+        let tb = ontology.lexicon.tables
         var findings: [Finding] = []
+        findings.reserveCapacity(mentions.count)
         let ms = mentions
         let ordered = ms.indices.sorted {
             let a = ms[$0].tokens, b = ms[$1].tokens
             if a.lowerBound != b.lowerBound { return a.lowerBound < b.lowerBound }
             if a.upperBound != b.upperBound { return a.upperBound < b.upperBound }
-            return ms[$0].concept < ms[$1].concept
+            return tb.id(ms[$0].concept) < tb.id(ms[$1].concept)
         }
         for (n, i) in ordered.enumerated() {
             let m = mentions[i]
             let locs = m.locations.map { ai -> LocationRef in
                 let a = anatomy[ai]
-                let c = ontology.concepts[a.concept]
-                return LocationRef(cui: a.concept, name: c?.name(lang) ?? a.concept, padchest: c?.padchest,
-                                   text: slice(a.tokens), span: span(a.tokens), laterality: c?.laterality)
+                let ref = conceptRef(a.concept)
+                let k = Int(a.concept)
+                return LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: slice(a.tokens), span: span(a.tokens),
+                                   laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil)
             }
             let (regs, basis) = regions(for: m)
             findings.append(Finding(
-                id: "f\(n + 1)", concept: conceptRef(m.concept), text: slice(m.tokens), span: span(m.tokens),
+                id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept), text: slice(m.tokens), span: span(m.tokens),
                 section: sectionKind(ofToken: m.tokens.lowerBound), sentence: m.sentence + 1,
                 assertion: m.assertion, temporality: m.temporality, change: m.change, laterality: m.laterality,
                 severity: m.severity, locations: locs, regions: regs, regionBasis: basis,

@@ -26,6 +26,8 @@ struct Document {
     var anchorHits: [AnchorHit] = []
     var termPrefix: [Int32] = []
     var maxScope = 0
+    /// Cue hits of sentence s are `cueHits[cueStart[s]..<cueStart[s + 1]]` (hits are found sentence by sentence).
+    var cueStart: [Int] = []
     var warnings: [HilumError] = []
     var truncatedAt: Int? = nil
 
@@ -43,7 +45,8 @@ struct Document {
     }
 
     struct Mention {
-        var concept: ConceptID
+        /// Concept index (`AnalysisTables.conceptIDs`); -1 for a caller's `assert` target.
+        var concept: Int32
         var tokens: Range<Int>
         var sentence: Int
         var assertion: Assertion = .present
@@ -62,7 +65,7 @@ struct Document {
     }
 
     struct AnatomyMention {
-        var concept: ConceptID
+        var concept: Int32
         var tokens: Range<Int>
         var sentence: Int
         var attachedTo: Int? = nil

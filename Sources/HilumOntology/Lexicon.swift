@@ -26,6 +26,8 @@ public struct Lexicon: Sendable {
     public internal(set) var resolvedDefaults: [ConceptID: [DefaultSite]] = [:]
     /// Key ids of the language marker words.
     public internal(set) var markerIds: [Language: Set<Int32>] = [:]
+    /// Dense views for the report pipeline.
+    public internal(set) var tables = AnalysisTables()
 
     /// Prefix byte of case-sensitive keys in the key table.
     public static let exactPrefix: UInt8 = 0x01
@@ -47,7 +49,7 @@ public struct Lexicon: Sendable {
 
     static func compile(_ o: Ontology, problems: inout [OntologyProblem]) -> Lexicon {
         var lx = Lexicon()
-        let trace = ProcessInfo.processInfo.environment["HILUM_TRACE_LOAD"] != nil
+        let trace = Ontology.traceLoad
         var last = Date()
         func mark(_ what: String) {
             if trace {
@@ -198,6 +200,8 @@ public struct Lexicon: Sendable {
             lx.ancestors[id] = seen
         }
         mark("hierarchy")
+        lx.tables = AnalysisTables.build(o, lx)
+        mark("tables")
         return lx
     }
 }

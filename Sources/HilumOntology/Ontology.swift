@@ -53,14 +53,27 @@ public struct Ontology: Sendable {
 
     /// Loads and returns the ontology with every problem found (an empty list means valid).
     public static func loadCollecting(from root: URL) -> (Ontology, [OntologyProblem]) {
-        let t0 = Date()
-        var r = SourceReader(root: root)
-        var o = Ontology()
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root.path, isDirectory: &isDir), isDir.boolValue else {
-            return (o, [OntologyProblem(file: root.path, line: 0, message: "ontology folder not found")])
+            return (Ontology(), [OntologyProblem(file: root.path, line: 0, message: "ontology folder not found")])
         }
-        let trace = ProcessInfo.processInfo.environment["HILUM_TRACE_LOAD"] != nil
+        return build(SourceReader(root: root))
+    }
+
+    /// Loads an ontology from files held in memory, keyed by their path relative to the ontology folder
+    /// (`concepts/findings.tsv`, `cues/en.json`, …): the same validation and compilation as `loadCollecting(from:)`.
+    public static func loadCollecting(files: [String: Data]) -> (Ontology, [OntologyProblem]) {
+        build(SourceReader(files: files))
+    }
+
+    /// `HILUM_TRACE_LOAD` set: print the time of each loading step (read once per process).
+    static let traceLoad = ProcessInfo.processInfo.environment["HILUM_TRACE_LOAD"] != nil
+
+    static func build(_ reader: SourceReader) -> (Ontology, [OntologyProblem]) {
+        let t0 = Date()
+        var r = reader
+        var o = Ontology()
+        let trace = Ontology.traceLoad
         var last = Date()
         func mark(_ what: String) {
             if trace {

@@ -5,22 +5,36 @@ struct SourceReader {
     let root: URL
     var problems: [OntologyProblem] = []
     var hasher = HilumCoreHasher()
+    /// Files held in memory by relative path (`concepts/findings.tsv`), read instead of the folder.
+    var memory: [String: Data]? = nil
 
     init(root: URL) { self.root = root }
+    init(files: [String: Data]) { root = URL(fileURLWithPath: "/"); memory = files }
 
     /// Relative paths of the files in `folder` with extension `ext`, sorted.
     func files(in folder: String, ext: String) -> [String] {
+        if let memory {
+            return memory.keys.filter { k in
+                guard k.hasPrefix(folder + "/") else { return false }
+                let name = k.dropFirst(folder.count + 1)
+                return !name.contains("/") && name.hasSuffix("." + ext) && !name.hasPrefix(".")
+            }.sorted()
+        }
         let dir = root.appendingPathComponent(folder)
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
         return names.filter { $0.hasSuffix("." + ext) && !$0.hasPrefix(".") }.sorted().map { folder + "/" + $0 }
     }
 
-    func exists(_ rel: String) -> Bool { FileManager.default.fileExists(atPath: root.appendingPathComponent(rel).path) }
+    func exists(_ rel: String) -> Bool {
+        if let memory { return memory[rel] != nil }
+        return FileManager.default.fileExists(atPath: root.appendingPathComponent(rel).path)
+    }
 
     /// The file's text, or nil after recording a problem (missing, unreadable, invalid UTF-8).
     mutating func text(_ rel: String) -> String? {
-        let url = root.appendingPathComponent(rel)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
+        let read: Data?
+        if let memory { read = memory[rel] } else { read = FileManager.default.contents(atPath: root.appendingPathComponent(rel).path) }
+        guard let data = read else {
             problems.append(OntologyProblem(file: rel, line: 0, message: "cannot read file"))
             return nil
         }

@@ -1,0 +1,120 @@
+public import HilumCore
+
+/// Dense, string-free views of the ontology for the report pipeline, built once when the lexicon is compiled:
+/// concepts by index, what each term payload does, the context data of each cue rule, and resolved sites.
+/// Reading them costs an array index (no hashing, no reference counting of rule strings).
+public struct AnalysisTables: Sendable {
+    /// The context data of one cue rule.
+    public struct Cue: Sendable {
+        public var category: CueCategory
+        public var direction: CueDirection
+        public var scope: Int
+        public var assertion: Assertion?
+    }
+
+    /// What the matcher does with a term payload.
+    public enum Action: Sendable {
+        /// A finding, diagnosis or global concept (index into `conceptIDs`).
+        case finding(Int32)
+        /// An anatomical concept.
+        case anatomy(Int32)
+        /// A normality anchor (index into `Ontology.normality`).
+        case anchor(Int)
+        /// A blocking phrase, or a concept the ontology does not define.
+        case none
+    }
+
+    /// Regions of an anatomical concept (its own, or its nearest ancestor's along first parents), unfiltered
+    /// and filtered to each side (the unfiltered list when no region of that side exists).
+    public struct Sites: Sendable {
+        public var all: [String] = []
+        public var left: [String] = []
+        public var right: [String] = []
+        public func on(_ side: Laterality?) -> [String] {
+            switch side {
+            case .left?: left
+            case .right?: right
+            default: all
+            }
+        }
+    }
+
+    public internal(set) var cues: [Cue] = []
+    public internal(set) var maxCueScope = 0
+    public internal(set) var actions: [Action] = []
+    public internal(set) var conceptIDs: [ConceptID] = []
+    public internal(set) var conceptIndex: [ConceptID: Int32] = [:]
+    public internal(set) var kinds: [ConceptKind] = []
+    public internal(set) var laterality: [Laterality?] = []
+    public internal(set) var namesEN: [String] = []
+    public internal(set) var namesES: [String] = []
+    public internal(set) var padchest: [String?] = []
+    /// Anatomy: regions named by the concept; side-only locations ("loc left") give their regions only as a side.
+    public internal(set) var sites: [Sites] = []
+    public internal(set) var sideOnly: [Bool] = []
+    /// Findings: documented default sites (own rows, else the nearest ancestor's).
+    public internal(set) var defaults: [[DefaultSite]?] = []
+    /// Normality rules: the concepts each denies (defined concepts only).
+    public internal(set) var denies: [[Int32]] = []
+    /// Laterality of each region name.
+    public internal(set) var regionSide: [String: Laterality] = [:]
+
+    public init() {}
+
+    public func name(_ i: Int32, _ lang: Language) -> String {
+        let k = Int(i)
+        guard k >= 0, k < namesEN.count else { return "" }
+        return lang == .es && !namesES[k].isEmpty ? namesES[k] : namesEN[k]
+    }
+
+    public func id(_ i: Int32) -> ConceptID {
+        let k = Int(i)
+        return k >= 0 && k < conceptIDs.count ? conceptIDs[k] : ""
+    }
+
+    /// Regions filtered to a side; the unfiltered list when none is on that side.
+    public func onSide(_ regions: [String], _ side: Laterality) -> [String] {
+        let f = regions.filter { regionSide[$0] == nil || regionSide[$0] == side }
+        return f.isEmpty ? regions : f
+    }
+
+    static func build(_ o: Ontology, _ lx: Lexicon) -> AnalysisTables {
+        var t = AnalysisTables()
+        t.cues = o.cues.map { Cue(category: $0.category, direction: $0.direction, scope: $0.scope, assertion: $0.assertion) }
+        t.maxCueScope = o.cues.reduce(0) { max($0, $1.scope) }
+        t.conceptIDs = o.conceptOrder
+        for (i, id) in o.conceptOrder.enumerated() {
+            t.conceptIndex[id] = Int32(i)
+            let c = o.concepts[id]
+            t.kinds.append(c?.kind ?? .finding)
+            t.laterality.append(c?.laterality)
+            t.namesEN.append(c?.preferredEN ?? id)
+            t.namesES.append(c?.preferredES ?? "")
+            t.padchest.append(c?.padchest)
+        }
+        for (name, r) in o.regions { if let l = r.laterality { t.regionSide[name] = l } }
+        t.actions = lx.termPayloads.map { p in
+            switch p {
+            case .concept(let id, _):
+                guard let i = t.conceptIndex[id] else { return .none }
+                return t.kinds[Int(i)] == .anatomy ? .anatomy(i) : .finding(i)
+            case .anchor(let a): return .anchor(a)
+            case .block: return .none
+            }
+        }
+        for id in o.conceptOrder {
+            let only = o.sideOnlyLocations.contains(id)
+            t.sideOnly.append(only)
+            var cur = id
+            var regs = o.anatomyRegions[cur] ?? []
+            var steps = 0
+            while !only, regs.isEmpty, steps < 8, let p = o.parents[cur]?.first {
+                cur = p; regs = o.anatomyRegions[cur] ?? []; steps += 1
+            }
+            t.sites.append(Sites(all: regs, left: t.onSide(regs, .left), right: t.onSide(regs, .right)))
+            t.defaults.append(lx.resolvedDefaults[id])
+        }
+        t.denies = o.normality.map { $0.denies.compactMap { t.conceptIndex[$0] } }
+        return t
+    }
+}
