@@ -118,7 +118,12 @@ public struct LabelJob: Sendable {
         labeler.apply(&r, policy: policy)
         switch format {
         case .jsonl: return jsonRow(r, rec)
-        case .csv: return Array((csvRow(r, rec) + "\n").utf8)
+        case .csv:
+            var out: [UInt8] = []
+            out.reserveCapacity(rec.text.utf8.count + 256)
+            csvRow(r, rec, into: &out)
+            out.append(0x0A)
+            return out
         }
     }
 
@@ -129,27 +134,36 @@ public struct LabelJob: Sendable {
     static func csvValue(_ v: JSONValue, chexpert: Bool) -> String {
         switch v {
         case .null: return ""
-        case .number(let d): return chexpert ? String(format: "%.1f", d) : String(Int(d))
+        case .number(let d):
+            // CheXpert writes 1.0 / 0.0 / -1.0; the label values are small integers.
+            if d == d.rounded(), abs(d) < 1e15 { return chexpert ? "\(Int(d)).0" : String(Int(d)) }
+            return chexpert ? String(format: "%.1f", d) : String(Int(d))
         case .string(let s): return s
         default: return v.serialized()
         }
     }
 
-    func csvRow(_ r: AnalyzedReport, _ rec: CorpusRecord) -> String {
+    /// Appends one CSV row (no newline) to `out`.
+    func csvRow(_ r: AnalyzedReport, _ rec: CorpusRecord, into out: inout [UInt8]) {
         switch scheme {
         case "chexpert":
-            return CSV.row([rec.text] + values(r, "chexpert").map { LabelJob.csvValue($0.1, chexpert: true) })
+            CSV.append(rec.text, to: &out, first: true)
+            for (_, v) in values(r, "chexpert") { CSV.append(LabelJob.csvValue(v, chexpert: true), to: &out, first: false) }
         case "padchest":
-            return CSV.row([rec.id] + padchestCells(r))
+            CSV.append(rec.id, to: &out, first: true)
+            for c in padchestCells(r) { CSV.append(c, to: &out, first: false) }
         default:
-            var cells = [rec.id]
+            CSV.append(rec.id, to: &out, first: true)
             for s in schemeNames {
-                if s == "padchest" { cells += padchestCells(r); continue }
-                cells += values(r, s).map { LabelJob.csvValue($0.1, chexpert: s == "chexpert") }
+                if s == "padchest" {
+                    for c in padchestCells(r) { CSV.append(c, to: &out, first: false) }
+                    continue
+                }
+                for (_, v) in values(r, s) { CSV.append(LabelJob.csvValue(v, chexpert: s == "chexpert"), to: &out, first: false) }
             }
-            return CSV.row(cells)
         }
     }
+
 
     /// PadChest's CSV conventions: present and uncertain findings; locations bound to a finding of the
     /// same sentence, never to a negated one; `normal` when nothing is found (per report and per sentence).
@@ -243,6 +257,23 @@ public struct LabelJob: Sendable {
 
 /// CSV and Python-literal helpers.
 public enum CSV {
+    /// Appends one cell (RFC 4180 quoting when it holds a comma, quote or line break), preceded by a comma
+    /// unless it is the first of its row.
+    public static func append(_ s: String, to out: inout [UInt8], first: Bool) {
+        if !first { out.append(0x2C) }
+        let u = s.utf8
+        if u.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+            out.append(0x22)
+            for b in u {
+                out.append(b)
+                if b == 0x22 { out.append(0x22) }
+            }
+            out.append(0x22)
+        } else {
+            out.append(contentsOf: u)
+        }
+    }
+
     public static func escape(_ s: String) -> String {
         if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""

@@ -30,6 +30,17 @@ public enum LabelValue: Int, Sendable, Comparable {
 public struct Labeler: Sendable {
     public let ontology: Ontology
     public let schemes: [CompiledScheme]
+    /// The PadChest label of each concept index (nil when it has none or is not a finding, diagnosis or global).
+    let padchestByIndex: [String?]
+    let conceptIDs: [ConceptID]
+
+    /// The concept's dense index when it is valid for this labeler's ontology (a finding analyzed with another
+    /// ontology, or read back from JSON, is looked up by CUI).
+    @inline(__always)
+    func index(of c: ConceptRef) -> Int? {
+        let k = Int(c.index)
+        return k >= 0 && k < conceptIDs.count && conceptIDs[k] == c.cui ? k : nil
+    }
 
     public struct CompiledScheme: Sendable {
         public let name: String
@@ -46,6 +57,22 @@ public struct Labeler: Sendable {
         /// Names of the labels (with implications, in scheme order) each concept contributes to.
         var namesByConcept: [ConceptID: [String]] = [:]
         public let fromConcepts: Bool
+        /// `byConcept` and `namesByConcept` by dense concept index (`AnalysisTables`).
+        var byIndex: [[Int]] = []
+        var namesByIndex: [[String]] = []
+
+        /// `k`: the concept's checked index (`Labeler.index(of:)`), nil to look it up by CUI.
+        @inline(__always)
+        func labelIndices(_ k: Int?, _ c: ConceptRef) -> [Int] {
+            if let k, k < byIndex.count { return byIndex[k] }
+            return byConcept[c.cui] ?? []
+        }
+
+        @inline(__always)
+        func labelNames(_ k: Int?, _ c: ConceptRef) -> [String] {
+            if let k, k < namesByIndex.count { return namesByIndex[k] }
+            return namesByConcept[c.cui] ?? []
+        }
     }
 
     public init(ontology: Ontology) {
@@ -68,12 +95,20 @@ public struct Labeler: Sendable {
                                       noFindingIgnores: ign, byConcept: byConcept, implies: implies,
                                       fromConcepts: s.fromConcepts ?? false))
         }
+        let tb = ontology.lexicon.tables
         for k in out.indices where !out[k].fromConcepts {
             for c in out[k].byConcept.keys {
                 out[k].namesByConcept[c] = Labeler.closure(c, out[k]).sorted().map { out[k].labels[$0] }
             }
+            out[k].byIndex = tb.conceptIDs.map { out[k].byConcept[$0] ?? [] }
+            out[k].namesByIndex = tb.conceptIDs.map { out[k].namesByConcept[$0] ?? [] }
         }
         schemes = out
+        // PadChest labels by concept index: findings, diagnoses and globals with a PadChest string.
+        conceptIDs = tb.conceptIDs
+        padchestByIndex = tb.conceptIDs.indices.map { k in
+            tb.kinds[k] == .finding || tb.kinds[k] == .diagnosis || tb.kinds[k] == .global ? tb.padchest[k] : nil
+        }
     }
 
     static func schemeOrder(_ a: String, _ b: String) -> Bool {
@@ -103,9 +138,16 @@ public struct Labeler: Sendable {
     /// were never mentioned are missing from the map.
     public func values(_ r: AnalyzedReport, _ s: CompiledScheme) -> [Int: LabelValue] {
         var v: [Int: LabelValue] = [:]
+        for (i, x) in valueArray(r, s).enumerated() { if let x { v[i] = x } }
+        return v
+    }
+
+    /// `values` as an array indexed by label (nil: never mentioned).
+    func valueArray(_ r: AnalyzedReport, _ s: CompiledScheme) -> [LabelValue?] {
+        var v = [LabelValue?](repeating: nil, count: s.labels.count)
         for f in r.findings where Labeler.counts(f) {
             let val = LabelValue(f.assertion)
-            for i in s.byConcept[f.concept.cui] ?? [] { v[i] = max(v[i] ?? .absent, val) }
+            for i in s.labelIndices(index(of: f.concept), f.concept) where i < v.count { v[i] = max(v[i] ?? .absent, val) }
         }
         // Implications: present/uncertain propagate upwards (repeat to a fixed point).
         var changed = true
@@ -113,8 +155,9 @@ public struct Labeler: Sendable {
         while changed && rounds < 8 {
             changed = false
             rounds += 1
-            for (i, val) in v where val != .absent {
-                for j in s.implies[i] where (v[j] ?? .absent) < val { v[j] = val; changed = true }
+            for i in v.indices {
+                guard let val = v[i], val != .absent else { continue }
+                for j in s.implies[i] where j < v.count && (v[j] ?? .absent) < val { v[j] = val; changed = true }
             }
         }
         return v
@@ -126,6 +169,13 @@ public struct Labeler: Sendable {
         var order: [String] = []
         for f in r.findings where Labeler.counts(f) {
             let val = LabelValue(f.assertion)
+            if !rollUp || val == .absent, let k = index(of: f.concept), k < padchestByIndex.count {
+                // Fast path: the finding's own concept.
+                guard let p = padchestByIndex[k] else { continue }
+                if v[p] == nil { order.append(p) }
+                v[p] = max(v[p] ?? .absent, val)
+                continue
+            }
             var ids = [f.concept.cui]
             if rollUp, val != .absent { ids += ontology.ancestors(of: f.concept.cui).sorted() }
             for id in ids {
@@ -151,7 +201,7 @@ public struct Labeler: Sendable {
                 r.labels.append(SchemeLabels(scheme: s.name, values: vals.map { ($0.0, .string(Labeler.padchestString($0.1, policy))) }))
                 continue
             }
-            let v = values(r, s)
+            let v = valueArray(r, s)
             var out: [(String, JSONValue)] = []
             out.reserveCapacity(s.labels.count)
             let isChexpert = s.values == "chexpert"
@@ -159,7 +209,10 @@ public struct Labeler: Sendable {
                 ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy
             for (i, name) in s.labels.enumerated() {
                 if i == s.noFinding {
-                    let blocked = v.contains { $0.value != .absent && !s.noFindingIgnores.contains($0.key) && $0.key != i }
+                    var blocked = false
+                    for (j, x) in v.enumerated() where j != i {
+                        if let x, x != .absent, !s.noFindingIgnores.contains(j) { blocked = true; break }
+                    }
                     if isChexpert {
                         out.append((name, blocked ? .null : .number(1)))
                     } else {
@@ -167,7 +220,7 @@ public struct Labeler: Sendable {
                     }
                     continue
                 }
-                out.append((name, Labeler.encode(v[i], s.values, effective)))
+                out.append((name, Labeler.encode(i < v.count ? v[i] : nil, s.values, effective)))
             }
             r.labels.append(SchemeLabels(scheme: s.name, values: out))
         }
@@ -178,7 +231,7 @@ public struct Labeler: Sendable {
                     if let p = r.findings[k].concept.padchest { fl.append((s.name, [p])) } else { fl.append((s.name, [])) }
                     continue
                 }
-                fl.append((s.name, s.namesByConcept[r.findings[k].concept.cui] ?? []))
+                fl.append((s.name, s.labelNames(index(of: r.findings[k].concept), r.findings[k].concept)))
             }
             r.findings[k].labels = fl
         }

@@ -12,7 +12,7 @@ extension Document {
         let tb = ontology.lexicon.tables
         let k = Int(i)
         guard k >= 0, k < tb.conceptIDs.count else { return ConceptRef(cui: "", name: "", kind: .finding, padchest: nil) }
-        return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k])
+        return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k], index: i)
     }
 
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.

@@ -150,17 +150,17 @@ struct Document {
     /// term of one language's lexicon only, and Spanish letters (á é í ó ú ñ ¿ ¡). Ties go to English.
     func detect() -> Language {
         var en = 0.0, es = 0.0
-        let markers = ontology.lexicon.markerIds
-        let enTrie = ontology.lexicon.termTries[.en], esTrie = ontology.lexicon.termTries[.es]
+        let bits = ontology.lexicon.tables.languageBits
         var n = 0
         for (i, t) in tokens.enumerated() where t.kind == .word {
             n += 1
             if n > 400 { break }
-            let id = ids[i]
-            if id < 0 { continue }
-            if markers[.en]?.contains(id) == true { en += 1 }
-            if markers[.es]?.contains(id) == true { es += 1 }
-            let inEn = enTrie?.start(id) != nil, inEs = esTrie?.start(id) != nil
+            let id = Int(ids[i])
+            guard id >= 0, id < bits.count else { continue }
+            let b = bits[id]
+            if b & 1 != 0 { en += 1 }
+            if b & 2 != 0 { es += 1 }
+            let inEn = b & 4 != 0, inEs = b & 8 != 0
             if inEn && !inEs { en += 0.5 }
             if inEs && !inEn { es += 0.5 }
         }
@@ -168,9 +168,11 @@ struct Document {
         let limit = min(bytes.count, 8000)
         while i + 1 < limit {
             if bytes[i] == 0xC3 {
-                let b = bytes[i + 1]
                 // á é í ó ú ñ (either case)
-                if [0xA1, 0xA9, 0xAD, 0xB3, 0xBA, 0xB1, 0x81, 0x89, 0x8D, 0x93, 0x9A, 0x91].contains(b) { es += 1 }
+                switch bytes[i + 1] {
+                case 0xA1, 0xA9, 0xAD, 0xB3, 0xBA, 0xB1, 0x81, 0x89, 0x8D, 0x93, 0x9A, 0x91: es += 1
+                default: break
+                }
             } else if bytes[i] == 0xC2 && (bytes[i + 1] == 0xBF || bytes[i + 1] == 0xA1) {
                 es += 1
             }

@@ -6,6 +6,8 @@ public struct ConceptRef: Sendable, Hashable {
     public var name: String
     public var kind: ConceptKind
     public var padchest: String?
+    /// Dense index of the concept in the analyzing ontology (`AnalysisTables.conceptIDs`), -1 if none.
+    public var index: Int32 = -1
 }
 
 /// An anatomical mention bound to a finding.

@@ -58,6 +58,9 @@ public struct AnalysisTables: Sendable {
     public internal(set) var denies: [[Int32]] = []
     /// Laterality of each region name.
     public internal(set) var regionSide: [String: Laterality] = [:]
+    /// Language evidence of each key id: bit 0 an English marker word, bit 1 a Spanish one, bit 2 starts an
+    /// English term, bit 3 starts a Spanish term.
+    public internal(set) var languageBits: [UInt8] = []
 
     public init() {}
 
@@ -115,6 +118,12 @@ public struct AnalysisTables: Sendable {
             t.defaults.append(lx.resolvedDefaults[id])
         }
         t.denies = o.normality.map { $0.denies.compactMap { t.conceptIndex[$0] } }
+        t.languageBits = [UInt8](repeating: 0, count: lx.keys.count)
+        for (lang, bit) in [(Language.en, UInt8(1)), (.es, 2)] {
+            for id in lx.markerIds[lang] ?? [] where id >= 0 && Int(id) < t.languageBits.count { t.languageBits[Int(id)] |= bit }
+            guard let trie = lx.termTries[lang] else { continue }
+            for id in 0..<t.languageBits.count where trie.start(Int32(id)) != nil { t.languageBits[id] |= bit << 2 }
+        }
         return t
     }
 }
