@@ -43,9 +43,13 @@ extension Document {
                     case .anatomy(let c):
                         anatomy.append(AnatomyMention(concept: c, tokens: r, sentence: si))
                     case .finding(let c):
-                        if !mentions[max(sentenceFirstMention, mentions.count - 8)...].contains(where: { $0.tokens == r && $0.concept == c }) {
-                            mentions.append(Mention(concept: c, tokens: r, sentence: si))
+                        var seen = false
+                        var k = max(sentenceFirstMention, mentions.count - 8)
+                        while k < mentions.count {
+                            if mentions[k].concept == c && mentions[k].tokens == r { seen = true; break }
+                            k += 1
                         }
+                        if !seen { mentions.append(Mention(concept: c, tokens: r, sentence: si)) }
                     case .anchor, .none:
                         break  // anchors are collected below, also inside longer matches
                     }

@@ -56,12 +56,13 @@ extension Document {
         let tb = ontology.lexicon.tables
         var findings: [Finding] = []
         findings.reserveCapacity(mentions.count)
-        let ms = mentions
-        let ordered = ms.indices.sorted {
-            let a = ms[$0].tokens, b = ms[$1].tokens
-            if a.lowerBound != b.lowerBound { return a.lowerBound < b.lowerBound }
-            if a.upperBound != b.upperBound { return a.upperBound < b.upperBound }
-            return tb.id(ms[$0].concept) < tb.id(ms[$1].concept)
+        // Order: by span, then by concept id (the CUI string, compared only on a tie).
+        let keys = mentions.map { (Int32($0.tokens.lowerBound), Int32($0.tokens.upperBound), $0.concept) }
+        let ordered = keys.indices.sorted {
+            let a = keys[$0], b = keys[$1]
+            if a.0 != b.0 { return a.0 < b.0 }
+            if a.1 != b.1 { return a.1 < b.1 }
+            return a.2 != b.2 && tb.id(a.2) < tb.id(b.2)
         }
         for (n, i) in ordered.enumerated() {
             let m = mentions[i]

@@ -92,12 +92,14 @@ struct Document {
 
     mutating func prepare() {
         let keys = ontology.lexicon.keys
+        let tables = ontology.lexicon.tables
         var toks: [Token] = []
         var ids: [Int32] = []
         var exact: [Int32] = []
         var wp: [Int32] = []
         let yearID = keys.lookup(Lexicon.yearKey) ?? -1
         bytes.withUnsafeBufferPointer { p in
+            toks.reserveCapacity(p.count / 4 + 8)
             Tokenizer.tokenize(p, into: &toks)
             ids.reserveCapacity(toks.count)
             exact.reserveCapacity(toks.count)
@@ -122,7 +124,7 @@ struct Document {
                     // Exact form for case-sensitive terms (only tokens with an uppercase letter).
                     var hasUpper = false
                     for k in s..<e where p[k] >= 0x41 && p[k] <= 0x5A { hasUpper = true; break }
-                    if hasUpper || t.allUpper {
+                    if hasUpper || t.allUpper, tables.mayBeExact(first: p[s], length: e - s) {
                         buf.removeAll(keepingCapacity: true)
                         buf.append(Lexicon.exactPrefix)
                         buf.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<e]))

@@ -61,6 +61,14 @@ public struct AnalysisTables: Sendable {
     /// Language evidence of each key id: bit 0 an English marker word, bit 1 a Spanish one, bit 2 starts an
     /// English term, bit 3 starts a Spanish term.
     public internal(set) var languageBits: [UInt8] = []
+    /// Quick reject for case-sensitive lookups: bit `min(n, 63)` of entry `b` is set when some case-sensitive
+    /// term has a word of `n` bytes starting with byte `b`.
+    public internal(set) var exactFilter = [UInt64](repeating: 0, count: 256)
+
+    @inline(__always)
+    public func mayBeExact(first: UInt8, length: Int) -> Bool {
+        exactFilter[Int(first)] & (1 << UInt64(min(length, 63))) != 0
+    }
 
     public init() {}
 
@@ -118,6 +126,11 @@ public struct AnalysisTables: Sendable {
             t.defaults.append(lx.resolvedDefaults[id])
         }
         t.denies = o.normality.map { $0.denies.compactMap { t.conceptIndex[$0] } }
+        for term in o.terms where term.caseSensitive {
+            for w in Normalizer.phraseExact(term.text) where !w.isEmpty {
+                t.exactFilter[Int(w[0])] |= 1 << UInt64(min(w.count, 63))
+            }
+        }
         t.languageBits = [UInt8](repeating: 0, count: lx.keys.count)
         for (lang, bit) in [(Language.en, UInt8(1)), (.es, 2)] {
             for id in lx.markerIds[lang] ?? [] where id >= 0 && Int(id) < t.languageBits.count { t.languageBits[Int(id)] |= bit }
