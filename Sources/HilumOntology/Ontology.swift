@@ -21,6 +21,8 @@ public struct Ontology: Sendable {
     public internal(set) var masks: [String: [Int: String]] = [:]
     /// Class names of segmentation datasets (normalized: lower case, `_`/`-` as spaces) → region (`masks/aliases.tsv`).
     public internal(set) var maskAliases: [String: String] = [:]
+    /// `scene/derived.tsv`: the region each geometric derivation rule reads or produces, by side ("" when unsided).
+    public internal(set) var derivedRegions: [String: [String: String]] = [:]
     /// Anatomy concepts that only state a side ("left", "derecho"): a finding located only by them sits in its
     /// default site on that side (`side-locations.tsv`).
     public internal(set) var sideOnlyLocations: Set<ConceptID> = []
@@ -501,6 +503,25 @@ public struct Ontology: Sendable {
                 maskAliases[k] = row.cells[1]
             }
         }
+        let d = "scene/derived.tsv"
+        if r.exists(d) {
+            for row in r.tsv(d, columns: ["rule", "side", "region", "note"]) {
+                let (rule, side, region) = (row.cells[0], row.cells[1], row.cells[2])
+                guard Ontology.derivationRules.contains(rule) else {
+                    r.problems.append(.init(file: d, line: row.line, message: "unknown rule '\(rule)' (known: \(Ontology.derivationRules.sorted().joined(separator: ", ")))")); continue
+                }
+                guard side.isEmpty || side == "right" || side == "left" else {
+                    r.problems.append(.init(file: d, line: row.line, message: "side must be right, left or empty")); continue
+                }
+                guard regions[region] != nil else {
+                    r.problems.append(.init(file: d, line: row.line, message: "unknown region '\(region)'")); continue
+                }
+                if derivedRegions[rule]?[side] != nil {
+                    r.problems.append(.init(file: d, line: row.line, message: "duplicate rule '\(rule)' for side '\(side)'")); continue
+                }
+                derivedRegions[rule, default: [:]][side] = region
+            }
+        }
         let s = "side-locations.tsv"
         if r.exists(s) {
             for row in r.tsv(s, columns: ["concept", "note"]) {
@@ -525,6 +546,15 @@ public struct Ontology: Sendable {
             }
         }
     }
+
+    /// The geometric rules of the scene engine that `scene/derived.tsv` names regions for.
+    public static let derivationRules: Set<String> = [
+        "lungs", "lung", "upper_third", "middle_third", "lower_third", "top_sixth", "low_lateral", "low_medial",
+        "middle_medial", "lower_border", "heart", "silhouette", "between_lungs", "above_silhouette", "silhouette_half",
+    ]
+
+    /// The region a derivation rule reads or produces on a side ("" for unsided rules), nil when the table has none.
+    public func derivedRegion(_ rule: String, _ side: String = "") -> String? { derivedRegions[rule]?[side] }
 
     /// The ImaGenome attribute of a concept or of its nearest ancestor that has one.
     public func imagenomeAttribute(of id: ConceptID) -> ImaGenomeAttribute? {

@@ -112,16 +112,21 @@ public struct SceneBuilder: Sendable {
 
     // MARK: Derived regions
 
-    /// Regions implied by coarse masks, each marked derived with its rule. Only regions the catalogue knows and the
-    /// sources did not give are added. Image x grows to the patient's left: the right lung is on the image's left.
+    /// Regions implied by coarse masks, each marked derived with its rule. The geometry is fixed here; which
+    /// region each rule reads and produces is `scene/derived.tsv` of the ontology. Only regions the catalogue knows
+    /// and the sources did not give are added. Image x grows to the patient's left: the right lung is on the image's left.
     func deriveRegions(_ regions: inout [String: SceneRegion], _ order: inout [String], width: Int, height: Int) {
-        func add(_ name: String, _ m: RegionMask, _ method: String) {
-            guard regions[name] == nil, ontology.regions[name] != nil, !m.isEmpty else { return }
+        func add(_ name: String?, _ m: RegionMask, _ method: String) {
+            guard let name, regions[name] == nil, ontology.regions[name] != nil, !m.isEmpty else { return }
             regions[name] = fromMask(name, m, derived: true, method: method)
             order.append(name)
         }
+        func mask(_ name: String?) -> RegionMask? { name.flatMap { regions[$0]?.mask } }
+        let lungsName = ontology.derivedRegion("lungs")
+        let rightName = ontology.derivedRegion("lung", "right"), leftName = ontology.derivedRegion("lung", "left")
         // One mask of both lungs: split at the emptiest column near the middle of its box.
-        if let both = regions["lung"]?.mask, regions["right lung"] == nil, regions["left lung"] == nil, let b = both.bbox {
+        if let lungsName, let both = mask(lungsName), let rightName, let leftName,
+           regions[rightName] == nil, regions[leftName] == nil, let b = both.bbox {
             var counts = [Int](repeating: 0, count: b.width)
             for r in both.runs { for x in Int(r.x0)..<Int(r.x1) { counts[x - b.x0] += 1 } }
             let lo = b.width / 3, hi = max(lo + 1, 2 * b.width / 3)
@@ -129,53 +134,51 @@ public struct SceneBuilder: Sendable {
             for i in lo..<min(hi, counts.count) where counts[i] < best || (counts[i] == best && abs(b.x0 + i - (b.x0 + b.width / 2)) < abs(split - (b.x0 + b.width / 2))) {
                 best = counts[i]; split = b.x0 + i
             }
-            add("right lung", both.clipped { _ in 0..<split }, "image-left part of 'lung', split at column \(split) (fewest lung pixels)")
-            add("left lung", both.clipped { _ in split..<width }, "image-right part of 'lung', split at column \(split) (fewest lung pixels)")
+            add(rightName, both.clipped { _ in 0..<split }, "image-left part of '\(lungsName)', split at column \(split) (fewest pixels)")
+            add(leftName, both.clipped { _ in split..<width }, "image-right part of '\(lungsName)', split at column \(split) (fewest pixels)")
         }
         for side in ["right", "left"] {
-            guard let lung = regions["\(side) lung"]?.mask, let b = lung.bbox, b.height >= 6 else { continue }
+            guard let lungName = ontology.derivedRegion("lung", side), let lung = mask(lungName), let b = lung.bbox, b.height >= 6 else { continue }
+            func name(_ rule: String) -> String? { ontology.derivedRegion(rule, side) }
             let H = b.height
             let t1 = b.y0 + H / 3, t2 = b.y0 + (2 * H) / 3, sixth = b.y0 + H / 6, lowSixth = b.y1 - H / 6
-            add("\(side) upper lung zone", lung.rows(b.y0..<t1), "upper third of \(side) lung height")
-            add("\(side) mid lung zone", lung.rows(t1..<t2), "middle third of \(side) lung height")
-            add("\(side) lower lung zone", lung.rows(t2..<b.y1), "lower third of \(side) lung height")
-            add("\(side) apical zone", lung.rows(b.y0..<sixth), "top sixth of \(side) lung height")
-            // Lateral is away from the midline: image-left for the right lung, image-right for the left lung.
+            add(name("upper_third"), lung.rows(b.y0..<t1), "upper third of \(lungName) height")
+            add(name("middle_third"), lung.rows(t1..<t2), "middle third of \(lungName) height")
+            add(name("lower_third"), lung.rows(t2..<b.y1), "lower third of \(lungName) height")
+            add(name("top_sixth"), lung.rows(b.y0..<sixth), "top sixth of \(lungName) height")
+            // Lateral is away from the midline: image-left for the right side, image-right for the left side.
             let mid = b.x0 + b.width / 2
             let lateral: Range<Int> = side == "right" ? b.x0..<mid : mid..<b.x1
             let medial: Range<Int> = side == "right" ? mid..<b.x1 : b.x0..<mid
-            add("\(side) costophrenic angle", lung.rows(lowSixth..<b.y1).clipped { _ in lateral },
-                "lateral half of the lowest sixth of \(side) lung")
-            add("\(side) cardiophrenic angle", lung.rows(lowSixth..<b.y1).clipped { _ in medial },
-                "medial half of the lowest sixth of \(side) lung")
+            add(name("low_lateral"), lung.rows(lowSixth..<b.y1).clipped { _ in lateral }, "lateral half of the lowest sixth of \(lungName)")
+            add(name("low_medial"), lung.rows(lowSixth..<b.y1).clipped { _ in medial }, "medial half of the lowest sixth of \(lungName)")
             let third = b.width / 3
             let hilar: Range<Int> = side == "right" ? (b.x1 - third)..<b.x1 : b.x0..<(b.x0 + third)
-            add("\(side) hilar structures", lung.rows(t1..<t2).clipped { _ in hilar },
-                "medial third of the middle third of \(side) lung")
-            // Hemidiaphragm: a band along the lowest lung pixel of each column.
+            add(name("middle_medial"), lung.rows(t1..<t2).clipped { _ in hilar }, "medial third of the middle third of \(lungName)")
+            // A band along the lowest pixel of each column.
             let band = max(2, H / 30)
             let bottoms = lung.columnBottoms()
             var runs: [Run] = []
             for (x, y) in bottoms where y >= t2 {   // columns whose lowest pixel is in the lower third: the dome, not the apex
                 for yy in max(0, y - band + 1)...min(height - 1, y + band) { runs.append(Run(y: yy, x0: x, x1: x + 1)) }
             }
-            add("\(side) hemidiaphragm", RegionMask(width: width, height: height, unsorted: runs),
-                "band of \(2 * band) px along the lower border of \(side) lung")
+            add(name("lower_border"), RegionMask(width: width, height: height, unsorted: runs),
+                "band of \(2 * band) px along the lower border of \(lungName)")
         }
-        if regions["cardiac silhouette"] == nil, let heart = regions["heart"]?.mask {
-            add("cardiac silhouette", heart, "the heart mask")
+        let heartName = ontology.derivedRegion("heart"), silhouetteName = ontology.derivedRegion("silhouette")
+        if let silhouetteName, regions[silhouetteName] == nil, let heartName, let heart = mask(heartName) {
+            add(silhouetteName, heart, "the \(heartName) mask")
         }
-        if let r = regions["right lung"]?.mask, let l = regions["left lung"]?.mask {
-            if regions["lung"] == nil { add("lung", r.union(l), "union of right lung and left lung") }
-            // Mediastinum: between the lungs, row by row, plus the cardiac silhouette.
+        if let rightName, let leftName, let r = mask(rightName), let l = mask(leftName) {
+            if let lungsName, regions[lungsName] == nil { add(lungsName, r.union(l), "union of \(rightName) and \(leftName)") }
+            // Between the lungs, row by row, plus the silhouette.
             let re = r.rowExtents(), le = l.rowExtents()
-            let heart = regions["cardiac silhouette"]?.mask
+            let heart = mask(silhouetteName)
             let hb = heart?.bbox
             var gaps: [(Int, Int, Int)] = []
             for (y, a) in re { if let c = le[y], a.1 < c.0 { gaps.append((y, a.1, c.0)) } }
-            // Low rows where one lung is only its lateral recess would span the whole base: above the heart keep the
-            // gap, at heart level keep it within the heart's columns, and without a heart drop gaps wider than twice
-            // the median (the costophrenic recesses).
+            // Low rows where one lung is only its lateral recess would span the whole base: above the silhouette keep
+            // the gap, at its level keep it within its columns, and without one drop gaps wider than twice the median.
             let widths = gaps.map { $0.2 - $0.1 }.sorted()
             let median = widths.isEmpty ? 0 : widths[widths.count / 2]
             var runs: [Run] = []
@@ -189,16 +192,18 @@ public struct SceneBuilder: Sendable {
             }
             var med = RegionMask(width: width, height: height, unsorted: runs)
             if let heart { med = med.union(heart) }
-            add("mediastinum", med, heart == nil ? "between the lungs, row by row (gaps up to twice the median width)"
-                : "between the lungs above the heart, and the cardiac silhouette")
+            let medName = ontology.derivedRegion("between_lungs")
+            add(medName, med, heart == nil ? "between the lungs, row by row (gaps up to twice the median width)"
+                : "between the lungs above the \(silhouetteName ?? "silhouette"), and the \(silhouetteName ?? "silhouette")")
             if let heart, let hb {
-                add("upper mediastinum", med.rows(0..<hb.y0), "mediastinum above the cardiac silhouette")
-                // Sides of the cardiac silhouette: split at the middle of the space between the lungs.
+                add(ontology.derivedRegion("above_silhouette"), med.rows(0..<hb.y0), "\(medName ?? "the gap between the lungs") above the \(silhouetteName ?? "silhouette")")
+                // Sides of the silhouette: split at the middle of the space between the lungs.
                 let mids = runs.map { Double(Int($0.x0) + Int($0.x1)) / 2 }
                 if !mids.isEmpty {
                     let midline = Int((mids.reduce(0, +) / Double(mids.count)).rounded())
-                    add("right cardiac silhouette", heart.clipped { _ in 0..<midline }, "cardiac silhouette on the image-left of the midline (column \(midline))")
-                    add("left cardiac silhouette", heart.clipped { _ in midline..<width }, "cardiac silhouette on the image-right of the midline (column \(midline))")
+                    let sil = silhouetteName ?? "the silhouette"
+                    add(ontology.derivedRegion("silhouette_half", "right"), heart.clipped { _ in 0..<midline }, "\(sil) on the image-left of the midline (column \(midline))")
+                    add(ontology.derivedRegion("silhouette_half", "left"), heart.clipped { _ in midline..<width }, "\(sil) on the image-right of the midline (column \(midline))")
                 }
             }
         }

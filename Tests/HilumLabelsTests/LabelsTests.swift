@@ -250,6 +250,35 @@ enum L {
         #expect(e.error.code == "input.malformed_xml")
     }
 
+    /// A corpus held in memory (a request body) reads like the same bytes in a file: JSONL, gzip JSONL, CSV, one XML.
+    @Test func inMemoryCorpusReadsLikeAFile() throws {
+        func texts(_ r: inout CorpusReader) throws -> [String] {
+            var out: [String] = []
+            while let item = try r.next() {
+                switch item.resolved() {
+                case .record(let rec): out.append("\(rec.id)=\(rec.text)")
+                case .failure(let e): out.append("error \(e.row) \(e.error.code)")
+                case .deferred: out.append("deferred")
+                }
+            }
+            return out
+        }
+        let jsonl = Array("{\"id\":\"a\",\"text\":\"No effusion.\"}\nnot json\n{\"id\":\"b\",\"text\":\"Sin derrame.\"}\n".utf8)
+        var fromFile = CorpusReader(paths: [try L.tmp("m.jsonl", jsonl)], format: .jsonl)
+        let expected = try texts(&fromFile)
+        #expect(expected == ["a=No effusion.", "error 2 input.malformed_json", "b=Sin derrame."])
+        var mem = CorpusReader(bytes: jsonl, name: "body")
+        #expect(try texts(&mem) == expected)
+        var gz = CorpusReader(bytes: try L.gzip(jsonl), name: "body.gz")
+        #expect(try texts(&gz) == expected)
+        var truncated = CorpusReader(bytes: Array(try L.gzip(jsonl).dropLast(9)), name: "cut.gz")
+        #expect(throws: HilumError.self) { _ = try texts(&truncated) }
+        var csv = CorpusReader(bytes: Array("id,report\nr1,\"Mild cardiomegaly, no effusion.\"\n".utf8), name: "body.csv")
+        #expect(try texts(&csv) == ["r1=Mild cardiomegaly, no effusion."])
+        var xml = CorpusReader(bytes: Array("<eCitation><uId id=\"CXR7\"/><AbstractText Label=\"FINDINGS\">Clear lungs.</AbstractText></eCitation>".utf8), name: "7.xml")
+        #expect(try texts(&xml) == ["CXR7=FINDINGS: Clear lungs."])
+    }
+
     /// A reader dropped before the end (after an error, or after a few records) closes its file: found by the
     /// corpus fuzzer, which ran out of descriptors.
     @Test func readersStoppedEarlyDoNotLeakFileDescriptors() throws {

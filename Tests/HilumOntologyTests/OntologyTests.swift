@@ -103,6 +103,41 @@ struct Scratch {
         #expect(p.contains { $0.message == "invalid UTF-8" && $0.line == 3 && $0.file == "terms/en.tsv" })
     }
 
+    /// The same files held in memory load to the same ontology (same version, same problems).
+    @Test func filesInMemoryLoadLikeTheFolder() throws {
+        let s = try Scratch()
+        var files: [String: Data] = [:]
+        let e = FileManager.default.enumerator(atPath: s.dir.path)
+        while let rel = e?.nextObject() as? String {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: s.dir.appendingPathComponent(rel).path, isDirectory: &isDir), !isDir.boolValue {
+                files[rel] = try Data(contentsOf: s.dir.appendingPathComponent(rel))
+            }
+        }
+        let (disk, p1) = Ontology.loadCollecting(from: s.dir)
+        let (mem, p2) = Ontology.loadCollecting(files: files)
+        #expect(p1.isEmpty && p2.isEmpty, "\(p1) \(p2)")
+        #expect(disk.version == mem.version && disk.concepts == mem.concepts && disk.cues == mem.cues)
+        files["terms/en.tsv"] = Data("concept\tterm\tflags\tnote\nC404\tsomething\t\t\n".utf8)
+        #expect(Ontology.loadCollecting(files: files).1.contains { $0.file == "terms/en.tsv" && $0.line == 2 })
+    }
+
+    /// `scene/derived.tsv` names the regions of the scene engine's geometric rules: unknown rules, sides and regions
+    /// are problems with their line.
+    @Test func derivedRegionTableIsChecked() throws {
+        let o = try Ontology.load(from: Paths.ontology)
+        #expect(o.derivedRegion("lung", "right") == "right lung")
+        #expect(o.derivedRegion("low_lateral", "left") == "left costophrenic angle")
+        #expect(o.derivedRegion("silhouette") == "cardiac silhouette")
+        let s = try Scratch()
+        try FileManager.default.createDirectory(at: s.dir.appendingPathComponent("scene"), withIntermediateDirectories: true)
+        try s.write("scene/derived.tsv", "rule\tside\tregion\tnote\nupper_half\tright\tx\t\nlung\tup\tx\t\nlung\tright\tnowhere\t\n")
+        let p = s.problems().filter { $0.file == "scene/derived.tsv" }
+        #expect(p.contains { $0.line == 2 && $0.message.contains("unknown rule") })
+        #expect(p.contains { $0.line == 3 && $0.message.contains("side") })
+        #expect(p.contains { $0.line == 4 && $0.message.contains("unknown region") })
+    }
+
     @Test func missingFolderAndBadHeader() throws {
         let p = Ontology.loadCollecting(from: URL(fileURLWithPath: "/nonexistent/hilum")).1
         #expect(p.first?.message.contains("not found") == true)
