@@ -104,7 +104,7 @@ let analyzer = Analyzer(ontology: o)
 let labeler = Labeler(ontology: o)
 var best = Double.infinity
 var findings = 0
-for _ in 0..<5 {
+for _ in 0..<(Int(arg("--timed-passes", "5")) ?? 5) {
     let t = Date()
     findings = 0
     for s in texts { findings += analyzer.analyze(s, lang: .en).findings.count }
@@ -118,7 +118,8 @@ if CommandLine.arguments.contains("--labels-only") {
     exit(0)
 }
 if CommandLine.arguments.contains("--analyze-only") {
-    for _ in 0..<20 { for s in texts { _ = analyzer.analyze(s, lang: .en) } }
+    // Extra passes for a profiler (`--passes N`, default 20).
+    for _ in 0..<(Int(arg("--passes", "20")) ?? 20) { for s in texts { _ = analyzer.analyze(s, lang: .en) } }
     exit(0)
 }
 best = .infinity

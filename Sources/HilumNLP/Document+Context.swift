@@ -41,7 +41,10 @@ extension Document {
                 for p in terms.payloads(longestNode[i]) where p >= 0 && Int(p) < actions.count {
                     switch actions[Int(p)] {
                     case .anatomy(let c):
-                        anatomy.append(AnatomyMention(concept: c, tokens: r, sentence: si))
+                        // A concept reached by two payloads (its preferred name and the same words as a term row) is one mention.
+                        if anatomy.last.map({ $0.concept == c && $0.tokens == r }) != true {
+                            anatomy.append(AnatomyMention(concept: c, tokens: r, sentence: si))
+                        }
                     case .finding(let c):
                         var seen = false
                         var k = max(sentenceFirstMention, mentions.count - 8)
@@ -309,16 +312,19 @@ extension Document {
                     best = (i, r.dist, r.forward)
                 }
             }
-            guard let (i, d, _) = best else { continue }
-            switch rule.category {
-            case .laterality(let l):
-                lats[i, default: []].append((l, d, c))
-            case .severity(let s):
-                if mentions[i].severity == nil {
-                    mentions[i].severity = s
-                    mentions[i].evidence.append(evidence(c))
+            guard let (best0, d, _) = best else { continue }
+            // A term that names several concepts ("calcified nodule": granuloma and nodule) gives each the modifier.
+            for i in indices where i == best0 || (mentions[i].tokens == mentions[best0].tokens && !mentions[i].fromNormality) {
+                switch rule.category {
+                case .laterality(let l):
+                    lats[i, default: []].append((l, d, c))
+                case .severity(let s):
+                    if mentions[i].severity == nil {
+                        mentions[i].severity = s
+                        mentions[i].evidence.append(evidence(c))
+                    }
+                default: break
                 }
-            default: break
             }
         }
         for (i, list) in lats {
@@ -367,7 +373,10 @@ extension Document {
             }
             if let (i, _, _) = best {
                 anatomy[ai].attachedTo = i
-                mentions[i].locations.append(ai)
+                // Every concept of the same words shares the site.
+                for j in cands where j == i || mentions[j].tokens == mentions[i].tokens {
+                    mentions[j].locations.append(ai)
+                }
             }
         }
         // Laterality from anatomy when no cue gave one.
