@@ -289,7 +289,8 @@ enum L {
             var r = CorpusReader(paths: [p], format: .jsonl)
             _ = try r.next()
         }
-        #expect(open() - before < 10)
+        // A leak keeps all 300 open; other tests running in parallel open and close a few sockets and files meanwhile.
+        #expect(open() - before < 100)
     }
 
     @Test func folderOfTextFiles() throws {
