@@ -117,6 +117,14 @@ if CommandLine.arguments.contains("--labels-only") {
     for _ in 0..<30 { for r0 in rs { var r = r0; labeler.apply(&r); var w = JSONWriter(); r.writeJSON(to: &w) } }
     exit(0)
 }
+if CommandLine.arguments.contains("--tiny") {
+    // Fixed cost per report: a one-sentence report.
+    let t = Date()
+    let n = 200_000
+    for _ in 0..<n { _ = analyzer.analyze("No pleural effusion.", lang: .en) }
+    print(String(format: "analyze, 1 core, one-sentence report: %.0f reports/s", Double(n) / Date().timeIntervalSince(t)))
+    exit(0)
+}
 if CommandLine.arguments.contains("--analyze-only") {
     // Extra passes for a profiler (`--passes N`, default 20).
     for _ in 0..<(Int(arg("--passes", "20")) ?? 20) { for s in texts { _ = analyzer.analyze(s, lang: .en) } }
