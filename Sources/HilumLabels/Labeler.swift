@@ -42,7 +42,9 @@ public struct Labeler: Sendable {
         return k >= 0 && k < conceptIDs.count && conceptIDs[k] == c.cui ? k : nil
     }
 
-    public struct CompiledScheme: Sendable {
+    /// One scheme compiled for labelling. A class: labelling reads it for every report and finding, and a copy
+    /// of a struct of tables costs a reference count per table.
+    public final class CompiledScheme: Sendable {
         public let name: String
         public let labels: [String]
         public let values: String
@@ -55,11 +57,31 @@ public struct Labeler: Sendable {
         /// Implied label indices per label.
         let implies: [[Int]]
         /// Names of the labels (with implications, in scheme order) each concept contributes to.
-        var namesByConcept: [ConceptID: [String]] = [:]
+        let namesByConcept: [ConceptID: [String]]
         public let fromConcepts: Bool
         /// `byConcept` and `namesByConcept` by dense concept index (`AnalysisTables`).
-        var byIndex: [[Int]] = []
-        var namesByIndex: [[String]] = []
+        let byIndex: [[Int]]
+        let namesByIndex: [[String]]
+
+        init(name: String, labels: [String], values: String, uncertainAs: String?, noFinding: Int?, noFindingIgnores: Set<Int>,
+             byConcept: [ConceptID: [Int]], implies: [[Int]], fromConcepts: Bool, conceptIDs: [ConceptID]) {
+            self.name = name
+            self.labels = labels
+            self.values = values
+            self.uncertainAs = uncertainAs
+            self.noFinding = noFinding
+            self.noFindingIgnores = noFindingIgnores
+            self.byConcept = byConcept
+            self.implies = implies
+            self.fromConcepts = fromConcepts
+            var names: [ConceptID: [String]] = [:]
+            if !fromConcepts {
+                for c in byConcept.keys { names[c] = Labeler.closure(byConcept[c] ?? [], implies).sorted().map { labels[$0] } }
+            }
+            namesByConcept = names
+            byIndex = fromConcepts ? [] : conceptIDs.map { byConcept[$0] ?? [] }
+            namesByIndex = fromConcepts ? [] : conceptIDs.map { names[$0] ?? [] }
+        }
 
         /// `k`: the concept's checked index (`Labeler.index(of:)`), nil to look it up by CUI.
         @inline(__always)
@@ -77,6 +99,7 @@ public struct Labeler: Sendable {
 
     public init(ontology: Ontology) {
         self.ontology = ontology
+        let tb = ontology.lexicon.tables
         var out: [CompiledScheme] = []
         for name in ontology.schemes.keys.sorted(by: Labeler.schemeOrder) {
             guard let s = ontology.schemes[name] else { continue }
@@ -93,15 +116,7 @@ public struct Labeler: Sendable {
             let ign = Set((s.noFindingIgnores ?? []).compactMap { names.firstIndex(of: $0) })
             out.append(CompiledScheme(name: name, labels: names, values: s.values ?? "binary", uncertainAs: s.uncertainAs, noFinding: nf,
                                       noFindingIgnores: ign, byConcept: byConcept, implies: implies,
-                                      fromConcepts: s.fromConcepts ?? false))
-        }
-        let tb = ontology.lexicon.tables
-        for k in out.indices where !out[k].fromConcepts {
-            for c in out[k].byConcept.keys {
-                out[k].namesByConcept[c] = Labeler.closure(c, out[k]).sorted().map { out[k].labels[$0] }
-            }
-            out[k].byIndex = tb.conceptIDs.map { out[k].byConcept[$0] ?? [] }
-            out[k].namesByIndex = tb.conceptIDs.map { out[k].namesByConcept[$0] ?? [] }
+                                      fromConcepts: s.fromConcepts ?? false, conceptIDs: tb.conceptIDs))
         }
         schemes = out
         // PadChest labels by concept index: findings, diagnoses and globals with a PadChest string.
@@ -119,13 +134,14 @@ public struct Labeler: Sendable {
     public func scheme(_ name: String) -> CompiledScheme? { schemes.first { $0.name == name } }
 
     /// Labels (with implications) a concept contributes to in a scheme.
-    public func labels(of concept: ConceptID, in s: CompiledScheme) -> [Int] { Labeler.closure(concept, s) }
+    public func labels(of concept: ConceptID, in s: CompiledScheme) -> [Int] { Labeler.closure(s.byConcept[concept] ?? [], s.implies) }
 
-    static func closure(_ concept: ConceptID, _ s: CompiledScheme) -> [Int] {
-        var out = s.byConcept[concept] ?? []
+    /// Label indices with their implications (transitively).
+    static func closure(_ direct: [Int], _ implies: [[Int]]) -> [Int] {
+        var out = direct
         var k = 0
         while k < out.count {
-            for j in s.implies[out[k]] where !out.contains(j) { out.append(j) }
+            if out[k] < implies.count { for j in implies[out[k]] where !out.contains(j) { out.append(j) } }
             k += 1
         }
         return out
