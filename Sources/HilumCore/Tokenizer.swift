@@ -143,7 +143,7 @@ public enum Tokenizer {
                 continue
             }
             // Non-ASCII
-            if let (v, len) = scalar(bytes, i), isWordScalar(v) {
+            if let (v, _) = scalar(bytes, i), isWordScalar(v) {
                 i = word(bytes, i, &scalarPos, &newlines, &tokens)
                 continue
             } else {

@@ -28,6 +28,8 @@ public struct Ontology: Sendable {
     public internal(set) var sideOnlyLocations: Set<ConceptID> = []
     /// Chest ImaGenome attribute (category, name) of a concept (`imagenome/attributes.tsv`).
     public internal(set) var imagenomeAttributes: [ConceptID: ImaGenomeAttribute] = [:]
+    /// `imagenome/kinds.tsv`: the ImaGenome category of a finding without an attribute row, by concept kind.
+    public internal(set) var imagenomeKindCategories: [ConceptKind: String] = [:]
     public internal(set) var abbreviations: [Language: Set<[UInt8]>] = [:]
     public internal(set) var languageMarkers: [Language: Set<[UInt8]>] = [:]
     /// Concept by exact PadChest label string.
@@ -543,6 +545,21 @@ public struct Ontology: Sendable {
                     }
                     imagenomeAttributes[id] = ImaGenomeAttribute(category: row.cells[1], name: row.cells[0])
                 }
+            }
+        }
+        let k = "imagenome/kinds.tsv"
+        if r.exists(k) {
+            for row in r.tsv(k, columns: ["kind", "category", "note"]) {
+                guard let kind = ConceptKind(rawValue: row.cells[0]) else {
+                    r.problems.append(.init(file: k, line: row.line, message: "unknown concept kind '\(row.cells[0])'")); continue
+                }
+                guard !row.cells[1].isEmpty else {
+                    r.problems.append(.init(file: k, line: row.line, message: "empty category")); continue
+                }
+                if imagenomeKindCategories[kind] != nil {
+                    r.problems.append(.init(file: k, line: row.line, message: "duplicate kind '\(row.cells[0])'")); continue
+                }
+                imagenomeKindCategories[kind] = row.cells[1]
             }
         }
     }

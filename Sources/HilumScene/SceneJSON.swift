@@ -140,7 +140,7 @@ extension SceneGraph {
             }
             lists("attributes") { f in
                 let a = ontology.imagenomeAttribute(of: f.concept.cui)
-                let cat = a?.category ?? (f.concept.kind == .diagnosis ? "disease" : "anatomicalfinding")
+                let cat = a?.category ?? ontology.imagenomeKindCategories[f.concept.kind] ?? ""
                 let yn = f.assertion == .absent ? "no" : "yes"
                 return "\(cat)|\(yn)|\(a?.name ?? f.concept.name)"
             }

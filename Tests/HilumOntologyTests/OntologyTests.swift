@@ -138,6 +138,19 @@ struct Scratch {
         #expect(p.contains { $0.line == 4 && $0.message.contains("unknown region") })
     }
 
+    /// `imagenome/kinds.tsv`: the ImaGenome category of a finding without an attribute row comes from data.
+    @Test func imagenomeKindCategoriesAreData() throws {
+        let o = try Ontology.load(from: Paths.ontology)
+        #expect(o.imagenomeKindCategories[.diagnosis] == "disease")
+        #expect(o.imagenomeKindCategories[.finding] == "anatomicalfinding")
+        let s = try Scratch()
+        try FileManager.default.createDirectory(at: s.dir.appendingPathComponent("imagenome"), withIntermediateDirectories: true)
+        try s.write("imagenome/kinds.tsv", "kind\tcategory\tnote\nsymptom\tx\t\nfinding\t\t\n")
+        let p = s.problems().filter { $0.file == "imagenome/kinds.tsv" }
+        #expect(p.contains { $0.line == 2 && $0.message.contains("unknown concept kind") })
+        #expect(p.contains { $0.line == 3 && $0.message.contains("empty category") })
+    }
+
     @Test func missingFolderAndBadHeader() throws {
         let p = Ontology.loadCollecting(from: URL(fileURLWithPath: "/nonexistent/hilum")).1
         #expect(p.first?.message.contains("not found") == true)
