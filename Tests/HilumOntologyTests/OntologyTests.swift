@@ -57,6 +57,12 @@ struct Scratch {
         try (old + Data(text.utf8)).write(to: url)
     }
     func problems() -> [OntologyProblem] { Ontology.loadCollecting(from: dir).1 }
+    /// Writes `text` as `rel` (creating its folder) and returns the problems reported for that file.
+    func problems(of rel: String, writing text: String) throws -> [OntologyProblem] {
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent(rel).deletingLastPathComponent(), withIntermediateDirectories: true)
+        try write(rel, text)
+        return problems().filter { $0.file == rel }
+    }
 }
 
 @Suite struct LoaderTests {
@@ -129,10 +135,8 @@ struct Scratch {
         #expect(o.derivedRegion("lung", "right") == "right lung")
         #expect(o.derivedRegion("low_lateral", "left") == "left costophrenic angle")
         #expect(o.derivedRegion("silhouette") == "cardiac silhouette")
-        let s = try Scratch()
-        try FileManager.default.createDirectory(at: s.dir.appendingPathComponent("scene"), withIntermediateDirectories: true)
-        try s.write("scene/derived.tsv", "rule\tside\tregion\tnote\nupper_half\tright\tx\t\nlung\tup\tx\t\nlung\tright\tnowhere\t\n")
-        let p = s.problems().filter { $0.file == "scene/derived.tsv" }
+        let p = try Scratch().problems(of: "scene/derived.tsv",
+                                       writing: "rule\tside\tregion\tnote\nupper_half\tright\tx\t\nlung\tup\tx\t\nlung\tright\tnowhere\t\n")
         #expect(p.contains { $0.line == 2 && $0.message.contains("unknown rule") })
         #expect(p.contains { $0.line == 3 && $0.message.contains("side") })
         #expect(p.contains { $0.line == 4 && $0.message.contains("unknown region") })
@@ -143,10 +147,7 @@ struct Scratch {
         let o = try Ontology.load(from: Paths.ontology)
         #expect(o.imagenomeKindCategories[.diagnosis] == "disease")
         #expect(o.imagenomeKindCategories[.finding] == "anatomicalfinding")
-        let s = try Scratch()
-        try FileManager.default.createDirectory(at: s.dir.appendingPathComponent("imagenome"), withIntermediateDirectories: true)
-        try s.write("imagenome/kinds.tsv", "kind\tcategory\tnote\nsymptom\tx\t\nfinding\t\t\n")
-        let p = s.problems().filter { $0.file == "imagenome/kinds.tsv" }
+        let p = try Scratch().problems(of: "imagenome/kinds.tsv", writing: "kind\tcategory\tnote\nsymptom\tx\t\nfinding\t\t\n")
         #expect(p.contains { $0.line == 2 && $0.message.contains("unknown concept kind") })
         #expect(p.contains { $0.line == 3 && $0.message.contains("empty category") })
     }
