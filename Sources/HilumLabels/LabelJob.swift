@@ -15,7 +15,7 @@ public struct LabelJob: Sendable {
     public var policy: UncertainPolicy
     public var rollUp: Bool
     public var jobs: Int
-    public var batchSize = 512
+    public var batchSize = 256
     public var lang: Language?
 
     public init(ontology: Ontology, scheme: String, format: Format, policy: UncertainPolicy = .keep, rollUp: Bool = false,
@@ -62,52 +62,79 @@ public struct LabelJob: Sendable {
 
     static let padchestColumns = ["Labels", "Localizations", "LabelsLocalizationsBySentence", "labelCUIS", "LocalizationsCUIS"]
 
+    /// The output of one batch: its bytes, its bad records in order, and counts.
+    struct BatchOutput: Sendable {
+        var bytes: [UInt8] = []
+        var failures: [CorpusError] = []
+        var reports = 0
+        var textBytes = 0
+    }
+
+    /// Parses (deferred JSONL lines), analyzes, labels and formats one batch (on a worker thread).
+    func process(_ batch: [CorpusItem]) -> BatchOutput {
+        var out = BatchOutput()
+        out.bytes.reserveCapacity(batch.count * 256)
+        for item in batch {
+            switch item.resolved() {
+            case .failure(let e):
+                out.failures.append(e)
+            case .record(let r):
+                out.reports += 1
+                out.textBytes += r.text.utf8.count
+                out.bytes.append(contentsOf: row(r))
+            case .deferred:
+                break
+            }
+        }
+        return out
+    }
+
     /// Runs the job; `write` receives output bytes in input order, `failure` every bad record.
+    ///
+    /// The calling thread reads batches while `jobs` worker threads parse, analyze, label and format earlier
+    /// ones; output is written in input order, with at most a few batches in memory at a time.
     public func run(_ reader: inout CorpusReader, write: (ArraySlice<UInt8>) -> Void, failure: (CorpusError) -> Void,
                     progress: ((Summary) -> Void)? = nil) throws(HilumError) -> Summary {
         let t0 = Date()
         var summary = Summary()
         if format == .csv { write(ArraySlice(Array((header() + "\n").utf8))) }
-        var batch: [CorpusItem] = []
-        var done = false
-        while !done {
-            batch.removeAll(keepingCapacity: true)
-            var bytes = 0
-            while batch.count < batchSize && bytes < 8 << 20 {
-                guard let item = try reader.next() else { done = true; break }
-                switch item {
-                case .record(let r): bytes += r.text.utf8.count
-                case .deferred(let d): bytes += d.byteCount
-                case .failure: break
-                }
-                batch.append(item)
-            }
-            if batch.isEmpty { break }
-            // Parsing (for deferred JSONL lines), analysis, labelling and formatting run on the workers.
-            let outputs = ParallelMap.map(batch, jobs: jobs) { item -> (CorpusItem, [UInt8]?) in
-                let resolved = item.resolved()
-                guard case .record(let r) = resolved else { return (resolved, nil) }
-                return (resolved, self.row(r))
-            }
-            var out: [UInt8] = []
-            out.reserveCapacity(bytes + batch.count * 128)
-            for (item, o) in outputs {
-                switch item {
-                case .failure(let e):
-                    summary.failed += 1
-                    failure(e)
-                case .record(let r):
-                    summary.reports += 1
-                    summary.bytes += r.text.utf8.count
-                    if let o { out.append(contentsOf: o) }
-                case .deferred:
-                    break
-                }
-            }
-            write(out[...])
+        let job = self
+        let pipeline = OrderedPipeline<[CorpusItem], BatchOutput>(jobs: jobs) { job.process($0) }
+        func emit(_ o: BatchOutput) {
+            for e in o.failures { failure(e) }
+            summary.failed += o.failures.count
+            summary.reports += o.reports
+            summary.bytes += o.textBytes
+            if !o.bytes.isEmpty { write(o.bytes[...]) }
             summary.seconds = Date().timeIntervalSince(t0)
             progress?(summary)
         }
+        var batch: [CorpusItem] = []
+        do throws(HilumError) {
+            var done = false
+            while !done {
+                batch = []
+                batch.reserveCapacity(batchSize)
+                var bytes = 0
+                while batch.count < batchSize && bytes < 4 << 20 {
+                    guard let item = try reader.next() else { done = true; break }
+                    switch item {
+                    case .record(let r): bytes += r.text.utf8.count
+                    case .deferred(let d): bytes += d.byteCount
+                    case .failure: break
+                    }
+                    batch.append(item)
+                }
+                if batch.isEmpty { break }
+                pipeline.submit(batch, emit: emit)
+            }
+        } catch {
+            // A reader that fails mid-way (an unreadable input): what was read is still written, in order.
+            if !batch.isEmpty { pipeline.submit(batch, emit: emit) }
+            pipeline.finish(emit: emit)
+            throw error
+        }
+        pipeline.finish(emit: emit)
         summary.seconds = Date().timeIntervalSince(t0)
         return summary
     }
@@ -115,10 +142,12 @@ public struct LabelJob: Sendable {
     /// One output row (with its newline) for a record.
     public func row(_ rec: CorpusRecord) -> [UInt8] {
         var r = analyzer.analyze(rec.text, lang: rec.lang ?? lang, id: rec.id)
-        labeler.apply(&r, policy: policy)
         switch format {
-        case .jsonl: return jsonRow(r, rec)
+        case .jsonl:
+            labeler.apply(&r, policy: policy)
+            return jsonRow(r, rec)
         case .csv:
+            // CSV cells are written from the label codes directly (the report's `labels` are not needed).
             var out: [UInt8] = []
             out.reserveCapacity(rec.text.utf8.count + 256)
             csvRow(r, rec, into: &out)
@@ -131,15 +160,20 @@ public struct LabelJob: Sendable {
         r.labels.first { $0.scheme == s }?.values ?? []
     }
 
-    static func csvValue(_ v: JSONValue, chexpert: Bool) -> String {
-        switch v {
-        case .null: return ""
-        case .number(let d):
-            // CheXpert writes 1.0 / 0.0 / -1.0; the label values are small integers.
-            if d == d.rounded(), abs(d) < 1e15 { return chexpert ? "\(Int(d)).0" : String(Int(d)) }
-            return chexpert ? String(format: "%.1f", d) : String(Int(d))
-        case .string(let s): return s
-        default: return v.serialized()
+    /// CSV cells of a scheme's label codes: CheXpert writes 1.0 / 0.0 / -1.0 / blank, the others 1 / 0 / -1.
+    func appendCodes(_ r: AnalyzedReport, _ name: String, to out: inout [UInt8]) {
+        guard let s = labeler.scheme(name) else { return }
+        let chexpert = s.values == "chexpert"
+        for c in labeler.codes(r, s, policy: policy) {
+            out.append(0x2C)
+            switch c {
+            case Labeler.blank: break
+            case 1: out.append(0x31); if chexpert { out.append(0x2E); out.append(0x30) }
+            case 0: out.append(0x30); if chexpert { out.append(0x2E); out.append(0x30) }
+            default:
+                out.append(contentsOf: String(c).utf8)
+                if chexpert { out.append(0x2E); out.append(0x30) }
+            }
         }
     }
 
@@ -148,59 +182,73 @@ public struct LabelJob: Sendable {
         switch scheme {
         case "chexpert":
             CSV.append(rec.text, to: &out, first: true)
-            for (_, v) in values(r, "chexpert") { CSV.append(LabelJob.csvValue(v, chexpert: true), to: &out, first: false) }
+            appendCodes(r, "chexpert", to: &out)
         case "padchest":
             CSV.append(rec.id, to: &out, first: true)
-            for c in padchestCells(r) { CSV.append(c, to: &out, first: false) }
+            for c in padchestCellBytes(r) { CSV.append(bytes: c, to: &out, first: false) }
         default:
             CSV.append(rec.id, to: &out, first: true)
             for s in schemeNames {
                 if s == "padchest" {
-                    for c in padchestCells(r) { CSV.append(c, to: &out, first: false) }
-                    continue
+                    for c in padchestCellBytes(r) { CSV.append(bytes: c, to: &out, first: false) }
+                } else {
+                    appendCodes(r, s, to: &out)
                 }
-                for (_, v) in values(r, s) { CSV.append(LabelJob.csvValue(v, chexpert: s == "chexpert"), to: &out, first: false) }
             }
         }
     }
 
+    /// The PadChest cells as strings (JSONL rows).
+    func padchestCells(_ r: AnalyzedReport) -> [String] {
+        padchestCellBytes(r).map { String(decoding: $0, as: UTF8.self) }
+    }
 
     /// PadChest's CSV conventions: present and uncertain findings; locations bound to a finding of the
     /// same sentence, never to a negated one; `normal` when nothing is found (per report and per sentence).
-    func padchestCells(_ r: AnalyzedReport) -> [String] {
+    func padchestCellBytes(_ r: AnalyzedReport) -> [[UInt8]] {
         let o = analyzer.ontology
         var labels: [String] = []
         var labelCUIs: [String] = []
         var locs: [String] = []
         var locCUIs: [String] = []
-        var bySentence: [Int: [String]] = [:]
+        // Terms of each sentence (1-based, as `Finding.sentence`).
+        var bySentence = [[String]](repeating: [], count: r.sentences.count + 1)
         for f in r.findings where Labeler.counts(f) && f.assertion != .absent {
             guard let p = f.concept.padchest else { continue }
-            var names = [p]
-            var cuis = [f.concept.cui]
+            if !labels.contains(p) {
+                labels.append(p)
+                labelCUIs.append(f.concept.cui.hasPrefix("HL:") ? "" : f.concept.cui)
+            }
             if rollUp {
                 for a in o.ancestors(of: f.concept.cui).sorted() {
-                    if let c = o.concepts[a], let ap = c.padchest, (o.parents[a] ?? []).isEmpty == false { names.append(ap); cuis.append(a) }
+                    if let c = o.concepts[a], let ap = c.padchest, (o.parents[a] ?? []).isEmpty == false, !labels.contains(ap) {
+                        labels.append(ap)
+                        labelCUIs.append(a.hasPrefix("HL:") ? "" : a)
+                    }
                 }
             }
-            for (n, c) in zip(names, cuis) where !labels.contains(n) {
-                labels.append(n)
-                labelCUIs.append(c.hasPrefix("HL:") ? "" : c)
-            }
-            var sentence = bySentence[f.sentence] ?? []
-            if !sentence.contains(p) { sentence.append(p) }
+            let inRange = f.sentence >= 1 && f.sentence < bySentence.count
+            if inRange, !bySentence[f.sentence].contains(p) { bySentence[f.sentence].append(p) }
             for l in f.locations {
                 guard let lp = l.padchest else { continue }
                 if !locs.contains(lp) { locs.append(lp); locCUIs.append(l.cui.hasPrefix("HL:") ? "" : l.cui) }
-                if !sentence.contains(lp) { sentence.append(lp) }
+                if inRange, !bySentence[f.sentence].contains(lp) { bySentence[f.sentence].append(lp) }
             }
-            bySentence[f.sentence] = sentence
         }
         if labels.isEmpty { labels = ["normal"] }
-        var sentences: [[String]] = []
-        for i in 1...max(1, r.sentences.count) { sentences.append(bySentence[i] ?? ["normal"]) }
-        return [CSV.pyList(labels), CSV.pyList(locs), "[" + sentences.map(CSV.pyList).joined(separator: ", ") + "]",
-                CSV.npList(labelCUIs), CSV.npList(locCUIs)]
+        var bySentenceCell: [UInt8] = [0x5B]
+        for i in 1...max(1, r.sentences.count) {
+            if i > 1 { bySentenceCell.append(0x2C); bySentenceCell.append(0x20) }
+            let items = i < bySentence.count && !bySentence[i].isEmpty ? bySentence[i] : ["normal"]
+            CSV.appendPyList(items, to: &bySentenceCell)
+        }
+        bySentenceCell.append(0x5D)
+        var l: [UInt8] = [], lo: [UInt8] = [], lc: [UInt8] = [], loc: [UInt8] = []
+        CSV.appendPyList(labels, to: &l)
+        CSV.appendPyList(locs, to: &lo)
+        CSV.appendNpList(labelCUIs, to: &lc)
+        CSV.appendNpList(locCUIs, to: &loc)
+        return [l, lo, bySentenceCell, lc, loc]
     }
 
     func jsonRow(_ r: AnalyzedReport, _ rec: CorpusRecord) -> [UInt8] {
@@ -259,9 +307,14 @@ public struct LabelJob: Sendable {
 public enum CSV {
     /// Appends one cell (RFC 4180 quoting when it holds a comma, quote or line break), preceded by a comma
     /// unless it is the first of its row.
-    public static func append(_ s: String, to out: inout [UInt8], first: Bool) {
+    public static func append(_ s: String, to out: inout [UInt8], first: Bool) { appendCell(s.utf8, to: &out, first: first) }
+
+    /// `append` for a cell given as UTF-8 bytes.
+    public static func append(bytes u: [UInt8], to out: inout [UInt8], first: Bool) { appendCell(u, to: &out, first: first) }
+
+    @inline(__always)
+    static func appendCell<C: Collection<UInt8>>(_ u: C, to out: inout [UInt8], first: Bool) {
         if !first { out.append(0x2C) }
-        let u = s.utf8
         if u.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
             out.append(0x22)
             for b in u {
@@ -274,6 +327,33 @@ public enum CSV {
         }
     }
 
+    /// Appends the Python list repr of `items` (`['a', 'b']`, a quote inside an item escaped with a backslash).
+    public static func appendPyList(_ items: [String], to out: inout [UInt8]) {
+        out.append(0x5B)
+        for (k, s) in items.enumerated() {
+            if k > 0 { out.append(0x2C); out.append(0x20) }
+            out.append(0x27)
+            for b in s.utf8 {
+                if b == 0x27 { out.append(0x5C) }
+                out.append(b)
+            }
+            out.append(0x27)
+        }
+        out.append(0x5D)
+    }
+
+    /// Appends the NumPy array repr PadChest uses for CUIs (`['C1' 'C2']`).
+    public static func appendNpList(_ items: [String], to out: inout [UInt8]) {
+        out.append(0x5B)
+        for (k, s) in items.enumerated() {
+            if k > 0 { out.append(0x20) }
+            out.append(0x27)
+            out.append(contentsOf: s.utf8)
+            out.append(0x27)
+        }
+        out.append(0x5D)
+    }
+
     public static func escape(_ s: String) -> String {
         if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -281,12 +361,4 @@ public enum CSV {
         return s
     }
     public static func row(_ cells: [String]) -> String { cells.map(escape).joined(separator: ",") }
-    /// Python list repr: ['a', 'b'].
-    public static func pyList(_ items: [String]) -> String {
-        "[" + items.map { "'" + ($0.utf8.contains(0x27) ? $0.replacingOccurrences(of: "'", with: "\\'") : $0) + "'" }.joined(separator: ", ") + "]"
-    }
-    /// NumPy array repr as PadChest writes CUIs: ['C1' 'C2'].
-    public static func npList(_ items: [String]) -> String {
-        "[" + items.map { "'" + $0 + "'" }.joined(separator: " ") + "]"
-    }
 }

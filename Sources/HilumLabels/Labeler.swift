@@ -217,26 +217,12 @@ public struct Labeler: Sendable {
                 r.labels.append(SchemeLabels(scheme: s.name, values: vals.map { ($0.0, .string(Labeler.padchestString($0.1, policy))) }))
                 continue
             }
-            let v = valueArray(r, s)
+            let c = codes(r, s, policy: policy)
             var out: [(String, JSONValue)] = []
             out.reserveCapacity(s.labels.count)
-            let isChexpert = s.values == "chexpert"
-            let effective: UncertainPolicy = policy == .keep && !isChexpert
-                ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy
             for (i, name) in s.labels.enumerated() {
-                if i == s.noFinding {
-                    var blocked = false
-                    for (j, x) in v.enumerated() where j != i {
-                        if let x, x != .absent, !s.noFindingIgnores.contains(j) { blocked = true; break }
-                    }
-                    if isChexpert {
-                        out.append((name, blocked ? .null : .number(1)))
-                    } else {
-                        out.append((name, .number(blocked ? 0 : 1)))
-                    }
-                    continue
-                }
-                out.append((name, Labeler.encode(i < v.count ? v[i] : nil, s.values, effective)))
+                let x = i < c.count ? c[i] : Labeler.blank
+                out.append((name, x == Labeler.blank ? .null : .number(Double(x))))
             }
             r.labels.append(SchemeLabels(scheme: s.name, values: out))
         }
@@ -253,19 +239,52 @@ public struct Labeler: Sendable {
         }
     }
 
-    /// The JSON value of a label: CheXpert 1/0/-1/null, binary 1/0 (uncertain -1 under `keep`).
-    public static func encode(_ v: LabelValue?, _ values: String, _ policy: UncertainPolicy) -> JSONValue {
+    /// The code of a label left blank (CheXpert: not mentioned; JSON null).
+    public static let blank = Int8.min
+
+    /// The report-level values of a scheme (not a `fromConcepts` one), one per label in scheme order: 1, 0, -1
+    /// or `blank`, after precedence, implications, the no-finding rule and the uncertainty policy. The `labels`
+    /// of the analyze result and the label job's CSV cells are both written from these.
+    public func codes(_ r: AnalyzedReport, _ s: CompiledScheme, policy: UncertainPolicy) -> [Int8] {
+        let v = valueArray(r, s)
+        let isChexpert = s.values == "chexpert"
+        let effective: UncertainPolicy = policy == .keep && !isChexpert
+            ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy
+        var out = [Int8](repeating: 0, count: s.labels.count)
+        for i in out.indices {
+            if i == s.noFinding {
+                var blocked = false
+                for (j, x) in v.enumerated() where j != i {
+                    if let x, x != .absent, !s.noFindingIgnores.contains(j) { blocked = true; break }
+                }
+                out[i] = blocked ? (isChexpert ? Labeler.blank : 0) : 1
+                continue
+            }
+            out[i] = Labeler.code(i < v.count ? v[i] : nil, isChexpert, effective)
+        }
+        return out
+    }
+
+    /// The code of one label value: CheXpert 1/0/-1/blank, binary 1/0 (uncertain -1 under `keep`).
+    @inline(__always)
+    static func code(_ v: LabelValue?, _ chexpert: Bool, _ policy: UncertainPolicy) -> Int8 {
         switch v {
-        case nil: return values == "chexpert" ? .null : .number(0)
-        case .present: return .number(1)
-        case .absent: return .number(0)
+        case nil: return chexpert ? blank : 0
+        case .present: return 1
+        case .absent: return 0
         case .uncertain:
             switch policy {
-            case .keep: return .number(-1)
-            case .ones: return .number(1)
-            case .zeros: return .number(0)
+            case .keep: return -1
+            case .ones: return 1
+            case .zeros: return 0
             }
         }
+    }
+
+    /// The JSON value of a label: CheXpert 1/0/-1/null, binary 1/0 (uncertain -1 under `keep`).
+    public static func encode(_ v: LabelValue?, _ values: String, _ policy: UncertainPolicy) -> JSONValue {
+        let c = code(v, values == "chexpert", policy)
+        return c == blank ? .null : .number(Double(c))
     }
 
     public static func padchestString(_ v: LabelValue, _ policy: UncertainPolicy) -> String {

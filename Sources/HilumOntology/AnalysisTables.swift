@@ -3,7 +3,10 @@ public import HilumCore
 /// Dense, string-free views of the ontology for the report pipeline, built once when the lexicon is compiled:
 /// concepts by index, what each term payload does, the context data of each cue rule, and resolved sites.
 /// Reading them costs an array index (no hashing, no reference counting of rule strings).
-public struct AnalysisTables: Sendable {
+///
+/// A class, so that a reader holds one reference rather than a copy that retains every table; its
+/// properties are written only by `build`, before the ontology is shared, which makes it safe to send.
+public final class AnalysisTables: @unchecked Sendable {
     /// The context data of one cue rule.
     public struct Cue: Sendable {
         public var category: CueCategory
@@ -90,7 +93,7 @@ public struct AnalysisTables: Sendable {
     }
 
     static func build(_ o: Ontology, _ lx: Lexicon) -> AnalysisTables {
-        var t = AnalysisTables()
+        let t = AnalysisTables()
         t.cues = o.cues.map { Cue(category: $0.category, direction: $0.direction, scope: $0.scope, assertion: $0.assertion) }
         t.maxCueScope = o.cues.reduce(0) { max($0, $1.scope) }
         t.conceptIDs = o.conceptOrder
