@@ -8,7 +8,7 @@
 /// terms collide, which `hilum ontology check` reports.
 public enum Normalizer {
     /// Folds a Latin-1/Latin Extended-A scalar to a lowercase ASCII byte, or nil if it has no fold.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func foldScalar(_ v: UInt32) -> UInt8? {
         switch v {
         case 0xC0...0xC5, 0xE0...0xE5: return 0x61  // a
@@ -25,60 +25,86 @@ public enum Normalizer {
         }
     }
 
-    /// Lowercased, accent-folded bytes of a token, without stemming.
-    @inline(__always)
-    public static func fold(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
-        out.removeAll(keepingCapacity: true)
+    /// Longest key the pointer forms write: a token's folded bytes are at most its own bytes, and the report
+    /// pipeline does not look up tokens longer than this.
+    public static let maxKeyBytes = 64
+
+    /// Lowercased, accent-folded bytes of `bytes[start..<end]` written to `out` (room for `end - start`
+    /// bytes); returns the length. Allocation-free: the report pipeline calls it for every word.
+    @inlinable @inline(__always)
+    public static func fold(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var n = 0
         var i = start
         while i < end {
             let b = bytes[i]
             if b < 0x80 {
-                out.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)
+                out[n] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+                n += 1
                 i += 1
                 continue
             }
             if let (v, len) = Tokenizer.scalar(bytes, i) {
                 if let f = foldScalar(v) {
-                    out.append(f)
+                    out[n] = f
+                    n += 1
                 } else {
                     // Keep other scalars as their bytes (lowercasing only what we know).
-                    for k in i..<min(i + len, end) { out.append(bytes[k]) }
+                    var k = i
+                    while k < min(i + len, end) { out[n] = bytes[k]; n += 1; k += 1 }
                 }
                 i += len
             } else {
-                out.append(b)
+                out[n] = b
+                n += 1
                 i += 1
             }
+        }
+        return n
+    }
+
+    /// The light stem applied to `w[0..<n]` in place; returns the new length.
+    @inlinable @inline(__always)
+    public static func stem(_ w: UnsafeMutablePointer<UInt8>, _ n0: Int) -> Int {
+        var n = n0
+        guard n > 3 else { return n }
+        // Only stem alphabetic words
+        for k in 0..<n where !(w[k] >= 0x61 && w[k] <= 0x7A) { return n }
+        if n > 4, w[n - 3] == 0x69, w[n - 2] == 0x65, w[n - 1] == 0x73 {  // ies -> y
+            w[n - 3] = 0x79
+            return n - 2
+        }
+        if w[n - 1] == 0x73 {  // s
+            let p = w[n - 2]
+            if p != 0x73 && p != 0x75 && p != 0x69 { n -= 1 }
+        }
+        if n > 4 {
+            let last = w[n - 1]
+            if last == 0x61 || last == 0x65 || last == 0x6F { n -= 1 }
+        }
+        return n
+    }
+
+    /// The matching key of `bytes[start..<end]` (fold then stem) written to `out`; returns its length.
+    @inlinable @inline(__always)
+    public static func key(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        stem(out, fold(bytes, start, end, to: out))
+    }
+
+    /// Lowercased, accent-folded bytes of a token, without stemming.
+    public static func fold(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
+        let room = max(0, end - start)
+        out = [UInt8](unsafeUninitializedCapacity: room) { buf, n in
+            n = buf.baseAddress.map { fold(bytes, start, end, to: $0) } ?? 0
         }
     }
 
     /// Applies the light stem in place.
-    @inline(__always)
     public static func stem(_ w: inout [UInt8]) {
-        let n = w.count
-        guard n > 3 else { return }
-        // Only stem alphabetic words
-        for b in w where !(b >= 0x61 && b <= 0x7A) { return }
-        if n > 4, w[n - 3] == 0x69, w[n - 2] == 0x65, w[n - 1] == 0x73 {  // ies -> y
-            w.removeLast(3)
-            w.append(0x79)
-            return
-        }
-        if w[n - 1] == 0x73 {  // s
-            let p = w[n - 2]
-            if p != 0x73 && p != 0x75 && p != 0x69 {
-                w.removeLast()
-            }
-        }
-        let m = w.count
-        if m > 4 {
-            let last = w[m - 1]
-            if last == 0x61 || last == 0x65 || last == 0x6F { w.removeLast() }
-        }
+        let n = w.withUnsafeMutableBufferPointer { b in b.baseAddress.map { stem($0, b.count) } ?? 0 }
+        w.removeLast(w.count - n)
     }
 
     /// The matching key of a token: fold then stem.
-    @inline(__always)
     public static func key(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
         fold(bytes, start, end, into: &out)
         stem(&out)

@@ -33,7 +33,7 @@ public enum Tokenizer {
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
 
     /// Length of the UTF-8 sequence starting with `b` (1 for invalid lead bytes).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func seqLen(_ b: UInt8) -> Int {
         if b < 0xC0 { return 1 }
         if b < 0xE0 { return 2 }
@@ -42,7 +42,7 @@ public enum Tokenizer {
     }
 
     /// Decodes the scalar at `i` (valid UTF-8 assumed; returns nil otherwise).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func scalar(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int)? {
         let b0 = p[i]
         let n = seqLen(b0)

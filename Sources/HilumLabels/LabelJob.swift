@@ -161,10 +161,10 @@ public struct LabelJob: Sendable {
     }
 
     /// CSV cells of a scheme's label codes: CheXpert writes 1.0 / 0.0 / -1.0 / blank, the others 1 / 0 / -1.
-    func appendCodes(_ r: AnalyzedReport, _ name: String, to out: inout [UInt8]) {
+    func appendCodes(_ r: AnalyzedReport, _ name: String, indices: [Int], to out: inout [UInt8]) {
         guard let s = labeler.scheme(name) else { return }
         let chexpert = s.values == "chexpert"
-        for c in labeler.codes(r, s, policy: policy) {
+        for c in labeler.codes(r, s, policy: policy, indices: indices) {
             out.append(0x2C)
             switch c {
             case Labeler.blank: break
@@ -182,17 +182,18 @@ public struct LabelJob: Sendable {
         switch scheme {
         case "chexpert":
             CSV.append(rec.text, to: &out, first: true)
-            appendCodes(r, "chexpert", to: &out)
+            appendCodes(r, "chexpert", indices: labeler.conceptIndices(r), to: &out)
         case "padchest":
             CSV.append(rec.id, to: &out, first: true)
             for c in padchestCellBytes(r) { CSV.append(bytes: c, to: &out, first: false) }
         default:
             CSV.append(rec.id, to: &out, first: true)
+            let indices = labeler.conceptIndices(r)
             for s in schemeNames {
                 if s == "padchest" {
                     for c in padchestCellBytes(r) { CSV.append(bytes: c, to: &out, first: false) }
                 } else {
-                    appendCodes(r, s, to: &out)
+                    appendCodes(r, s, indices: indices, to: &out)
                 }
             }
         }
@@ -213,26 +214,33 @@ public struct LabelJob: Sendable {
         var locCUIs: [String] = []
         // Terms of each sentence (1-based, as `Finding.sentence`).
         var bySentence = [[String]](repeating: [], count: r.sentences.count + 1)
-        for f in r.findings where Labeler.counts(f) && f.assertion != .absent {
-            guard let p = f.concept.padchest else { continue }
+        // Fields are read in place (a copy of a finding costs a reference count per string and array it holds).
+        for k in r.findings.indices where r.findings[k].temporality == .current && r.findings[k].assertion != .absent {
+            guard let p = r.findings[k].concept.padchest else { continue }
+            let cui = r.findings[k].concept.cui
+            let sentence = r.findings[k].sentence
             if !labels.contains(p) {
                 labels.append(p)
-                labelCUIs.append(f.concept.cui.hasPrefix("HL:") ? "" : f.concept.cui)
+                labelCUIs.append(cui.hasPrefix("HL:") ? "" : cui)
             }
             if rollUp {
-                for a in o.ancestors(of: f.concept.cui).sorted() {
+                for a in o.ancestors(of: cui).sorted() {
                     if let c = o.concepts[a], let ap = c.padchest, (o.parents[a] ?? []).isEmpty == false, !labels.contains(ap) {
                         labels.append(ap)
                         labelCUIs.append(a.hasPrefix("HL:") ? "" : a)
                     }
                 }
             }
-            let inRange = f.sentence >= 1 && f.sentence < bySentence.count
-            if inRange, !bySentence[f.sentence].contains(p) { bySentence[f.sentence].append(p) }
-            for l in f.locations {
-                guard let lp = l.padchest else { continue }
-                if !locs.contains(lp) { locs.append(lp); locCUIs.append(l.cui.hasPrefix("HL:") ? "" : l.cui) }
-                if inRange, !bySentence[f.sentence].contains(lp) { bySentence[f.sentence].append(lp) }
+            let inRange = sentence >= 1 && sentence < bySentence.count
+            if inRange, !bySentence[sentence].contains(p) { bySentence[sentence].append(p) }
+            for j in r.findings[k].locations.indices {
+                guard let lp = r.findings[k].locations[j].padchest else { continue }
+                if !locs.contains(lp) {
+                    let lc = r.findings[k].locations[j].cui
+                    locs.append(lp)
+                    locCUIs.append(lc.hasPrefix("HL:") ? "" : lc)
+                }
+                if inRange, !bySentence[sentence].contains(lp) { bySentence[sentence].append(lp) }
             }
         }
         if labels.isEmpty { labels = ["normal"] }

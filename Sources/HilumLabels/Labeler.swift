@@ -158,12 +158,21 @@ public struct Labeler: Sendable {
         return v
     }
 
-    /// `values` as an array indexed by label (nil: never mentioned).
-    func valueArray(_ r: AnalyzedReport, _ s: CompiledScheme) -> [LabelValue?] {
+    /// The checked concept index of each finding (`index(of:)`, -1 when it must be looked up by CUI), computed once
+    /// per report for all schemes.
+    func conceptIndices(_ r: AnalyzedReport) -> [Int] {
+        r.findings.indices.map { index(of: r.findings[$0].concept) ?? -1 }
+    }
+
+    /// `values` as an array indexed by label (nil: never mentioned). `indices`: `conceptIndices(r)`, if known.
+    func valueArray(_ r: AnalyzedReport, _ s: CompiledScheme, indices: [Int]? = nil) -> [LabelValue?] {
         var v = [LabelValue?](repeating: nil, count: s.labels.count)
-        for f in r.findings where Labeler.counts(f) {
-            let val = LabelValue(f.assertion)
-            for i in s.labelIndices(index(of: f.concept), f.concept) where i < v.count { v[i] = max(v[i] ?? .absent, val) }
+        let idx = indices ?? conceptIndices(r)
+        // Fields are read in place: copying a finding costs a reference count per string and array it holds.
+        for k in r.findings.indices where r.findings[k].temporality == .current {
+            let val = LabelValue(r.findings[k].assertion)
+            let ci = k < idx.count && idx[k] >= 0 ? idx[k] : nil
+            for i in s.labelIndices(ci, r.findings[k].concept) where i < v.count { v[i] = max(v[i] ?? .absent, val) }
         }
         // Implications: present/uncertain propagate upwards (repeat to a fixed point).
         var changed = true
@@ -246,7 +255,12 @@ public struct Labeler: Sendable {
     /// or `blank`, after precedence, implications, the no-finding rule and the uncertainty policy. The `labels`
     /// of the analyze result and the label job's CSV cells are both written from these.
     public func codes(_ r: AnalyzedReport, _ s: CompiledScheme, policy: UncertainPolicy) -> [Int8] {
-        let v = valueArray(r, s)
+        codes(r, s, policy: policy, indices: conceptIndices(r))
+    }
+
+    /// `codes` with the findings' concept indices computed once for several schemes.
+    func codes(_ r: AnalyzedReport, _ s: CompiledScheme, policy: UncertainPolicy, indices: [Int]) -> [Int8] {
+        let v = valueArray(r, s, indices: indices)
         let isChexpert = s.values == "chexpert"
         let effective: UncertainPolicy = policy == .keep && !isChexpert
             ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy

@@ -17,9 +17,13 @@ public struct Analyzer: Sendable {
 
     /// Analyzes one report. `lang` nil means detect.
     public func analyze(_ text: String, lang: Language? = nil, id: String? = nil) -> AnalyzedReport {
-        var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes)
+        let scratch = AnalysisScratch.take()
+        var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes, scratch: scratch)
         doc.run(lang: lang)
-        return doc.report(id: id)
+        let r = doc.report(id: id)
+        doc.recycle(into: scratch)
+        AnalysisScratch.give(scratch)
+        return r
     }
 
     /// Analyzes raw bytes: invalid UTF-8 is replaced by U+FFFD and reported as a warning.
@@ -32,9 +36,13 @@ public struct Analyzer: Sendable {
 
     /// ConText on phrases the caller names, whether or not they are in the ontology.
     public func assert(_ text: String, targets: [String], lang: Language? = nil) -> (Language, [TargetAssertion]) {
-        var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes)
+        let scratch = AnalysisScratch.take()
+        var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes, scratch: scratch)
         doc.run(lang: lang)
-        return (doc.lang, targets.map { doc.assertTarget($0) })
+        let r = (doc.lang, targets.map { doc.assertTarget($0) })
+        doc.recycle(into: scratch)
+        AnalysisScratch.give(scratch)
+        return r
     }
 
     /// Detects the language of a text from its marker words.

@@ -13,15 +13,20 @@ extension Document {
     /// inside the anatomy term "left hilum") both read it.
     mutating func matchAll() {
         guard let terms = ontology.lexicon.termTries[lang], let cueTrie = ontology.lexicon.cueTries[lang] else {
-            cueStart = [Int](repeating: 0, count: sentences.count + 1)
+            Document.refill(&cueStart, 0, sentences.count + 1)
             return
         }
         let tb = ontology.lexicon.tables
         let actions = tb.actions
         let cueCount = tb.cues.count
         var anchors: [AnchorHit] = []
-        var longestEnd = [Int32](repeating: -1, count: tokens.count)
-        var longestNode = [Int32](repeating: -1, count: tokens.count)
+        swap(&anchors, &anchorHits)
+        anchors.removeAll(keepingCapacity: true)
+        var longestEnd: [Int32] = [], longestNode: [Int32] = []
+        swap(&longestEnd, &self.longestEnd); swap(&longestNode, &self.longestNode)
+        Document.refill(&longestEnd, -1, tokens.count)
+        Document.refill(&longestNode, -1, tokens.count)
+        defer { swap(&longestEnd, &self.longestEnd); swap(&longestNode, &self.longestNode) }
         var found: [(Range<Int>, Int32)] = []
         cueStart.reserveCapacity(sentences.count + 1)
         for (si, range) in sentences.enumerated() {
@@ -136,7 +141,9 @@ extension Document {
         for k in tokens.indices where isTerminator(k) { marks[k] = true }
         let tb = ontology.lexicon.tables
         for c in cueHits where tb.cues[c.rule].category == .terminate { marks[c.tokens.lowerBound] = true }
-        var p = [Int32](repeating: 0, count: tokens.count + 1)
+        var p: [Int32] = []
+        swap(&p, &termPrefix)
+        Document.refill(&p, 0, tokens.count + 1)
         for k in 0..<tokens.count { p[k + 1] = p[k] + (marks[k] ? 1 : 0) }
         termPrefix = p
         maxScope = tb.maxCueScope

@@ -6,8 +6,8 @@ extension Document {
     /// followed by `:`, or that stands alone on its line in capitals. Tokens of the header are skipped by
     /// matching; the header is not a scope breaker for the sentence after it.
     mutating func findSections() {
-        headerToken = [Bool](repeating: false, count: tokens.count)
-        tokenSection = [Int32](repeating: -1, count: tokens.count)
+        Document.refill(&headerToken, false, tokens.count)
+        Document.refill(&tokenSection, -1, tokens.count)
         guard let trie = ontology.lexicon.headerTries[lang] else { return }
         var i = 0
         let n = tokens.count
@@ -68,6 +68,7 @@ extension Document {
         var start = 0
         var i = 0
         let abbrevs = ontology.abbreviations[lang] ?? []
+        let abbrevMax = ontology.lexicon.tables.abbreviationMaxBytes[lang] ?? 0
         var buf: [UInt8] = []
         // In mixed-case text a line that starts with a capital after a line with no closing punctuation
         // starts a new sentence (list-like reports); in all-capitals text line breaks are only wrapping.
@@ -108,11 +109,17 @@ extension Document {
                 var isAbbrev = false
                 if t.punct == 0x2E, i > 0, tokens[i - 1].kind == .word, tokens[i - 1].byteEnd == t.byteStart {
                     let prev = tokens[i - 1]
-                    bytes.withUnsafeBufferPointer { p in
-                        Normalizer.fold(p, Int(prev.byteStart), Int(prev.byteEnd), into: &buf)
+                    // Folding never makes a word longer, so a word longer than every abbreviation (and than one
+                    // letter, for the rule below) is neither.
+                    if Int(prev.byteEnd - prev.byteStart) <= max(abbrevMax, 4) {
+                        bytes.withUnsafeBufferPointer { p in
+                            Normalizer.fold(p, Int(prev.byteStart), Int(prev.byteEnd), into: &buf)
+                        }
+                        // A following lowercase word after a known abbreviation continues the sentence.
+                        if abbrevs.contains(buf) { isAbbrev = true }
+                    } else {
+                        buf.removeAll(keepingCapacity: true)
                     }
-                    // A following lowercase word after a known abbreviation continues the sentence.
-                    if abbrevs.contains(buf) { isAbbrev = true }
                     if buf.count == 1 && i + 1 < n && tokens[i + 1].newlinesBefore == 0 && tokens[i + 1].kind == .word
                         && tokens[i + 1].byteStart == t.byteEnd + 0 { isAbbrev = true }  // e.g. "p.ej"
                 }

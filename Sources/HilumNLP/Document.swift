@@ -30,6 +30,16 @@ struct Document {
     var cueStart: [Int] = []
     var warnings: [HilumError] = []
     var truncatedAt: Int? = nil
+    /// Longest term match at each token (end token and trie node), filled by `matchAll`.
+    var longestEnd: [Int32] = []
+    var longestNode: [Int32] = []
+
+    /// Empties `a` (keeping its capacity) and fills it with `n` copies of `v`.
+    @inline(__always)
+    static func refill<T>(_ a: inout [T], _ v: T, _ n: Int) {
+        a.removeAll(keepingCapacity: true)
+        a.append(contentsOf: repeatElement(v, count: n))
+    }
 
     struct SectionInfo {
         var kind: SectionKind
@@ -71,10 +81,15 @@ struct Document {
         var attachedTo: Int? = nil
     }
 
-    init(text: String, ontology: Ontology, maxBytes: Int) {
+    init(text: String, ontology: Ontology, maxBytes: Int, scratch: AnalysisScratch? = nil) {
         self.text = text
         self.ontology = ontology
-        var b = Array(text.utf8)
+        var b: [UInt8] = []
+        if let scratch {
+            swap(&b, &scratch.bytes)
+            b.removeAll(keepingCapacity: true)
+        }
+        b.append(contentsOf: text.utf8)
         if b.count > maxBytes {
             // Cut at a scalar boundary.
             var cut = maxBytes
@@ -83,6 +98,7 @@ struct Document {
             truncatedAt = cut
         }
         self.bytes = b
+        if let scratch { adopt(scratch) }
         if let t = truncatedAt {
             warnings.append(HilumError("input.too_large", "report longer than the limit; analyzed the first \(t) bytes"))
         }
@@ -93,10 +109,13 @@ struct Document {
     mutating func prepare() {
         let keys = ontology.lexicon.keys
         let tables = ontology.lexicon.tables
+        // The buffers are moved out and back so that appending to them never copies.
         var toks: [Token] = []
         var ids: [Int32] = []
         var exact: [Int32] = []
         var wp: [Int32] = []
+        swap(&toks, &tokens); swap(&ids, &self.ids); swap(&exact, &exactIDs); swap(&wp, &wordPos)
+        ids.removeAll(keepingCapacity: true); exact.removeAll(keepingCapacity: true); wp.removeAll(keepingCapacity: true)
         let yearID = keys.lookup(Lexicon.yearKey) ?? -1
         bytes.withUnsafeBufferPointer { p in
             toks.reserveCapacity(p.count / 4 + 8)
@@ -106,6 +125,9 @@ struct Document {
             wp.reserveCapacity(toks.count)
             var buf: [UInt8] = []
             buf.reserveCapacity(64)
+            // Keys are built in a fixed buffer: no array traffic per word.
+            let keyBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: Normalizer.maxKeyBytes)
+            defer { keyBuf.deallocate() }
             var w: Int32 = 0
             for t in toks {
                 wp.append(w)
@@ -114,8 +136,8 @@ struct Document {
                     w += 1
                     let s = Int(t.byteStart), e = Int(t.byteEnd)
                     if e - s > 48 { ids.append(-1); exact.append(-1); continue }
-                    Normalizer.key(p, s, e, into: &buf)
-                    ids.append(buf.withUnsafeBufferPointer { keys.lookup($0) } ?? -1)
+                    let n = Normalizer.key(p, s, e, to: keyBuf)
+                    ids.append(keys.lookup(UnsafeBufferPointer(start: keyBuf, count: n)) ?? -1)
                     // A four-digit year also matches the `{year}` pattern token.
                     if t.kind == .number, e - s == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
                         exact.append(yearID)

@@ -4,9 +4,9 @@ public import HilumCore
 /// concepts by index, what each term payload does, the context data of each cue rule, and resolved sites.
 /// Reading them costs an array index (no hashing, no reference counting of rule strings).
 ///
-/// A class, so that a reader holds one reference rather than a copy that retains every table; its
-/// properties are written only by `build`, before the ontology is shared, which makes it safe to send.
-public final class AnalysisTables: @unchecked Sendable {
+/// A class of constants, so that a reader holds one reference rather than a copy that retains every table, and
+/// reads need no exclusivity checks. `build` fills a `Builder` and freezes it.
+public final class AnalysisTables: Sendable {
     /// The context data of one cue rule.
     public struct Cue: Sendable {
         public var category: CueCategory
@@ -42,38 +42,85 @@ public final class AnalysisTables: @unchecked Sendable {
         }
     }
 
-    public internal(set) var cues: [Cue] = []
-    public internal(set) var maxCueScope = 0
-    public internal(set) var actions: [Action] = []
-    public internal(set) var conceptIDs: [ConceptID] = []
-    public internal(set) var conceptIndex: [ConceptID: Int32] = [:]
-    public internal(set) var kinds: [ConceptKind] = []
-    public internal(set) var laterality: [Laterality?] = []
-    public internal(set) var namesEN: [String] = []
-    public internal(set) var namesES: [String] = []
-    public internal(set) var padchest: [String?] = []
+    public let cues: [Cue]
+    public let maxCueScope: Int
+    public let actions: [Action]
+    public let conceptIDs: [ConceptID]
+    public let conceptIndex: [ConceptID: Int32]
+    public let kinds: [ConceptKind]
+    public let laterality: [Laterality?]
+    public let namesEN: [String]
+    public let namesES: [String]
+    public let padchest: [String?]
     /// Anatomy: regions named by the concept; side-only locations ("loc left") give their regions only as a side.
-    public internal(set) var sites: [Sites] = []
-    public internal(set) var sideOnly: [Bool] = []
+    public let sites: [Sites]
+    public let sideOnly: [Bool]
     /// Findings: documented default sites (own rows, else the nearest ancestor's).
-    public internal(set) var defaults: [[DefaultSite]?] = []
+    public let defaults: [[DefaultSite]?]
     /// Normality rules: the concepts each denies (defined concepts only).
-    public internal(set) var denies: [[Int32]] = []
+    public let denies: [[Int32]]
     /// Laterality of each region name.
-    public internal(set) var regionSide: [String: Laterality] = [:]
+    public let regionSide: [String: Laterality]
     /// Language evidence of each key id: bit 0 an English marker word, bit 1 a Spanish one, bit 2 starts an
     /// English term, bit 3 starts a Spanish term.
-    public internal(set) var languageBits: [UInt8] = []
+    public let languageBits: [UInt8]
     /// Quick reject for case-sensitive lookups: bit `min(n, 63)` of entry `b` is set when some case-sensitive
     /// term has a word of `n` bytes starting with byte `b`.
-    public internal(set) var exactFilter = [UInt64](repeating: 0, count: 256)
+    public let exactFilter: [UInt64]
+    /// Length in bytes of the longest abbreviation of each language (a longer word before a period is not one).
+    public let abbreviationMaxBytes: [Language: Int]
 
     @inline(__always)
     public func mayBeExact(first: UInt8, length: Int) -> Bool {
         exactFilter[Int(first)] & (1 << UInt64(min(length, 63))) != 0
     }
 
-    public init() {}
+    /// The tables while they are built.
+    struct Builder {
+        var cues: [Cue] = []
+        var maxCueScope: Int = 0
+        var actions: [Action] = []
+        var conceptIDs: [ConceptID] = []
+        var conceptIndex: [ConceptID: Int32] = [:]
+        var kinds: [ConceptKind] = []
+        var laterality: [Laterality?] = []
+        var namesEN: [String] = []
+        var namesES: [String] = []
+        var padchest: [String?] = []
+        var sites: [Sites] = []
+        var sideOnly: [Bool] = []
+        var defaults: [[DefaultSite]?] = []
+        var denies: [[Int32]] = []
+        var regionSide: [String: Laterality] = [:]
+        var languageBits: [UInt8] = []
+        var exactFilter: [UInt64] = [UInt64](repeating: 0, count: 256)
+        var abbreviationMaxBytes: [Language: Int] = [:]
+
+        func onSide(_ regions: [String], _ side: Laterality) -> [String] { AnalysisTables.onSide(regions, side, regionSide) }
+    }
+
+    init(_ b: Builder) {
+        cues = b.cues
+        maxCueScope = b.maxCueScope
+        actions = b.actions
+        conceptIDs = b.conceptIDs
+        conceptIndex = b.conceptIndex
+        kinds = b.kinds
+        laterality = b.laterality
+        namesEN = b.namesEN
+        namesES = b.namesES
+        padchest = b.padchest
+        sites = b.sites
+        sideOnly = b.sideOnly
+        defaults = b.defaults
+        denies = b.denies
+        regionSide = b.regionSide
+        languageBits = b.languageBits
+        exactFilter = b.exactFilter
+        abbreviationMaxBytes = b.abbreviationMaxBytes
+    }
+
+    public convenience init() { self.init(Builder()) }
 
     public func name(_ i: Int32, _ lang: Language) -> String {
         let k = Int(i)
@@ -87,13 +134,15 @@ public final class AnalysisTables: @unchecked Sendable {
     }
 
     /// Regions filtered to a side; the unfiltered list when none is on that side.
-    public func onSide(_ regions: [String], _ side: Laterality) -> [String] {
+    public func onSide(_ regions: [String], _ side: Laterality) -> [String] { AnalysisTables.onSide(regions, side, regionSide) }
+
+    static func onSide(_ regions: [String], _ side: Laterality, _ regionSide: [String: Laterality]) -> [String] {
         let f = regions.filter { regionSide[$0] == nil || regionSide[$0] == side }
         return f.isEmpty ? regions : f
     }
 
     static func build(_ o: Ontology, _ lx: Lexicon) -> AnalysisTables {
-        let t = AnalysisTables()
+        var t = Builder()
         t.cues = o.cues.map { Cue(category: $0.category, direction: $0.direction, scope: $0.scope, assertion: $0.assertion) }
         t.maxCueScope = o.cues.reduce(0) { max($0, $1.scope) }
         t.conceptIDs = o.conceptOrder
@@ -134,12 +183,13 @@ public final class AnalysisTables: @unchecked Sendable {
                 t.exactFilter[Int(w[0])] |= 1 << UInt64(min(w.count, 63))
             }
         }
+        for (lang, set) in o.abbreviations { t.abbreviationMaxBytes[lang] = set.reduce(0) { max($0, $1.count) } }
         t.languageBits = [UInt8](repeating: 0, count: lx.keys.count)
         for (lang, bit) in [(Language.en, UInt8(1)), (.es, 2)] {
             for id in lx.markerIds[lang] ?? [] where id >= 0 && Int(id) < t.languageBits.count { t.languageBits[Int(id)] |= bit }
             guard let trie = lx.termTries[lang] else { continue }
             for id in 0..<t.languageBits.count where trie.start(Int32(id)) != nil { t.languageBits[id] |= bit << 2 }
         }
-        return t
+        return AnalysisTables(t)
     }
 }

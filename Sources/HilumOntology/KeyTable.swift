@@ -1,12 +1,16 @@
 /// An open-addressing hash table from byte strings (normalized token keys) to dense `Int32` ids.
 /// Built once when the ontology is compiled; lookups take a pointer and length and allocate nothing.
 public struct KeyTable: Sendable {
-    private var slots: [Int32]
-    private var offsets: [Int32] = []
-    private var lengths: [Int32] = []
-    private var hashes: [UInt64] = []
-    private var arena: [UInt8] = []
-    private var mask: Int
+    @usableFromInline
+    struct Entry: Sendable {
+        @usableFromInline var hash: UInt64
+        @usableFromInline var offset: Int32
+        @usableFromInline var length: Int32
+    }
+    @usableFromInline var slots: [Int32]
+    @usableFromInline var entries: [Entry] = []
+    @usableFromInline var arena: [UInt8] = []
+    @usableFromInline var mask: Int
 
     public init(capacity: Int = 1024) {
         var size = 16
@@ -15,24 +19,43 @@ public struct KeyTable: Sendable {
         mask = size - 1
     }
 
-    public var count: Int { offsets.count }
+    public var count: Int { entries.count }
 
-    @inline(__always)
+    /// Hashes eight bytes at a time (multiply-xorshift), then finalizes; keys are words of a few bytes.
+    @inlinable @inline(__always)
     static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var h: UInt64 = 0xcbf29ce484222325
-        for b in p { h = (h ^ UInt64(b)) &* 0x100000001b3 }
-        return h ^ (h >> 29)
+        let n = p.count
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        guard let base = p.baseAddress else { return h }
+        var i = 0
+        while i + 8 <= n {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+            i += 8
+        }
+        if i < n {
+            var w: UInt64 = 0
+            var shift: UInt64 = 0
+            while i < n {
+                w |= UInt64(base[i]) << shift
+                shift += 8
+                i += 1
+            }
+            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+            h ^= h >> 32
+        }
+        h = (h ^ (h >> 29)) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 32)
     }
 
     /// Returns the id of `key`, adding it if new.
     public mutating func intern(_ key: [UInt8]) -> Int32 {
         if let id = key.withUnsafeBufferPointer({ lookup($0) }) { return id }
-        if (offsets.count + 1) * 2 > slots.count { grow() }
-        let id = Int32(offsets.count)
+        if (entries.count + 1) * 2 > slots.count { grow() }
+        let id = Int32(entries.count)
         let h = key.withUnsafeBufferPointer { KeyTable.hash($0) }
-        offsets.append(Int32(arena.count))
-        lengths.append(Int32(key.count))
-        hashes.append(h)
+        entries.append(Entry(hash: h, offset: Int32(arena.count), length: Int32(key.count)))
         arena.append(contentsOf: key)
         insertSlot(id, h)
         return id
@@ -48,30 +71,32 @@ public struct KeyTable: Sendable {
         let size = slots.count * 2
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
-        for (id, h) in hashes.enumerated() { insertSlot(Int32(id), h) }
+        for (id, e) in entries.enumerated() { insertSlot(Int32(id), e.hash) }
     }
 
     /// The id of a key, or nil.
-    @inline(__always)
+    @inlinable
     public func lookup(_ p: UnsafeBufferPointer<UInt8>) -> Int32? {
         let h = KeyTable.hash(p)
-        var i = Int(truncatingIfNeeded: h) & mask
-        return arena.withUnsafeBufferPointer { a in
-            while true {
-                let id = slots[i]
-                if id < 0 { return nil }
-                let k = Int(id)
-                if hashes[k] == h && Int(lengths[k]) == p.count {
-                    let o = Int(offsets[k])
-                    var same = true
-                    var j = 0
-                    while j < p.count {
-                        if a[o + j] != p[j] { same = false; break }
-                        j += 1
+        let m = mask
+        return slots.withUnsafeBufferPointer { sl in
+            entries.withUnsafeBufferPointer { en in
+                arena.withUnsafeBufferPointer { a in
+                    // `slots` has `mask + 1` entries and always an empty one (load factor <= 1/2).
+                    var i = Int(truncatingIfNeeded: h) & m
+                    while true {
+                        let id = sl[i]
+                        if id < 0 { return nil }
+                        let e = en[Int(id)]
+                        if e.hash == h && Int(e.length) == p.count {
+                            let o = Int(e.offset)
+                            var j = 0
+                            while j < p.count && a[o + j] == p[j] { j += 1 }
+                            if j == p.count { return id }
+                        }
+                        i = (i + 1) & m
                     }
-                    if same { return id }
                 }
-                i = (i + 1) & mask
             }
         }
     }
@@ -84,16 +109,16 @@ public struct KeyTable: Sendable {
 /// transitions are a dense array indexed by token id, other nodes binary-search their edge slice.
 /// Lookups allocate nothing and touch no reference counts.
 public struct PhraseTrie: Sendable {
-    var root: [Int32]
+    @usableFromInline var root: [Int32]
     // Build-time structure.
     var building: [[Int32: Int32]] = [[:]]
     var buildPayloads: [[Int32]] = [[]]
     // Frozen structure.
-    var edgeStart: [Int32] = []
-    var edgeKeys: [Int32] = []
-    var edgeTargets: [Int32] = []
-    var payloadStart: [Int32] = []
-    var payloadList: [Int32] = []
+    @usableFromInline var edgeStart: [Int32] = []
+    @usableFromInline var edgeKeys: [Int32] = []
+    @usableFromInline var edgeTargets: [Int32] = []
+    @usableFromInline var payloadStart: [Int32] = []
+    @usableFromInline var payloadList: [Int32] = []
 
     public init(keyCount: Int) { root = [Int32](repeating: -1, count: keyCount) }
 
@@ -139,14 +164,14 @@ public struct PhraseTrie: Sendable {
         frozen = true
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func start(_ id: Int32) -> Int32? {
         guard id >= 0, Int(id) < root.count else { return nil }
         let n = root[Int(id)]
         return n >= 0 ? n : nil
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func next(_ node: Int32, _ id: Int32) -> Int32? {
         guard id >= 0, Int(node) + 1 < edgeStart.count else { return nil }
         var lo = Int(edgeStart[Int(node)]), hi = Int(edgeStart[Int(node) + 1])
@@ -159,13 +184,13 @@ public struct PhraseTrie: Sendable {
         return nil
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func payloads(_ node: Int32) -> ArraySlice<Int32> {
         guard Int(node) + 1 < payloadStart.count else { return [] }
         return payloadList[Int(payloadStart[Int(node)])..<Int(payloadStart[Int(node) + 1])]
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func hasChildren(_ node: Int32) -> Bool {
         Int(node) + 1 < edgeStart.count && edgeStart[Int(node) + 1] > edgeStart[Int(node)]
     }
@@ -176,7 +201,7 @@ public struct PhraseTrie: Sendable {
         return Array(edgeTargets[Int(edgeStart[Int(node)])..<Int(edgeStart[Int(node) + 1])])
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func hasPayload(_ node: Int32) -> Bool {
         Int(node) + 1 < payloadStart.count && payloadStart[Int(node) + 1] > payloadStart[Int(node)]
     }

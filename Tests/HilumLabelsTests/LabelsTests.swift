@@ -330,6 +330,36 @@ enum L {
         #expect(try run(j2, h1).0 + run(j2, h2).0 == a)
     }
 
+    @Test func anInputThatCannotBeOpenedStillLeavesTheRowsBeforeItWrittenInOrder() throws {
+        let path = try L.tmp("c.jsonl", Array(LabelJobTests.corpus.utf8))
+        var job = try LabelJob(ontology: L.ontology, scheme: "chestxray14", format: .csv, jobs: 2)
+        job.batchSize = 16
+        var reader = CorpusReader(paths: [path, path + ".missing"])
+        var out: [UInt8] = []
+        var thrown: HilumError? = nil
+        do {
+            _ = try job.run(&reader, write: { out += $0 }, failure: { _ in })
+        } catch {
+            thrown = error
+        }
+        #expect(thrown != nil)
+        let lines = String(decoding: out, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 301)
+        #expect(lines.dropFirst().map { String($0.prefix { $0 != "," }) } == (1...300).map { "r\($0)" })
+    }
+
+    @Test func orderedPipelineKeepsSubmissionOrderUnderUnevenWork() {
+        let p = OrderedPipeline<Int, Int>(jobs: 2, depth: 3) { x in
+            var s = 0
+            for k in 0..<((x * 7919) % 13) * 5000 { s &+= k }
+            return x * 2 + (s == -1 ? 1 : 0)
+        }
+        var got: [Int] = []
+        for i in 0..<500 { p.submit(i) { got.append($0) } }
+        p.finish { got.append($0) }
+        #expect(got == (0..<500).map { $0 * 2 })
+    }
+
     @Test func chexpertCSVLayoutIsTheLabelersLayout() throws {
         let path = try L.tmp("c.csv", Array("\"Mild cardiomegaly, no effusion.\"\n".utf8))
         let job = try LabelJob(ontology: L.ontology, scheme: "chexpert", format: .csv)

@@ -170,4 +170,30 @@ import HilumNLP
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
+
+    /// Buffers are reused between analyses on a thread: a result must not depend on what was analyzed before,
+    /// on which thread, or on a huge report that came earlier (whose buffers are not kept).
+    @Test func resultsDoNotDependOnEarlierReportsOrThreads() {
+        let texts = ["Mild cardiomegaly. No pleural effusion. Possible left basilar atelectasis.",
+                     "HALLAZGOS: Derrame pleural izquierdo. Sin signos de neumotórax.",
+                     "IMPRESSION: Dr. Smith was notified. Stable 2.5 cm nodule in the right upper lobe."]
+        let fresh = texts.map { a.analyze($0) }
+        let huge = String(repeating: "Small right pneumothorax; stable nodule in the left upper lobe, no effusion.\n", count: 8000)
+        let big = a.analyze(huge)
+        #expect(big.findings.count > 8000)
+        #expect(texts.map { a.analyze($0) } == fresh)
+        #expect(a.analyze(huge) == big)
+        let box = ResultsBox()
+        DispatchQueue.concurrentPerform(iterations: 8) { k in
+            for _ in 0..<20 { box.add(k % texts.count, a.analyze(texts[k % texts.count])) }
+        }
+        for (k, r) in box.all() { #expect(r == fresh[k]) }
+    }
+}
+
+final class ResultsBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [(Int, AnalyzedReport)] = []
+    func add(_ k: Int, _ r: AnalyzedReport) { lock.lock(); items.append((k, r)); lock.unlock() }
+    func all() -> [(Int, AnalyzedReport)] { lock.lock(); defer { lock.unlock() }; return items }
 }
