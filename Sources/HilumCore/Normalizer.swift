@@ -93,9 +93,10 @@ public enum Normalizer {
     /// Lowercased, accent-folded bytes of a token, without stemming.
     public static func fold(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
         let room = max(0, end - start)
-        out = [UInt8](unsafeUninitializedCapacity: room) { buf, n in
-            n = buf.baseAddress.map { fold(bytes, start, end, to: $0) } ?? 0
-        }
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: repeatElement(0, count: room))
+        let n = out.withUnsafeMutableBufferPointer { b in b.baseAddress.map { fold(bytes, start, end, to: $0) } ?? 0 }
+        out.removeLast(out.count - n)
     }
 
     /// Applies the light stem in place.

@@ -141,13 +141,15 @@ public struct LabelJob: Sendable {
 
     /// One output row (with its newline) for a record.
     public func row(_ rec: CorpusRecord) -> [UInt8] {
-        var r = analyzer.analyze(rec.text, lang: rec.lang ?? lang, id: rec.id)
         switch format {
         case .jsonl:
+            var r = analyzer.analyze(rec.text, lang: rec.lang ?? lang, id: rec.id)
             labeler.apply(&r, policy: policy)
             return jsonRow(r, rec)
         case .csv:
-            // CSV cells are written from the label codes directly (the report's `labels` are not needed).
+            // CSV cells are written from the label codes directly (the report's `labels`, evidence, regions and
+            // texts are not needed).
+            let r = analyzer.analyze(rec.text, lang: rec.lang ?? lang, id: rec.id, detail: .labels)
             var out: [UInt8] = []
             out.reserveCapacity(rec.text.utf8.count + 256)
             csvRow(r, rec, into: &out)
@@ -163,7 +165,8 @@ public struct LabelJob: Sendable {
     /// CSV cells of a scheme's label codes: CheXpert writes 1.0 / 0.0 / -1.0 / blank, the others 1 / 0 / -1.
     func appendCodes(_ r: AnalyzedReport, _ name: String, indices: [Int], to out: inout [UInt8]) {
         guard let s = labeler.scheme(name) else { return }
-        let chexpert = s.values == "chexpert"
+        // The CheXpert labeler's layout (1.0 / 0.0 / -1.0) belongs to the `chexpert` scheme, as its header does.
+        let chexpert = name == "chexpert"
         for c in labeler.codes(r, s, policy: policy, indices: indices) {
             out.append(0x2C)
             switch c {

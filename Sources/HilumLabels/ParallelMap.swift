@@ -31,9 +31,12 @@ final class ResultBox<R>: @unchecked Sendable {
 ///
 /// Unlike `ParallelMap`, nothing waits at a barrier between batches: while one worker finishes a slow
 /// batch, the other goes on with the next one, and reading (or inflating gzip) overlaps the analysis.
+///
+/// One producer thread calls `submit` and then `finish` (always: the workers exit only then).
 public final class OrderedPipeline<In: Sendable, Out: Sendable>: @unchecked Sendable {
     private let cond = NSCondition()
-    private var queue: [(Int, In)] = []
+    /// Batches waiting for a worker; a slot is emptied when a worker takes it, so a processed batch is freed at once.
+    private var queue: [(Int, In)?] = []
     private var queueHead = 0
     private var results: [Int: Out] = [:]
     private var submitted = 0
@@ -65,7 +68,12 @@ public final class OrderedPipeline<In: Sendable, Out: Sendable>: @unchecked Send
                 cond.unlock()
                 return
             }
-            let (seq, item) = queue[queueHead]
+            guard let (seq, item) = queue[queueHead] else {
+                queueHead += 1
+                cond.unlock()
+                continue
+            }
+            queue[queueHead] = nil
             queueHead += 1
             if queueHead > 64 && queueHead * 2 > queue.count {
                 queue.removeFirst(queueHead)

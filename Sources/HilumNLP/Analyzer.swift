@@ -15,12 +15,22 @@ public struct Analyzer: Sendable {
 
     public init(ontology: Ontology) { self.ontology = ontology }
 
+    /// How much of the result to build.
+    public enum Detail: Sendable {
+        /// The whole `analyze` result.
+        case full
+        /// What report labels read: each finding's concept, assertion, temporality, change, laterality, severity,
+        /// sentence and span, and its locations' concepts and spans. Finding and location texts are empty, and
+        /// regions, evidence and sections are left out (a label CSV needs none of them).
+        case labels
+    }
+
     /// Analyzes one report. `lang` nil means detect.
-    public func analyze(_ text: String, lang: Language? = nil, id: String? = nil) -> AnalyzedReport {
+    public func analyze(_ text: String, lang: Language? = nil, id: String? = nil, detail: Detail = .full) -> AnalyzedReport {
         let scratch = AnalysisScratch.take()
         var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes, scratch: scratch)
         doc.run(lang: lang)
-        let r = doc.report(id: id)
+        let r = doc.report(id: id, full: detail == .full)
         doc.recycle(into: scratch)
         AnalysisScratch.give(scratch)
         return r

@@ -33,6 +33,8 @@ extension Document {
             cueStart.append(cueHits.count)
             let sentenceFirstMention = mentions.count
             for i in range where isWord(i) && !headerToken[i] {
+                // Most words start no term: skip the walk without a call.
+                guard terms.start(ids[i]) != nil || exactIDs[i] >= 0 else { continue }
                 if let m = longest(terms, at: i, limit: range.upperBound, skip: headerToken) {
                     longestEnd[i] = Int32(m.end)
                     longestNode[i] = m.node
@@ -82,6 +84,7 @@ extension Document {
             // ending at the node fires.
             found.removeAll(keepingCapacity: true)
             for i in range where !headerToken[i] && tokens[i].kind != .placeholder {
+                guard cueTrie.start(ids[i]) != nil || exactIDs[i] >= 0 else { continue }
                 if let m = longest(cueTrie, at: i, limit: range.upperBound, skip: headerToken) {
                     found.append((i..<m.end, m.node))
                 }

@@ -52,7 +52,8 @@ extension Document {
     /// Finding ids `f1`, `f2`, … (made once).
     static let findingIDs: [String] = (1...512).map { "f\($0)" }
 
-    func report(id: String?) -> AnalyzedReport {
+    /// The result; `full` false leaves out what `Analyzer.Detail.labels` documents.
+    func report(id: String?, full: Bool = true) -> AnalyzedReport {
         let tb = ontology.lexicon.tables
         var findings: [Finding] = []
         findings.reserveCapacity(mentions.count)
@@ -70,20 +71,21 @@ extension Document {
                 let a = anatomy[ai]
                 let ref = conceptRef(a.concept)
                 let k = Int(a.concept)
-                return LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: slice(a.tokens), span: span(a.tokens),
+                return LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: full ? slice(a.tokens) : "", span: span(a.tokens),
                                    laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil)
             }
-            let (regs, basis) = regions(for: m)
+            let (regs, basis) = full ? regions(for: m) : ([], nil)
             findings.append(Finding(
-                id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept), text: slice(m.tokens), span: span(m.tokens),
+                id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept),
+                text: full ? slice(m.tokens) : "", span: span(m.tokens),
                 section: sectionKind(ofToken: m.tokens.lowerBound), sentence: m.sentence + 1,
                 assertion: m.assertion, temporality: m.temporality, change: m.change, laterality: m.laterality,
                 severity: m.severity, locations: locs, regions: regs, regionBasis: basis,
-                evidence: m.evidence.sorted { $0.span < $1.span }))
+                evidence: full ? m.evidence.sorted { $0.span < $1.span } : []))
         }
         let totalScalars = bytes.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
         var secs: [Section] = []
-        for (k, s) in sections.enumerated() {
+        for (k, s) in sections.enumerated() where full {
             let startTok = s.firstToken
             let endScalar = k + 1 < sections.count ? Int(tokens[sections[k + 1].firstToken].start) : totalScalars
             // Trim trailing whitespace: end at the last token before the next header.
@@ -93,7 +95,9 @@ extension Document {
             secs.append(Section(kind: s.kind, span: TextSpan(Int(tokens[startTok].start), max(end, Int(tokens[startTok].start))),
                                 headerSpan: s.headerTokens.map { span($0) }, rule: s.rule))
         }
-        if let first = sections.first, first.firstToken > 0, !tokens.isEmpty {
+        if !full {
+            // Sections are left out.
+        } else if let first = sections.first, first.firstToken > 0, !tokens.isEmpty {
             // Text before the first header.
             secs.insert(Section(kind: .none, span: TextSpan(Int(tokens[0].start), Int(tokens[first.firstToken - 1].end)),
                                 headerSpan: nil, rule: nil), at: 0)

@@ -109,9 +109,9 @@ extension Document {
                 var isAbbrev = false
                 if t.punct == 0x2E, i > 0, tokens[i - 1].kind == .word, tokens[i - 1].byteEnd == t.byteStart {
                     let prev = tokens[i - 1]
-                    // Folding never makes a word longer, so a word longer than every abbreviation (and than one
-                    // letter, for the rule below) is neither.
-                    if Int(prev.byteEnd - prev.byteStart) <= max(abbrevMax, 4) {
+                    // Folding at most halves a word (a two-byte accented letter becomes one byte), so a word more
+                    // than twice as long as every abbreviation (and longer than one letter, for the rule below) is neither.
+                    if Int(prev.byteEnd - prev.byteStart) <= max(2 * abbrevMax, 4) {
                         bytes.withUnsafeBufferPointer { p in
                             Normalizer.fold(p, Int(prev.byteStart), Int(prev.byteEnd), into: &buf)
                         }

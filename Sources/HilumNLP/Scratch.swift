@@ -34,9 +34,13 @@ final class AnalysisScratch {
 
     private static let key: pthread_key_t = {
         var k = pthread_key_t()
+        #if canImport(Darwin)
+        _ = pthread_key_create(&k) { p in Unmanaged<AnalysisScratch>.fromOpaque(p).release() }
+        #else
         _ = pthread_key_create(&k) { p in
             if let p { Unmanaged<AnalysisScratch>.fromOpaque(p).release() }
         }
+        #endif
         return k
     }()
 

@@ -26,24 +26,25 @@ public struct KeyTable: Sendable {
     static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let n = p.count
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
-        guard let base = p.baseAddress else { return h }
         var i = 0
-        while i + 8 <= n {
-            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 32
-            i += 8
-        }
-        if i < n {
-            var w: UInt64 = 0
-            var shift: UInt64 = 0
-            while i < n {
-                w |= UInt64(base[i]) << shift
-                shift += 8
-                i += 1
+        if let base = p.baseAddress {
+            while i + 8 <= n {
+                let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+                h ^= h >> 32
+                i += 8
             }
-            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 32
+            if i < n {
+                var w: UInt64 = 0
+                var shift: UInt64 = 0
+                while i < n {
+                    w |= UInt64(base[i]) << shift
+                    shift += 8
+                    i += 1
+                }
+                h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
+                h ^= h >> 32
+            }
         }
         h = (h ^ (h >> 29)) &* 0xC4CE_B9FE_1A85_EC53
         return h ^ (h >> 32)
@@ -113,11 +114,18 @@ public struct PhraseTrie: Sendable {
     // Build-time structure.
     var building: [[Int32: Int32]] = [[:]]
     var buildPayloads: [[Int32]] = [[]]
-    // Frozen structure.
-    @usableFromInline var edgeStart: [Int32] = []
+    // Frozen structure: per node, its edge slice and payload slice in one 16-byte record (one cache line serves
+    // `hasPayload`, `hasChildren` and `next`).
+    @usableFromInline
+    struct Node: Sendable {
+        @usableFromInline var edgeStart: Int32
+        @usableFromInline var edgeEnd: Int32
+        @usableFromInline var payloadStart: Int32
+        @usableFromInline var payloadEnd: Int32
+    }
+    @usableFromInline var nodes: [Node] = []
     @usableFromInline var edgeKeys: [Int32] = []
     @usableFromInline var edgeTargets: [Int32] = []
-    @usableFromInline var payloadStart: [Int32] = []
     @usableFromInline var payloadList: [Int32] = []
 
     public init(keyCount: Int) { root = [Int32](repeating: -1, count: keyCount) }
@@ -153,13 +161,13 @@ public struct PhraseTrie: Sendable {
 
     /// Freezes the trie into flat arrays (called once after the last insert).
     public mutating func freeze() {
-        edgeStart = [0]; edgeKeys = []; edgeTargets = []
-        payloadStart = [0]; payloadList = []
+        nodes = []; edgeKeys = []; payloadList = []; edgeTargets = []
+        nodes.reserveCapacity(building.count)
         for n in building.indices {
+            let e0 = Int32(edgeKeys.count), p0 = Int32(payloadList.count)
             for (k, t) in building[n].sorted(by: { $0.key < $1.key }) { edgeKeys.append(k); edgeTargets.append(t) }
-            edgeStart.append(Int32(edgeKeys.count))
             payloadList.append(contentsOf: buildPayloads[n])
-            payloadStart.append(Int32(payloadList.count))
+            nodes.append(Node(edgeStart: e0, edgeEnd: Int32(edgeKeys.count), payloadStart: p0, payloadEnd: Int32(payloadList.count)))
         }
         frozen = true
     }
@@ -173,36 +181,39 @@ public struct PhraseTrie: Sendable {
 
     @inlinable @inline(__always)
     public func next(_ node: Int32, _ id: Int32) -> Int32? {
-        guard id >= 0, Int(node) + 1 < edgeStart.count else { return nil }
-        var lo = Int(edgeStart[Int(node)]), hi = Int(edgeStart[Int(node) + 1])
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            let k = edgeKeys[mid]
-            if k == id { return edgeTargets[mid] }
-            if k < id { lo = mid + 1 } else { hi = mid }
+        guard id >= 0, node >= 0, Int(node) < nodes.count else { return nil }
+        let nd = nodes[Int(node)]
+        var lo = Int(nd.edgeStart), hi = Int(nd.edgeEnd)
+        return edgeKeys.withUnsafeBufferPointer { keys in
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                let k = keys[mid]
+                if k == id { return edgeTargets[mid] }
+                if k < id { lo = mid + 1 } else { hi = mid }
+            }
+            return nil
         }
-        return nil
     }
 
     @inlinable @inline(__always)
     public func payloads(_ node: Int32) -> ArraySlice<Int32> {
-        guard Int(node) + 1 < payloadStart.count else { return [] }
-        return payloadList[Int(payloadStart[Int(node)])..<Int(payloadStart[Int(node) + 1])]
+        guard node >= 0, Int(node) < nodes.count else { return [] }
+        return payloadList[Int(nodes[Int(node)].payloadStart)..<Int(nodes[Int(node)].payloadEnd)]
     }
 
     @inlinable @inline(__always)
     public func hasChildren(_ node: Int32) -> Bool {
-        Int(node) + 1 < edgeStart.count && edgeStart[Int(node) + 1] > edgeStart[Int(node)]
+        node >= 0 && Int(node) < nodes.count && nodes[Int(node)].edgeEnd > nodes[Int(node)].edgeStart
     }
 
     /// The nodes directly below `node`.
     public func children(_ node: Int32) -> [Int32] {
-        guard Int(node) + 1 < edgeStart.count else { return [] }
-        return Array(edgeTargets[Int(edgeStart[Int(node)])..<Int(edgeStart[Int(node) + 1])])
+        guard node >= 0, Int(node) < nodes.count else { return [] }
+        return Array(edgeTargets[Int(nodes[Int(node)].edgeStart)..<Int(nodes[Int(node)].edgeEnd)])
     }
 
     @inlinable @inline(__always)
     public func hasPayload(_ node: Int32) -> Bool {
-        Int(node) + 1 < payloadStart.count && payloadStart[Int(node) + 1] > payloadStart[Int(node)]
+        node >= 0 && Int(node) < nodes.count && nodes[Int(node)].payloadEnd > nodes[Int(node)].payloadStart
     }
 }
