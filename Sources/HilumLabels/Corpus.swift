@@ -220,9 +220,13 @@ struct JSONLStream: RecordStream {
 
     static func parse(_ bytes: [UInt8], lineNo: Int, name: String, options: CorpusOptions) -> CorpusItem {
         func fail(_ code: String, _ m: String) -> CorpusItem { .failure(CorpusError(row: lineNo, source: name, error: HilumError(code, m))) }
-        guard let s = String(validating: bytes, as: UTF8.self) else { return fail("input.invalid_utf8", "line is not valid UTF-8") }
+        guard String(validating: bytes, as: UTF8.self) != nil else { return fail("input.invalid_utf8", "line is not valid UTF-8") }
         let v: JSONValue
-        do { v = try JSONParser().parse(s) } catch { return fail("input.malformed_json", error.message) }
+        do {
+            v = try bytes.withUnsafeBufferPointer { p throws(HilumError) in try JSONParser().parse(p) }
+        } catch {
+            return fail("input.malformed_json", error.message)
+        }
         guard case .object = v else { return fail("input.malformed_json", "line is not a JSON object") }
         let fields = options.textFields ?? (v["text"] != nil ? ["text"] : v["report"] != nil ? ["report"] : ["findings", "impression"])
         var parts: [String] = []
