@@ -86,7 +86,7 @@ struct Document {
         self.ontology = ontology
         var b: [UInt8] = []
         if let scratch {
-            swap(&b, &scratch.bytes)
+            swap(&b, &scratch.store.bytes)
             b.removeAll(keepingCapacity: true)
         }
         b.append(contentsOf: text.utf8)

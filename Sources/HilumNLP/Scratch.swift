@@ -12,22 +12,26 @@ internal import HilumCore
 /// the thread's scratch is out (none is, today) gets a fresh one. Buffers grown past `keepLimit` tokens by a huge
 /// report are dropped rather than kept, so that one 10 MB report does not pin its memory to the thread.
 final class AnalysisScratch {
-    var bytes: [UInt8] = []
-    var tokens: [Token] = []
-    var ids: [Int32] = []
-    var exactIDs: [Int32] = []
-    var wordPos: [Int32] = []
-    var tokenSection: [Int32] = []
-    var headerToken: [Bool] = []
-    var sentences: [Range<Int>] = []
-    var mentions: [Document.Mention] = []
-    var anatomy: [Document.AnatomyMention] = []
-    var cueHits: [Document.CueHit] = []
-    var anchorHits: [Document.AnchorHit] = []
-    var termPrefix: [Int32] = []
-    var cueStart: [Int] = []
-    var longestEnd: [Int32] = []
-    var longestNode: [Int32] = []
+    /// The buffers, moved in and out as one value (one exclusivity check, not one per array).
+    struct Buffers {
+        var bytes: [UInt8] = []
+        var tokens: [Token] = []
+        var ids: [Int32] = []
+        var exactIDs: [Int32] = []
+        var wordPos: [Int32] = []
+        var tokenSection: [Int32] = []
+        var headerToken: [Bool] = []
+        var sentences: [Range<Int>] = []
+        var mentions: [Document.Mention] = []
+        var anatomy: [Document.AnatomyMention] = []
+        var cueHits: [Document.CueHit] = []
+        var anchorHits: [Document.AnchorHit] = []
+        var termPrefix: [Int32] = []
+        var cueStart: [Int] = []
+        var longestEnd: [Int32] = []
+        var longestNode: [Int32] = []
+    }
+    var store = Buffers()
 
     /// Buffers sized for more tokens than this are not kept.
     static let keepLimit = 1 << 16
@@ -55,31 +59,42 @@ final class AnalysisScratch {
 
     /// Returns a scratch to this thread for the next analysis.
     static func give(_ s: AnalysisScratch) {
-        guard s.tokens.capacity <= keepLimit, s.bytes.capacity <= keepLimit * 8, pthread_getspecific(key) == nil else { return }
+        guard s.store.tokens.capacity <= keepLimit, s.store.bytes.capacity <= keepLimit * 8, pthread_getspecific(key) == nil else { return }
         _ = pthread_setspecific(key, Unmanaged.passRetained(s).toOpaque())
     }
 }
 
 extension Document {
-    /// Moves the scratch buffers into this document (emptied, capacity kept).
+    /// Moves the scratch buffers into this document, emptied with their capacity kept (`bytes` is taken by `init`).
     mutating func adopt(_ s: AnalysisScratch) {
-        func move<T>(_ a: inout [T], _ b: inout [T]) {
-            swap(&a, &b)
-            a.removeAll(keepingCapacity: true)
-        }
-        move(&tokens, &s.tokens); move(&ids, &s.ids); move(&exactIDs, &s.exactIDs); move(&wordPos, &s.wordPos)
-        move(&tokenSection, &s.tokenSection); move(&headerToken, &s.headerToken); move(&sentences, &s.sentences)
-        move(&mentions, &s.mentions); move(&anatomy, &s.anatomy); move(&cueHits, &s.cueHits); move(&anchorHits, &s.anchorHits)
-        move(&termPrefix, &s.termPrefix); move(&cueStart, &s.cueStart); move(&longestEnd, &s.longestEnd)
-        move(&longestNode, &s.longestNode)
+        // Swaps, not copies: each array stays uniquely referenced, so emptying it keeps its storage.
+        var b = AnalysisScratch.Buffers()
+        swap(&b, &s.store)
+        swap(&tokens, &b.tokens); tokens.removeAll(keepingCapacity: true)
+        swap(&ids, &b.ids); ids.removeAll(keepingCapacity: true)
+        swap(&exactIDs, &b.exactIDs); exactIDs.removeAll(keepingCapacity: true)
+        swap(&wordPos, &b.wordPos); wordPos.removeAll(keepingCapacity: true)
+        swap(&tokenSection, &b.tokenSection); tokenSection.removeAll(keepingCapacity: true)
+        swap(&headerToken, &b.headerToken); headerToken.removeAll(keepingCapacity: true)
+        swap(&sentences, &b.sentences); sentences.removeAll(keepingCapacity: true)
+        swap(&mentions, &b.mentions); mentions.removeAll(keepingCapacity: true)
+        swap(&anatomy, &b.anatomy); anatomy.removeAll(keepingCapacity: true)
+        swap(&cueHits, &b.cueHits); cueHits.removeAll(keepingCapacity: true)
+        swap(&anchorHits, &b.anchorHits); anchorHits.removeAll(keepingCapacity: true)
+        swap(&termPrefix, &b.termPrefix); termPrefix.removeAll(keepingCapacity: true)
+        swap(&cueStart, &b.cueStart); cueStart.removeAll(keepingCapacity: true)
+        swap(&longestEnd, &b.longestEnd); longestEnd.removeAll(keepingCapacity: true)
+        swap(&longestNode, &b.longestNode); longestNode.removeAll(keepingCapacity: true)
     }
 
     /// Moves this document's buffers back into the scratch (the document is done).
     mutating func recycle(into s: AnalysisScratch) {
-        swap(&bytes, &s.bytes); swap(&tokens, &s.tokens); swap(&ids, &s.ids); swap(&exactIDs, &s.exactIDs)
-        swap(&wordPos, &s.wordPos); swap(&tokenSection, &s.tokenSection); swap(&headerToken, &s.headerToken)
-        swap(&sentences, &s.sentences); swap(&mentions, &s.mentions); swap(&anatomy, &s.anatomy); swap(&cueHits, &s.cueHits)
-        swap(&anchorHits, &s.anchorHits); swap(&termPrefix, &s.termPrefix); swap(&cueStart, &s.cueStart)
-        swap(&longestEnd, &s.longestEnd); swap(&longestNode, &s.longestNode)
+        var b = AnalysisScratch.Buffers()
+        swap(&b.bytes, &bytes); swap(&b.tokens, &tokens); swap(&b.ids, &ids); swap(&b.exactIDs, &exactIDs)
+        swap(&b.wordPos, &wordPos); swap(&b.tokenSection, &tokenSection); swap(&b.headerToken, &headerToken)
+        swap(&b.sentences, &sentences); swap(&b.mentions, &mentions); swap(&b.anatomy, &anatomy); swap(&b.cueHits, &cueHits)
+        swap(&b.anchorHits, &anchorHits); swap(&b.termPrefix, &termPrefix); swap(&b.cueStart, &cueStart)
+        swap(&b.longestEnd, &longestEnd); swap(&b.longestNode, &longestNode)
+        s.store = b
     }
 }
