@@ -19,6 +19,8 @@ public struct Token: Sendable, Hashable {
     public var newlinesBefore: UInt8
     /// True when every letter of the token is uppercase (and it has at least one letter).
     public var allUpper: Bool
+    /// True when the token has an ASCII uppercase letter (A-Z).
+    public var hasASCIIUpper: Bool = false
     /// The punctuation byte for `.punct` tokens, 0 otherwise.
     public var punct: UInt8
 }
@@ -163,12 +165,13 @@ public enum Tokenizer {
         let s0 = scalarPos
         var hasLower = false
         var hasUpper = false
+        var asciiUpper = false
         var allDigits = true
         while i < n {
             let b = bytes[i]
             if b < 0x80 {
                 if isASCIIAlnum(b) {
-                    if b >= 0x61 { hasLower = true; allDigits = false } else if b >= 0x41 { hasUpper = true; allDigits = false }
+                    if b >= 0x61 { hasLower = true; allDigits = false } else if b >= 0x41 { hasUpper = true; asciiUpper = true; allDigits = false }
                     i += 1; scalarPos += 1
                     continue
                 }
@@ -193,7 +196,7 @@ public enum Tokenizer {
             if allX { kind = .placeholder }
         }
         tokens.append(Token(kind: kind, byteStart: Int32(start), byteEnd: Int32(i), start: s0, end: scalarPos,
-                            newlinesBefore: newlines, allUpper: hasUpper && !hasLower, punct: 0))
+                            newlinesBefore: newlines, allUpper: hasUpper && !hasLower, hasASCIIUpper: asciiUpper, punct: 0))
         newlines = 0
         return i
     }

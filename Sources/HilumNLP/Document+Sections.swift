@@ -73,8 +73,12 @@ extension Document {
         // In mixed-case text a line that starts with a capital after a line with no closing punctuation
         // starts a new sentence (list-like reports); in all-capitals text line breaks are only wrapping.
         var upper = 0, lower = 0
-        for b in bytes.prefix(20000) {
-            if b >= 0x41 && b <= 0x5A { upper += 1 } else if b >= 0x61 && b <= 0x7A { lower += 1 }
+        bytes.withUnsafeBufferPointer { p in
+            for k in 0..<min(p.count, 20000) {
+                let b = p[k]
+                upper &+= (b &- 0x41 < 26) ? 1 : 0
+                lower &+= (b &- 0x61 < 26) ? 1 : 0
+            }
         }
         let mixedCase = lower > upper
         func startsUpper(_ t: Token) -> Bool {

@@ -144,9 +144,7 @@ struct Document {
                         continue
                     }
                     // Exact form for case-sensitive terms (only tokens with an uppercase letter).
-                    var hasUpper = false
-                    for k in s..<e where p[k] >= 0x41 && p[k] <= 0x5A { hasUpper = true; break }
-                    if hasUpper || t.allUpper, tables.mayBeExact(first: p[s], length: e - s) {
+                    if t.hasASCIIUpper || t.allUpper, tables.mayBeExact(first: p[s], length: e - s) {
                         buf.removeAll(keepingCapacity: true)
                         buf.append(Lexicon.exactPrefix)
                         buf.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<e]))
