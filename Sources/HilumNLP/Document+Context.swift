@@ -241,6 +241,8 @@ extension Document {
         let reachWords = maxScope + 12
         for i in indices where !mentions[i].fromNormality {
             var m = mentions[i]
+            // `m` is written back below: drop the array's second reference so appending to `m.evidence` does not copy it.
+            mentions[i].evidence = []
             var bestNeg: (CueHit, Int)? = nil
             var bestUnc: (CueHit, Int)? = nil
             var bestTemp: (CueHit, Int)? = nil
@@ -298,7 +300,8 @@ extension Document {
         }
         // Modifiers: each laterality/severity cue goes to its nearest mention.
         let preferForward = lang == .en
-        var lats: [Int: [(Laterality, Int, CueHit)]] = [:]
+        // Laterality cues per mention (mention index, side, distance, cue), grouped below.
+        var lats: [(Int, Laterality, Int, CueHit)] = []
         for c in cues {
             let rule = tb.cues[c.rule]
             var isModifier = false
@@ -327,7 +330,7 @@ extension Document {
             for i in indices where i == best0 || (mentions[i].tokens == mentions[best0].tokens && !mentions[i].fromNormality) {
                 switch rule.category {
                 case .laterality(let l):
-                    lats[i, default: []].append((l, d, c))
+                    lats.append((i, l, d, c))
                 case .severity(let s):
                     if mentions[i].severity == nil {
                         mentions[i].severity = s
@@ -337,9 +340,12 @@ extension Document {
                 }
             }
         }
-        for (i, list) in lats {
-            let set = Set(list.map(\.0))
-            let value: Laterality = set.contains(.bilateral) || (set.contains(.left) && set.contains(.right))
+        var done: [Int] = []
+        for (i, _, _, _) in lats where !done.contains(i) {
+            done.append(i)
+            let list = lats.filter { $0.0 == i }.map { ($0.1, $0.2, $0.3) }
+            let hasBoth = list.contains { $0.0 == .bilateral } || (list.contains { $0.0 == .left } && list.contains { $0.0 == .right })
+            let value: Laterality = hasBoth
                 ? .bilateral : (list.min { $0.1 < $1.1 }?.0 ?? .bilateral)
             mentions[i].laterality = value
             for (_, _, c) in list { mentions[i].evidence.append(evidence(c)) }
@@ -391,16 +397,17 @@ extension Document {
         }
         // Laterality from anatomy when no cue gave one.
         for i in mentions.indices where mentions[i].laterality == nil && !mentions[i].locations.isEmpty {
-            var set = Set<Laterality>()
+            var left = false, right = false, both = false
             for ai in mentions[i].locations {
                 let c = Int(anatomy[ai].concept)
-                if c >= 0, c < tb.laterality.count, let l = tb.laterality[c] { set.insert(l) }
+                guard c >= 0, c < tb.laterality.count, let l = tb.laterality[c] else { continue }
+                switch l {
+                case .left: left = true
+                case .right: right = true
+                case .bilateral: both = true
+                }
             }
-            if set.contains(.bilateral) || (set.contains(.left) && set.contains(.right)) {
-                mentions[i].laterality = .bilateral
-            } else {
-                mentions[i].laterality = set.first
-            }
+            mentions[i].laterality = both || (left && right) ? .bilateral : left ? .left : right ? .right : nil
         }
         // Coordinated findings ("scarring or atelectasis at the right base", "cicatriz y/o atelectasia"):
         // two findings separated only by a `coordinate` cue share side and site when one lacks them,
