@@ -26,6 +26,7 @@ public struct FileSource: ByteSource {
     var fd: Int32 { owner.fd }
     let path: String
     var chunk = [UInt8](repeating: 0, count: 1 << 18)
+    var counter: ByteCounter? = nil
 
     public init(path: String) throws(HilumError) {
         if path == "-" { owner = OwnedDescriptor(0); self.path = "-"; return }
@@ -44,7 +45,10 @@ public struct FileSource: ByteSource {
                 if errno == EINTR { continue }
                 throw HilumError("input.read_failed", "cannot read \(path): \(String(cString: strerror(errno)))")
             }
-            if n > 0 { buffer.append(contentsOf: chunk[0..<n]) }
+            if n > 0 {
+                buffer.append(contentsOf: chunk[0..<n])
+                counter?.bytes += n
+            }
             return n
         }
     }
@@ -154,8 +158,12 @@ public struct MemorySource: ByteSource {
 }
 
 /// Opens a path as a byte source, inflating `.gz` files.
-public func openSource(_ path: String) throws(HilumError) -> any ByteSource {
-    let f = try FileSource(path: path)
+public func openSource(_ path: String) throws(HilumError) -> any ByteSource { try openSource(path, counter: nil) }
+
+/// `openSource` that adds the bytes read from the file to `counter`.
+func openSource(_ path: String, counter: ByteCounter?) throws(HilumError) -> any ByteSource {
+    var f = try FileSource(path: path)
+    f.counter = counter
     if path.hasSuffix(".gz") { return GzipSource(f, name: path) }
     return f
 }

@@ -229,7 +229,7 @@ struct FileListStream: RecordStream {
         var id = base.deletingPathExtension
         if id.hasSuffix(".txt") || id.hasSuffix(".xml") { id = (id as NSString).deletingPathExtension }
         do {
-            return SingleDocumentStream.document(try openSource(path), row: index, name: path, id: id, xml: xml, options: options)
+            return SingleDocumentStream.document(try openSource(path, counter: options.counter), row: index, name: path, id: id, xml: xml, options: options)
         } catch {
             return .failure(CorpusError(row: index, source: path, error: error))
         }

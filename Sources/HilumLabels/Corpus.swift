@@ -71,7 +71,14 @@ public struct CorpusOptions: Sendable {
     public var maxRecordBytes = 16 << 20
     /// Leave JSONL parsing to the consumer (`CorpusItem.deferred`), to parse on worker threads.
     public var deferParsing = false
+    /// Counts the bytes read from input files (compressed bytes for `.gz`); `CorpusReader` sets one.
+    var counter: ByteCounter? = nil
     public init() {}
+}
+
+/// Bytes read from the input files so far. Written and read by the thread that reads the corpus.
+final class ByteCounter: @unchecked Sendable {
+    var bytes = 0
 }
 
 /// Streams the reports of one or more inputs in order, in constant memory (one record at a time).
@@ -84,7 +91,36 @@ public struct CorpusReader {
     public init(paths: [String], format: InputFormat = .auto, options: CorpusOptions = CorpusOptions()) {
         pending = paths.reversed()
         self.format = format
-        self.options = options
+        var o = options
+        if o.counter == nil { o.counter = ByteCounter() }
+        self.options = o
+        totalBytes = CorpusReader.size(of: paths)
+    }
+
+    /// Bytes of input read so far (compressed bytes for `.gz` files), for progress.
+    public var bytesRead: Int { options.counter?.bytes ?? 0 }
+    /// The size of the inputs (files, and the files of folders) when every input is a file or folder; nil for
+    /// standard input or an in-memory corpus.
+    public private(set) var totalBytes: Int? = nil
+
+    static func size(of paths: [String]) -> Int? {
+        var total = 0
+        let fm = FileManager.default
+        for p in paths {
+            if p == "-" { return nil }
+            guard let a = try? fm.attributesOfItem(atPath: p) else { continue }
+            if (a[.type] as? FileAttributeType) == .typeDirectory {
+                for name in (try? fm.contentsOfDirectory(atPath: p)) ?? [] {
+                    let full = (p as NSString).appendingPathComponent(name)
+                    if let b = try? fm.attributesOfItem(atPath: full), (b[.type] as? FileAttributeType) == .typeRegular {
+                        total += (b[.size] as? Int) ?? 0
+                    }
+                }
+            } else {
+                total += (a[.size] as? Int) ?? 0
+            }
+        }
+        return total
     }
 
     /// Reads a corpus held in memory (`name` names it in errors and synthetic ids). gzip data (magic bytes
@@ -157,8 +193,8 @@ public struct CorpusReader {
         var f = format
         if f == .auto { f = try detect(path) }
         switch f {
-        case .jsonl: return JSONLStream(source: try openSource(path), name: path, options: options)
-        case .csv, .chexpert, .auto: return CSVStream(source: try openSource(path), name: path, options: options, headerless: f == .chexpert)
+        case .jsonl: return JSONLStream(source: try openSource(path, counter: options.counter), name: path, options: options)
+        case .csv, .chexpert, .auto: return CSVStream(source: try openSource(path, counter: options.counter), name: path, options: options, headerless: f == .chexpert)
         case .txt, .openiXML:
             var isDir: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {

@@ -38,6 +38,15 @@ public struct LabelJob: Sendable {
         public var failed = 0
         public var bytes = 0
         public var seconds = 0.0
+        /// Input bytes read so far (compressed bytes for `.gz`) and the inputs' total size (nil when unknown).
+        public var inputBytesRead = 0
+        public var inputBytesTotal: Int? = nil
+
+        /// Seconds left, estimated from the share of the input read so far (nil when the size is unknown).
+        public var secondsLeft: Double? {
+            guard let total = inputBytesTotal, inputBytesRead > 0, seconds > 0 else { return nil }
+            return max(0, seconds * Double(total - inputBytesRead) / Double(inputBytesRead))
+        }
     }
 
     var schemeNames: [String] { scheme == "all" ? labeler.schemes.map(\.name) : [scheme] }
@@ -68,6 +77,8 @@ public struct LabelJob: Sendable {
         var failures: [CorpusError] = []
         var reports = 0
         var textBytes = 0
+        /// Input bytes read when the batch was complete (for progress, counted when the batch is written).
+        var inputBytesRead = 0
     }
 
     /// Parses (deferred JSONL lines), analyzes, labels and formats one batch (on a worker thread).
@@ -97,10 +108,16 @@ public struct LabelJob: Sendable {
                     progress: ((Summary) -> Void)? = nil) throws(HilumError) -> Summary {
         let t0 = Date()
         var summary = Summary()
+        summary.inputBytesTotal = reader.totalBytes
         if format == .csv { write(ArraySlice(Array((header() + "\n").utf8))) }
         let job = self
-        let pipeline = OrderedPipeline<[CorpusItem], BatchOutput>(jobs: jobs) { job.process($0) }
+        let pipeline = OrderedPipeline<([CorpusItem], Int), BatchOutput>(jobs: jobs) { batch, read in
+            var o = job.process(batch)
+            o.inputBytesRead = read
+            return o
+        }
         func emit(_ o: BatchOutput) {
+            summary.inputBytesRead = o.inputBytesRead
             for e in o.failures { failure(e) }
             summary.failed += o.failures.count
             summary.reports += o.reports
@@ -126,11 +143,11 @@ public struct LabelJob: Sendable {
                     batch.append(item)
                 }
                 if batch.isEmpty { break }
-                pipeline.submit(batch, emit: emit)
+                pipeline.submit((batch, reader.bytesRead), emit: emit)
             }
         } catch {
             // A reader that fails mid-way (an unreadable input): what was read is still written, in order.
-            if !batch.isEmpty { pipeline.submit(batch, emit: emit) }
+            if !batch.isEmpty { pipeline.submit((batch, reader.bytesRead), emit: emit) }
             pipeline.finish(emit: emit)
             throw error
         }

@@ -87,7 +87,9 @@ struct Label: ParsableCommand {
             let s = try job.run(&reader, write: { writeAll(Array($0), fd) }, failure: log.report, progress: { s in
                 if tty {
                     let rate = s.seconds > 0 ? Double(s.reports) / s.seconds : 0
-                    FileHandle.standardError.write(Data(String(format: "\r%d reports, %.0f reports/s, %.1f MB/s   ", s.reports, rate, Double(s.bytes) / 1e6 / max(s.seconds, 1e-9)).utf8))
+                    let eta = s.secondsLeft.map { String(format: ", ETA %d:%02d", Int($0) / 60, Int($0) % 60) } ?? ""
+                    FileHandle.standardError.write(Data(String(format: "\r%d reports, %.0f reports/s, %.1f MB/s%@   ", s.reports, rate,
+                                                               Double(s.bytes) / 1e6 / max(s.seconds, 1e-9), eta).utf8))
                 }
             })
             if tty { eprint("") }
