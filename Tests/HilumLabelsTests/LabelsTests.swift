@@ -348,6 +348,23 @@ enum L {
         #expect(lines.dropFirst().map { String($0.prefix { $0 != "," }) } == (1...300).map { "r\($0)" })
     }
 
+    @Test func progressCountsInputBytesForAnETA() throws {
+        let path = try L.tmp("c.jsonl", Array(LabelJobTests.corpus.utf8))
+        var job = try LabelJob(ontology: L.ontology, scheme: "chexpert", format: .csv, jobs: 2)
+        job.batchSize = 50
+        var reader = CorpusReader(paths: [path])
+        var seen: [LabelJob.Summary] = []
+        let s = try job.run(&reader, write: { _ in }, failure: { _ in }, progress: { seen.append($0) })
+        let size = LabelJobTests.corpus.utf8.count
+        #expect(s.inputBytesTotal == size)
+        #expect(seen.count == 6)
+        #expect(seen.map(\.inputBytesRead) == seen.map(\.inputBytesRead).sorted())
+        #expect(seen.last?.inputBytesRead == size)
+        #expect(seen.last?.secondsLeft == 0)
+        var stdin = CorpusReader(bytes: Array(LabelJobTests.corpus.utf8), name: "mem")
+        #expect(try job.run(&stdin, write: { _ in }, failure: { _ in }).secondsLeft == nil)
+    }
+
     @Test func orderedPipelineKeepsSubmissionOrderUnderUnevenWork() {
         let p = OrderedPipeline<Int, Int>(jobs: 2, depth: 3) { x in
             var s = 0
