@@ -19,6 +19,13 @@ extension Document {
         let tb = ontology.lexicon.tables
         let actions = tb.actions
         let cueCount = tb.cues.count
+        let startBits = tb.languageBits
+        let termBit: UInt8 = lang == .es ? 8 : 4, cueBit: UInt8 = lang == .es ? 32 : 16
+        /// Whether token `i` can start a phrase of the trie whose start bit is `bit` (by its key, or by its exact form).
+        func mayStart(_ i: Int, _ bit: UInt8) -> Bool {
+            let id = Int(ids[i])
+            return (id >= 0 && id < startBits.count && startBits[id] & bit != 0) || exactIDs[i] >= 0
+        }
         var anchors: [AnchorHit] = []
         swap(&anchors, &anchorHits)
         anchors.removeAll(keepingCapacity: true)
@@ -34,7 +41,7 @@ extension Document {
             let sentenceFirstMention = mentions.count
             for i in range where isWord(i) && !headerToken[i] {
                 // Most words start no term: skip the walk without a call.
-                guard terms.start(ids[i]) != nil || exactIDs[i] >= 0 else { continue }
+                guard mayStart(i, termBit) else { continue }
                 if let m = longest(terms, at: i, limit: range.upperBound, skip: headerToken) {
                     longestEnd[i] = Int32(m.end)
                     longestNode[i] = m.node
@@ -84,7 +91,7 @@ extension Document {
             // ending at the node fires.
             found.removeAll(keepingCapacity: true)
             for i in range where !headerToken[i] && tokens[i].kind != .placeholder {
-                guard cueTrie.start(ids[i]) != nil || exactIDs[i] >= 0 else { continue }
+                guard mayStart(i, cueBit) else { continue }
                 if let m = longest(cueTrie, at: i, limit: range.upperBound, skip: headerToken) {
                     found.append((i..<m.end, m.node))
                 }
