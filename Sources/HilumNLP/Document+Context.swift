@@ -359,6 +359,15 @@ extension Document {
         }
     }
 
+    /// Whether tokens `r` of sentence `sentence` hold a laterality cue or an anatomical mention.
+    func namesSide(_ r: Range<Int>, sentence: Int, cues: ArraySlice<CueHit>) -> Bool {
+        let tb = ontology.lexicon.tables
+        for h in cues where h.tokens.lowerBound < r.upperBound && h.tokens.upperBound > r.lowerBound {
+            if case .laterality = tb.cues[h.rule].category { return true }
+        }
+        return anatomy.contains { $0.sentence == sentence && $0.tokens.lowerBound < r.upperBound && $0.tokens.upperBound > r.lowerBound }
+    }
+
     /// Binds each anatomical mention to the nearest finding of its sentence (same clause first).
     mutating func linkAnatomy() {
         let tb = ontology.lexicon.tables
@@ -417,19 +426,33 @@ extension Document {
             mentions[i].laterality = both || (left && right) ? .bilateral : left ? .left : right ? .right : nil
         }
         // Coordinated findings ("scarring or atelectasis at the right base", "cicatriz y/o atelectasia"):
-        // two findings separated only by a `coordinate` cue share side and site when one lacks them,
-        // and a hedge standing between them ("and/or") covers both.
+        // two findings separated by a `coordinate` cue (plus at most two other words, with no comma or
+        // terminator: "opacity which represents chronic scarring"), or by nothing but a slash or a
+        // de-identification placeholder ("atelectasis/airspace disease", "opacity XXXX atelectasis"), share side
+        // and site when one lacks them; a hedge standing between them ("and/or") covers both.
         for (sent, idx) in bySentence.enumerated() where idx.count > 1 {
-            let coords = cues(ofSentence: sent).filter { tb.cues[$0.rule].category == .coordinate }
-            if coords.isEmpty { continue }
+            let sentenceCues = cues(ofSentence: sent)
+            let coords = sentenceCues.filter { tb.cues[$0.rule].category == .coordinate }
             for k in idx.indices.dropFirst() {
                 let a = idx[k - 1], b = idx[k]
                 let gapStart = mentions[a].tokens.upperBound, gapEnd = mentions[b].tokens.lowerBound
                 guard gapStart <= gapEnd, mentions[a].concept != mentions[b].concept else { continue }
                 let gapWords = wordsBetween(gapStart, gapEnd)
-                guard let c = coords.first(where: { $0.tokens.lowerBound >= gapStart && $0.tokens.upperBound <= gapEnd }),
-                      gapWords == wordsBetween(c.tokens.lowerBound, c.tokens.upperBound) else { continue }
+                let adjacent = (gapStart..<gapEnd).allSatisfy { tokens[$0].kind == .placeholder }
+                var loose = adjacent
+                if !adjacent {
+                    guard let c = coords.first(where: { $0.tokens.lowerBound >= gapStart && $0.tokens.upperBound <= gapEnd }) else { continue }
+                    let extra = gapWords - wordsBetween(c.tokens.lowerBound, c.tokens.upperBound)
+                    // Extra words must not name a side or a site: "cardiomegaly and small left effusion" is two findings.
+                    guard extra == 0 || (extra <= 2 && commas(gapStart, gapEnd) == 0 && !terminated(gapStart, gapEnd)
+                        && !namesSide(gapStart..<gapEnd, sentence: sent, cues: sentenceCues))
+                    else { continue }
+                    loose = extra > 0
+                }
                 for (x, y) in [(a, b), (b, a)] {
+                    // In a loose pairing, a side written in the later finding's own words is its own
+                    // ("cardiomegaly and persistent bibasilar opacities").
+                    if loose, y == b, namesSide(mentions[b].tokens, sentence: sent, cues: sentenceCues) { continue }
                     if mentions[x].laterality == nil, let l = mentions[y].laterality { mentions[x].laterality = l }
                     if mentions[x].locations.isEmpty && !mentions[y].locations.isEmpty {
                         mentions[x].locations = mentions[y].locations
