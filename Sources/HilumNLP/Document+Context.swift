@@ -480,6 +480,21 @@ extension Document {
                 mentions[i].inherited = true
             }
         }
+        // A sentence that opens by pointing back (an `anaphora` cue: "This likely represents a granuloma", "Dicha
+        // opacidad…"): its present or uncertain findings without side or site take those of the last located
+        // finding of the previous sentence, in the same section.
+        for s in bySentence.indices.dropFirst() where !bySentence[s].isEmpty && s < sentences.count {
+            let start = sentences[s].lowerBound
+            guard cues(ofSentence: s).contains(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
+                  sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
+                  let j = bySentence[s - 1].last(where: { mentions[$0].assertion != .absent
+                      && (mentions[$0].laterality != nil || !mentions[$0].locations.isEmpty) }) else { continue }
+            for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && mentions[i].locations.isEmpty {
+                mentions[i].laterality = mentions[j].laterality
+                mentions[i].locations = mentions[j].locations
+                mentions[i].inherited = true
+            }
+        }
     }
 
     /// The `assert` analysis of one target phrase: first occurrence in the text, normalized like terms.

@@ -46,6 +46,8 @@ public enum CueDirection: String, Sendable, Codable { case forward, backward, bo
 /// The categories of context rules.
 public enum CueCategory: Sendable, Hashable {
     case negation, uncertainty, pseudo, terminate, historical, hypothetical, normal, coordinate
+    /// Opens a sentence that points back at the previous one ("This likely represents…", "Dicha opacidad…").
+    case anaphora
     case change(Change)
     case laterality(Laterality)
     case severity(Severity)
@@ -60,6 +62,7 @@ public enum CueCategory: Sendable, Hashable {
         case "hypothetical": self = .hypothetical
         case "normal": self = .normal
         case "coordinate": self = .coordinate
+        case "anaphora": self = .anaphora
         default:
             let parts = rawValue.split(separator: ".", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { return nil }
@@ -82,6 +85,7 @@ public enum CueCategory: Sendable, Hashable {
         case .hypothetical: "hypothetical"
         case .normal: "normal"
         case .coordinate: "coordinate"
+        case .anaphora: "anaphora"
         case .change(let c): "change.\(c.rawValue)"
         case .laterality(let l): "laterality.\(l.rawValue)"
         case .severity(let s): "severity.\(s.rawValue)"
