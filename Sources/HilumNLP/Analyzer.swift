@@ -10,10 +10,16 @@ public import HilumOntology
 /// threads (each call allocates its own scratch state).
 public struct Analyzer: Sendable {
     public let ontology: Ontology
+    /// The same ontology behind one reference, which each analysis holds (a copy of the struct would retain and
+    /// release every one of its tables per report).
+    let box: OntologyBox
     /// Reports longer than this many bytes are analyzed up to this length, with a warning.
     public var maxBytes: Int = 16 << 20
 
-    public init(ontology: Ontology) { self.ontology = ontology }
+    public init(ontology: Ontology) {
+        self.ontology = ontology
+        box = OntologyBox(ontology)
+    }
 
     /// How much of the result to build.
     public enum Detail: Sendable {
@@ -28,7 +34,7 @@ public struct Analyzer: Sendable {
     /// Analyzes one report. `lang` nil means detect.
     public func analyze(_ text: String, lang: Language? = nil, id: String? = nil, detail: Detail = .full) -> AnalyzedReport {
         let scratch = AnalysisScratch.take()
-        var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes, scratch: scratch)
+        var doc = Document(text: text, box: box, maxBytes: maxBytes, scratch: scratch)
         doc.run(lang: lang)
         let r = doc.report(id: id, full: detail == .full)
         doc.recycle(into: scratch)
@@ -47,7 +53,7 @@ public struct Analyzer: Sendable {
     /// ConText on phrases the caller names, whether or not they are in the ontology.
     public func assert(_ text: String, targets: [String], lang: Language? = nil) -> (Language, [TargetAssertion]) {
         let scratch = AnalysisScratch.take()
-        var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes, scratch: scratch)
+        var doc = Document(text: text, box: box, maxBytes: maxBytes, scratch: scratch)
         doc.run(lang: lang)
         let r = (doc.lang, targets.map { doc.assertTarget($0) })
         doc.recycle(into: scratch)
@@ -57,8 +63,14 @@ public struct Analyzer: Sendable {
 
     /// Detects the language of a text from its marker words.
     public func detectLanguage(_ text: String) -> Language {
-        var doc = Document(text: text, ontology: ontology, maxBytes: maxBytes)
+        var doc = Document(text: text, box: box, maxBytes: maxBytes)
         doc.prepare()
         return doc.detect()
     }
+}
+
+/// An immutable ontology behind a reference.
+final class OntologyBox: Sendable {
+    let ontology: Ontology
+    init(_ o: Ontology) { ontology = o }
 }

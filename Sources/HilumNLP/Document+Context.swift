@@ -12,11 +12,11 @@ extension Document {
     /// at every start: the leftmost-longest walk and the normality anchors (found at every start: "hilum"
     /// inside the anatomy term "left hilum") both read it.
     mutating func matchAll() {
-        guard let terms = ontology.lexicon.termTries[lang], let cueTrie = ontology.lexicon.cueTries[lang] else {
+        guard let terms = box.ontology.lexicon.termTries[lang], let cueTrie = box.ontology.lexicon.cueTries[lang] else {
             Document.refill(&cueStart, 0, sentences.count + 1)
             return
         }
-        let tb = ontology.lexicon.tables
+        let tb = box.ontology.lexicon.tables
         let actions = tb.actions
         let cueCount = tb.cues.count
         let startBits = tb.languageBits
@@ -149,7 +149,7 @@ extension Document {
     mutating func buildTerminatorIndex() {
         var marks = [Bool](repeating: false, count: tokens.count + 1)
         for k in tokens.indices where isTerminator(k) { marks[k] = true }
-        let tb = ontology.lexicon.tables
+        let tb = box.ontology.lexicon.tables
         for c in cueHits where tb.cues[c.rule].category == .terminate { marks[c.tokens.lowerBound] = true }
         var p: [Int32] = []
         swap(&p, &termPrefix)
@@ -174,7 +174,7 @@ extension Document {
     /// Distance from a cue to a mention if the cue's direction and scope reach it, else nil.
     /// `forward` is true when the cue precedes the mention.
     func reach(_ cue: CueHit, _ target: Range<Int>) -> (dist: Int, forward: Bool)? {
-        let rule = ontology.lexicon.tables.cues[cue.rule]
+        let rule = box.ontology.lexicon.tables.cues[cue.rule]
         let c = cue.tokens
         // A cue inside the target never applies; one that overlaps its start or end touches it.
         if c.lowerBound >= target.lowerBound && c.upperBound <= target.upperBound { return nil }
@@ -197,23 +197,23 @@ extension Document {
     }
 
     func evidence(_ c: CueHit) -> Evidence {
-        Evidence(rule: ontology.cues[c.rule].id, category: ontology.lexicon.tables.cues[c.rule].category.family, span: span(c.tokens))
+        Evidence(rule: box.ontology.cues[c.rule].id, category: box.ontology.lexicon.tables.cues[c.rule].category.family, span: span(c.tokens))
     }
 
     /// Normality statements: an anchor reached by a `normal` cue denies its concepts.
     mutating func resolveNormality(_ anchors: [AnchorHit]) {
-        let tb = ontology.lexicon.tables
+        let tb = box.ontology.lexicon.tables
         for a in anchors {
             var best: (CueHit, Int)? = nil
             for h in cues(ofSentence: a.sentence) where tb.cues[h.rule].category == .normal {
                 if let r = reach(h, a.tokens), r.dist < (best?.1 ?? Int.max) { best = (h, r.dist) }
             }
-            guard let (cue, _) = best, a.rule < ontology.normality.count, a.rule < tb.denies.count else { continue }
+            guard let (cue, _) = best, a.rule < box.ontology.normality.count, a.rule < tb.denies.count else { continue }
             for c in tb.denies[a.rule] {
                 var m = Mention(concept: c, tokens: a.tokens, sentence: a.sentence)
                 m.assertion = .absent
                 m.fromNormality = true
-                m.evidence = [Evidence(rule: ontology.normality[a.rule].id, category: "normality", span: span(a.tokens)), evidence(cue)]
+                m.evidence = [Evidence(rule: box.ontology.normality[a.rule].id, category: "normality", span: span(a.tokens)), evidence(cue)]
                 mentions.append(m)
             }
         }
@@ -244,7 +244,7 @@ extension Document {
     /// Context of the mentions of one sentence: assertion, temporality and change from the nearest
     /// cue that reaches each mention; laterality and severity cues attach to their nearest mention.
     func resolve(sentence: Int, mentions: inout [Mention], indices: [Int], cues: ArraySlice<CueHit>) {
-        let tb = ontology.lexicon.tables
+        let tb = box.ontology.lexicon.tables
         let reachWords = maxScope + 12
         for i in indices where !mentions[i].fromNormality {
             var m = mentions[i]
@@ -361,7 +361,7 @@ extension Document {
 
     /// Whether tokens `r` of sentence `sentence` hold a laterality cue or an anatomical mention.
     func namesSide(_ r: Range<Int>, sentence: Int, cues: ArraySlice<CueHit>) -> Bool {
-        let tb = ontology.lexicon.tables
+        let tb = box.ontology.lexicon.tables
         for h in cues where h.tokens.lowerBound < r.upperBound && h.tokens.upperBound > r.lowerBound {
             if case .laterality = tb.cues[h.rule].category { return true }
         }
@@ -370,7 +370,7 @@ extension Document {
 
     /// Binds each anatomical mention to the nearest finding of its sentence (same clause first).
     mutating func linkAnatomy() {
-        let tb = ontology.lexicon.tables
+        let tb = box.ontology.lexicon.tables
         let preferForward = lang == .en
         var bySentence = mentionsBySentence { !$0.fromNormality }
         let ms = mentions

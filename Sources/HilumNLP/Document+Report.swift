@@ -9,7 +9,7 @@ extension Document {
     }
 
     func conceptRef(_ i: Int32) -> ConceptRef {
-        let tb = ontology.lexicon.tables
+        let tb = box.ontology.lexicon.tables
         let k = Int(i)
         guard k >= 0, k < tb.conceptIDs.count else { return ConceptRef(cui: "", name: "", kind: .finding, padchest: nil) }
         return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k], index: i)
@@ -17,7 +17,7 @@ extension Document {
 
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
     func regions(for m: Mention) -> ([String], String?) {
-        let tb = ontology.lexicon.tables
+        let tb = box.ontology.lexicon.tables
         var out: [String] = []
         var sideOnly: [String] = []
         let side: Laterality? = m.laterality == .bilateral ? nil : m.laterality
@@ -54,7 +54,7 @@ extension Document {
 
     /// The result; `full` false leaves out what `Analyzer.Detail.labels` documents.
     func report(id: String?, full: Bool = true) -> AnalyzedReport {
-        let tb = ontology.lexicon.tables
+        let tb = box.ontology.lexicon.tables
         var findings: [Finding] = []
         findings.reserveCapacity(mentions.count)
         // Order: by span, then by concept id (the CUI string, compared only on a tie).
@@ -104,7 +104,7 @@ extension Document {
         } else if sections.isEmpty, let f = tokens.first, let l = tokens.last {
             secs.append(Section(kind: .none, span: TextSpan(Int(f.start), Int(l.end)), headerSpan: nil, rule: nil))
         }
-        return AnalyzedReport(reportID: id, language: lang, ontologyVersion: ontology.version, sections: secs,
+        return AnalyzedReport(reportID: id, language: lang, ontologyVersion: box.ontology.version, sections: secs,
                               sentences: sentences.map { span($0) }, findings: findings, warnings: warnings,
                               textLength: totalScalars)
     }

@@ -8,7 +8,7 @@ extension Document {
     mutating func findSections() {
         Document.refill(&headerToken, false, tokens.count)
         Document.refill(&tokenSection, -1, tokens.count)
-        guard let trie = ontology.lexicon.headerTries[lang] else { return }
+        guard let trie = box.ontology.lexicon.headerTries[lang] else { return }
         var i = 0
         let n = tokens.count
         while i < n {
@@ -21,9 +21,9 @@ extension Document {
             let allUpper = (i..<end).allSatisfy { !isWord($0) || tokens[$0].allUpper }
             let aloneOnLine = atLineStart && (end == n || tokens[end].newlinesBefore > 0)
             let accept = (followedByColon && (atLineStart || allUpper)) || (aloneOnLine && allUpper)
-            guard accept, let ruleIndex = ontology.lexicon.headerTries[lang]?.payloads(m.node).first,
-                  Int(ruleIndex) < ontology.sections.count else { i += 1; continue }
-            let rule = ontology.sections[Int(ruleIndex)]
+            guard accept, let ruleIndex = box.ontology.lexicon.headerTries[lang]?.payloads(m.node).first,
+                  Int(ruleIndex) < box.ontology.sections.count else { i += 1; continue }
+            let rule = box.ontology.sections[Int(ruleIndex)]
             let headerEnd = followedByColon ? end + 1 : end
             for k in i..<headerEnd { headerToken[k] = true }
             sections.append(SectionInfo(kind: rule.kind, headerTokens: i..<headerEnd, firstToken: i, rule: rule.id))
@@ -67,8 +67,8 @@ extension Document {
         let n = tokens.count
         var start = 0
         var i = 0
-        let abbrevs = ontology.abbreviations[lang] ?? []
-        let abbrevMax = ontology.lexicon.tables.abbreviationMaxBytes[lang] ?? 0
+        let abbrevs = box.ontology.abbreviations[lang] ?? []
+        let abbrevMax = box.ontology.lexicon.tables.abbreviationMaxBytes[lang] ?? 0
         var buf: [UInt8] = []
         // In mixed-case text a line that starts with a capital after a line with no closing punctuation
         // starts a new sentence (list-like reports); in all-capitals text line breaks are only wrapping.

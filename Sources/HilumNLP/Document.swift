@@ -4,7 +4,8 @@ internal import HilumOntology
 /// Scratch state of one analysis.
 struct Document {
     let text: String
-    let ontology: Ontology
+    /// The ontology, read through one reference (`box.ontology.…` borrows; it is never copied out).
+    let box: OntologyBox
     var bytes: [UInt8]
     var tokens: [Token] = []
     /// Normalized key id per token (-1 unknown).
@@ -81,9 +82,9 @@ struct Document {
         var attachedTo: Int? = nil
     }
 
-    init(text: String, ontology: Ontology, maxBytes: Int, scratch: AnalysisScratch? = nil) {
+    init(text: String, box: OntologyBox, maxBytes: Int, scratch: AnalysisScratch? = nil) {
         self.text = text
-        self.ontology = ontology
+        self.box = box
         var b: [UInt8] = []
         if let scratch {
             swap(&b, &scratch.store.bytes)
@@ -107,8 +108,8 @@ struct Document {
     // MARK: - Tokens
 
     mutating func prepare() {
-        let keys = ontology.lexicon.keys
-        let tables = ontology.lexicon.tables
+        let keys = box.ontology.lexicon.keys
+        let tables = box.ontology.lexicon.tables
         // The buffers are moved out and back so that appending to them never copies.
         var toks: [Token] = []
         var ids: [Int32] = []
@@ -172,7 +173,7 @@ struct Document {
     /// term of one language's lexicon only, and Spanish letters (á é í ó ú ñ ¿ ¡). Ties go to English.
     func detect() -> Language {
         var en = 0.0, es = 0.0
-        let bits = ontology.lexicon.tables.languageBits
+        let bits = box.ontology.lexicon.tables.languageBits
         var n = 0
         for (i, t) in tokens.enumerated() where t.kind == .word {
             n += 1
