@@ -157,6 +157,33 @@ public struct MemorySource: ByteSource {
     }
 }
 
+/// Bytes already read from a source (to look at them), then the rest of the source.
+struct ReplaySource: ByteSource {
+    var prefix: [UInt8]
+    var pos = 0
+    var inner: any ByteSource
+
+    mutating func read(into buffer: inout [UInt8], max: Int) throws(HilumError) -> Int {
+        if pos < prefix.count {
+            let n = Swift.min(max, prefix.count - pos)
+            buffer.append(contentsOf: prefix[pos..<(pos + n)])
+            pos += n
+            return n
+        }
+        return try inner.read(into: &buffer, max: max)
+    }
+
+    /// Reads up to `n` bytes of `source` (fewer at its end) and returns them with a source that still yields them.
+    static func peek(_ source: any ByteSource, _ n: Int) throws(HilumError) -> ([UInt8], ReplaySource) {
+        var s = source
+        var head: [UInt8] = []
+        while head.count < n {
+            if try s.read(into: &head, max: n - head.count) == 0 { break }
+        }
+        return (head, ReplaySource(prefix: head, inner: s))
+    }
+}
+
 /// Opens a path as a byte source, inflating `.gz` files.
 public func openSource(_ path: String) throws(HilumError) -> any ByteSource { try openSource(path, counter: nil) }
 

@@ -242,18 +242,21 @@ struct SingleDocumentStream: RecordStream {
     let name: String
     let xml: Bool
     let options: CorpusOptions
+    /// The record's id (default: the synthetic id of the source's first record).
+    let id: String?
 
-    init(source: any ByteSource, name: String, xml: Bool, options: CorpusOptions) {
+    init(source: any ByteSource, name: String, xml: Bool, options: CorpusOptions, id: String? = nil) {
         self.source = source
         self.name = name
         self.xml = xml
         self.options = options
+        self.id = id
     }
 
     mutating func next() throws(HilumError) -> CorpusItem? {
         guard let s = source else { return nil }
         source = nil
-        return SingleDocumentStream.document(s, row: 1, name: name, id: CorpusReader.syntheticID(name, 1), xml: xml, options: options)
+        return SingleDocumentStream.document(s, row: 1, name: name, id: id ?? CorpusReader.syntheticID(name, 1), xml: xml, options: options)
     }
 
     /// Reads the whole source (up to the record limit) and parses it as one report.

@@ -168,6 +168,28 @@ public struct CorpusReader {
         return p
     }
 
+    /// Standard input can be read once only: what is read to tell gzip (magic bytes) and the format (first
+    /// non-blank byte: `{` JSONL, `<` OpenI XML, else CSV) is replayed to the reader.
+    static func openStandardInput(format: InputFormat, options: CorpusOptions) throws(HilumError) -> any RecordStream {
+        var file = try FileSource(path: "-")
+        file.counter = options.counter
+        let (magic, raw) = try ReplaySource.peek(file, 2)
+        let source: any ByteSource = magic.count == 2 && magic[0] == 0x1F && magic[1] == 0x8B ? GzipSource(raw, name: "-") : raw
+        var f = format
+        var input: any ByteSource = source
+        if f == .auto {
+            let (head, replay) = try ReplaySource.peek(source, 4096)
+            input = replay
+            let first = head.first { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }
+            f = first == UInt8(ascii: "{") ? .jsonl : first == UInt8(ascii: "<") ? .openiXML : .csv
+        }
+        switch f {
+        case .jsonl: return JSONLStream(source: input, name: "-", options: options)
+        case .txt, .openiXML: return SingleDocumentStream(source: input, name: "-", xml: f == .openiXML, options: options, id: "-")
+        case .csv, .chexpert, .auto: return CSVStream(source: input, name: "-", options: options, headerless: f == .chexpert)
+        }
+    }
+
     static func detect(_ path: String) throws(HilumError) -> InputFormat {
         var isDir: ObjCBool = false
         if path != "-" && FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue {
@@ -190,6 +212,7 @@ public struct CorpusReader {
     }
 
     static func open(_ path: String, format: InputFormat, options: CorpusOptions) throws(HilumError) -> any RecordStream {
+        if path == "-" { return try openStandardInput(format: format, options: options) }
         var f = format
         if f == .auto { f = try detect(path) }
         switch f {

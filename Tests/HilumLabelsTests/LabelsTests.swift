@@ -365,6 +365,18 @@ enum L {
         #expect(try job.run(&stdin, write: { _ in }, failure: { _ in }).secondsLeft == nil)
     }
 
+    @Test func peekedBytesAreReplayedToTheReader() throws {
+        let data = Array("{\"id\": \"a\", \"text\": \"No effusion.\"}\n".utf8)
+        let (head, replay) = try ReplaySource.peek(MemorySource(data), 4)
+        #expect(head == Array(data.prefix(4)))
+        var s = replay
+        var all: [UInt8] = []
+        while try s.read(into: &all, max: 3) > 0 {}
+        #expect(all == data)
+        let (short, _) = try ReplaySource.peek(MemorySource([0x7B]), 4)
+        #expect(short == [0x7B])
+    }
+
     @Test func orderedPipelineKeepsSubmissionOrderUnderUnevenWork() {
         let p = OrderedPipeline<Int, Int>(jobs: 2, depth: 3) { x in
             var s = 0
