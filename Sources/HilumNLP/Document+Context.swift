@@ -440,8 +440,10 @@ extension Document {
                 let gapWords = wordsBetween(gapStart, gapEnd)
                 let adjacent = (gapStart..<gapEnd).allSatisfy { tokens[$0].kind == .placeholder }
                 var loose = adjacent
+                var link: CueHit? = nil
                 if !adjacent {
                     guard let c = coords.first(where: { $0.tokens.lowerBound >= gapStart && $0.tokens.upperBound <= gapEnd }) else { continue }
+                    link = c
                     let extra = gapWords - wordsBetween(c.tokens.lowerBound, c.tokens.upperBound)
                     // Extra words must not name a side or a site: "cardiomegaly and small left effusion" is two findings.
                     guard extra == 0 || (extra <= 2 && commas(gapStart, gapEnd) == 0 && !terminated(gapStart, gapEnd)
@@ -453,11 +455,15 @@ extension Document {
                     // In a loose pairing, a side written in the later finding's own words is its own
                     // ("cardiomegaly and persistent bibasilar opacities").
                     if loose, y == b, namesSide(mentions[b].tokens, sentence: sent, cues: sentenceCues) { continue }
-                    if mentions[x].laterality == nil, let l = mentions[y].laterality { mentions[x].laterality = l }
+                    var shared = false
+                    if mentions[x].laterality == nil, let l = mentions[y].laterality { mentions[x].laterality = l; shared = true }
                     if mentions[x].locations.isEmpty && !mentions[y].locations.isEmpty {
                         mentions[x].locations = mentions[y].locations
                         mentions[x].inherited = true
+                        shared = true
                     }
+                    // The coordination rule that carried the side or site is part of the finding's evidence.
+                    if shared, let c = link { mentions[x].evidence.append(evidence(c)) }
                 }
                 if mentions[b].assertion == .uncertain, mentions[a].assertion == .present,
                    let cue = mentions[b].decidingCue, cue.lowerBound >= gapStart, cue.upperBound <= gapEnd {
@@ -485,7 +491,7 @@ extension Document {
         // finding of the previous sentence, in the same section.
         for s in bySentence.indices.dropFirst() where !bySentence[s].isEmpty && s < sentences.count {
             let start = sentences[s].lowerBound
-            guard cues(ofSentence: s).contains(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
+            guard let opener = cues(ofSentence: s).first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
                   sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
                   let j = bySentence[s - 1].last(where: { mentions[$0].assertion != .absent
                       && (mentions[$0].laterality != nil || !mentions[$0].locations.isEmpty) }) else { continue }
@@ -493,6 +499,7 @@ extension Document {
                 mentions[i].laterality = mentions[j].laterality
                 mentions[i].locations = mentions[j].locations
                 mentions[i].inherited = true
+                mentions[i].evidence.append(evidence(opener))
             }
         }
     }

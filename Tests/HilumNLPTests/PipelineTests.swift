@@ -171,6 +171,18 @@ import HilumNLP
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
     }
 
+    /// A side carried over by coordination or by a sentence that points back names the rule that carried it.
+    @Test func sharedSidesCarryTheRuleThatSharedThem() {
+        let r = a.analyze("Left basilar opacity XXXX represents chronic scarring. This is unchanged.", lang: .en)
+        let scar = r.findings.first { $0.concept.padchest == "fibrotic band" }
+        #expect(scar?.laterality == .left)
+        #expect(scar?.evidence.contains { $0.category == "coordinate" } == true)
+        let g = a.analyze("Calcified nodule in the right upper lobe. This represents a granuloma.", lang: .en)
+        let gran = g.findings.first { $0.concept.padchest == "granuloma" }
+        #expect(gran?.laterality == .right)
+        #expect(gran?.evidence.contains { $0.category == "anaphora" && $0.rule == "en.anaphora.this" } == true)
+    }
+
     /// Buffers are reused between analyses on a thread: a result must not depend on what was analyzed before,
     /// on which thread, or on a huge report that came earlier (whose buffers are not kept).
     @Test func resultsDoNotDependOnEarlierReportsOrThreads() {
