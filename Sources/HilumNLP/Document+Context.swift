@@ -459,7 +459,6 @@ extension Document {
                     if mentions[x].laterality == nil, let l = mentions[y].laterality { mentions[x].laterality = l; shared = true }
                     if mentions[x].locations.isEmpty && !mentions[y].locations.isEmpty {
                         mentions[x].locations = mentions[y].locations
-                        mentions[x].inherited = true
                         shared = true
                     }
                     // The coordination rule that carried the side or site is part of the finding's evidence.
@@ -483,7 +482,6 @@ extension Document {
                       !terminated(mentions[j].tokens.upperBound, mentions[i].tokens.lowerBound) else { continue }
                 if mentions[i].laterality == nil { mentions[i].laterality = mentions[j].laterality }
                 mentions[i].locations = mentions[j].locations
-                mentions[i].inherited = true
             }
         }
         // A sentence that opens by pointing back (an `anaphora` cue: "This likely represents a granuloma", "Dicha
@@ -498,7 +496,6 @@ extension Document {
             for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && mentions[i].locations.isEmpty {
                 mentions[i].laterality = mentions[j].laterality
                 mentions[i].locations = mentions[j].locations
-                mentions[i].inherited = true
                 mentions[i].evidence.append(evidence(opener))
             }
         }

@@ -71,8 +71,6 @@ struct Document {
         var fromNormality = false
         /// Tokens of the negation/uncertainty cue that decided the assertion.
         var decidingCue: Range<Int>? = nil
-        /// Side and site taken from the finding this one interprets.
-        var inherited = false
     }
 
     struct AnatomyMention {
