@@ -235,7 +235,7 @@ public struct LabelJob: Sendable {
         // Terms of each sentence (1-based, as `Finding.sentence`).
         var bySentence = [[String]](repeating: [], count: r.sentences.count + 1)
         // Fields are read in place (a copy of a finding costs a reference count per string and array it holds).
-        for k in r.findings.indices where r.findings[k].temporality == .current && r.findings[k].assertion != .absent {
+        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality) && r.findings[k].assertion != .absent {
             guard let p = r.findings[k].concept.padchest else { continue }
             let cui = r.findings[k].concept.cui
             let sentence = r.findings[k].sentence
@@ -383,10 +383,9 @@ public enum CSV {
     }
 
     public static func escape(_ s: String) -> String {
-        if s.utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-            return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return s
+        var out: [UInt8] = []
+        appendCell(s.utf8, to: &out, first: true)
+        return String(decoding: out, as: UTF8.self)
     }
     public static func row(_ cells: [String]) -> String { cells.map(escape).joined(separator: ",") }
 }

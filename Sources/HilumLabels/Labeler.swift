@@ -148,7 +148,11 @@ public struct Labeler: Sendable {
     }
 
     /// Whether a finding counts towards report labels.
-    public static func counts(_ f: Finding) -> Bool { f.temporality == .current }
+    public static func counts(_ f: Finding) -> Bool { counts(f.temporality) }
+
+    /// The same rule on the temporality alone (read in place, without copying the finding).
+    @inline(__always)
+    public static func counts(_ t: Temporality) -> Bool { t == .current }
 
     /// Aggregated values of a scheme for a report's findings (label index → value); absent labels that
     /// were never mentioned are missing from the map.
@@ -169,7 +173,7 @@ public struct Labeler: Sendable {
         var v = [LabelValue?](repeating: nil, count: s.labels.count)
         let idx = indices ?? conceptIndices(r)
         // Fields are read in place: copying a finding costs a reference count per string and array it holds.
-        for k in r.findings.indices where r.findings[k].temporality == .current {
+        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality) {
             let val = LabelValue(r.findings[k].assertion)
             let ci = k < idx.count && idx[k] >= 0 ? idx[k] : nil
             for i in s.labelIndices(ci, r.findings[k].concept) where i < v.count { v[i] = max(v[i] ?? .absent, val) }
