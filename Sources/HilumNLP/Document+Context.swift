@@ -196,9 +196,22 @@ extension Document {
         return TextSpan(Int(tokens[r.lowerBound].start), Int(tokens[r.upperBound - 1].end))
     }
 
-    func evidence(_ c: CueHit) -> Evidence {
-        Evidence(rule: box.ontology.cues[c.rule].id, category: box.ontology.lexicon.tables.cues[c.rule].category.family, span: span(c.tokens))
+    @inline(__always)
+    func evidence(_ c: CueHit) -> Ev { Ev(rule: Int32(c.rule), normality: false, tokens: c.tokens) }
+
+    /// The public form of a piece of evidence, sorted by span by the callers.
+    func render(_ e: Ev) -> Evidence {
+        let r = Int(e.rule)
+        if e.normality {
+            return Evidence(rule: r < box.ontology.normality.count ? box.ontology.normality[r].id : "", category: "normality", span: span(e.tokens))
+        }
+        guard r >= 0, r < box.ontology.cues.count, r < box.ontology.lexicon.tables.cues.count else {
+            return Evidence(rule: "", category: "", span: span(e.tokens))
+        }
+        return Evidence(rule: box.ontology.cues[r].id, category: box.ontology.lexicon.tables.cues[r].category.family, span: span(e.tokens))
     }
+
+    func rendered(_ list: [Ev]) -> [Evidence] { list.map(render).sorted { $0.span < $1.span } }
 
     /// Normality statements: an anchor reached by a `normal` cue denies its concepts.
     mutating func resolveNormality(_ anchors: [AnchorHit]) {
@@ -213,7 +226,7 @@ extension Document {
                 var m = Mention(concept: c, tokens: a.tokens, sentence: a.sentence)
                 m.assertion = .absent
                 m.fromNormality = true
-                m.evidence = [Evidence(rule: box.ontology.normality[a.rule].id, category: "normality", span: span(a.tokens)), evidence(cue)]
+                m.evidence = [Ev(rule: Int32(a.rule), normality: true, tokens: a.tokens), evidence(cue)]
                 mentions.append(m)
             }
         }
@@ -467,7 +480,7 @@ extension Document {
                 if mentions[b].assertion == .uncertain, mentions[a].assertion == .present,
                    let cue = mentions[b].decidingCue, cue.lowerBound >= gapStart, cue.upperBound <= gapEnd {
                     mentions[a].assertion = .uncertain
-                    mentions[a].evidence.append(contentsOf: mentions[b].evidence.filter { $0.category == "uncertainty" })
+                    mentions[a].evidence.append(contentsOf: mentions[b].evidence.filter { !$0.normality && tb.cues[Int($0.rule)].category == .uncertainty })
                 }
             }
         }
@@ -546,7 +559,7 @@ extension Document {
         result.change = t.change
         result.laterality = t.laterality
         result.severity = t.severity
-        result.evidence = t.evidence.sorted { $0.span < $1.span }
+        result.evidence = rendered(t.evidence)
         return result
     }
 }

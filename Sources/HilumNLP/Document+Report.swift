@@ -81,7 +81,7 @@ extension Document {
                 section: sectionKind(ofToken: m.tokens.lowerBound), sentence: m.sentence + 1,
                 assertion: m.assertion, temporality: m.temporality, change: m.change, laterality: m.laterality,
                 severity: m.severity, locations: locs, regions: regs, regionBasis: basis,
-                evidence: full ? m.evidence.sorted { $0.span < $1.span } : []))
+                evidence: full ? rendered(m.evidence) : []))
         }
         let totalScalars = bytes.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
         var secs: [Section] = []

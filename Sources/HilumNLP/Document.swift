@@ -65,12 +65,21 @@ struct Document {
         var change: Change? = nil
         var laterality: Laterality? = nil
         var severity: Severity? = nil
-        var evidence: [Evidence] = []
+        /// The rules that decided it, as rule indices and token ranges (made into `Evidence` by `report`).
+        var evidence: [Ev] = []
         var locations: [Int] = []  // indices into anatomy
         var isTarget = false
         var fromNormality = false
         /// Tokens of the negation/uncertainty cue that decided the assertion.
         var decidingCue: Range<Int>? = nil
+    }
+
+    /// Evidence while analyzing: a cue hit or a normality anchor, without strings.
+    struct Ev {
+        /// Cue rule index, or normality rule index when `normality`.
+        var rule: Int32
+        var normality: Bool
+        var tokens: Range<Int>
     }
 
     struct AnatomyMention {
