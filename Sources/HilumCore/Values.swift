@@ -33,6 +33,12 @@ public enum Assertion: String, Sendable, Codable, CaseIterable, Hashable {
     case present, absent, uncertain
 }
 
+/// How sure an uncertain finding is, from its hedge: `probable` ("probable", "likely", "favor") leans towards present,
+/// `possible` ("possible", "may represent", "cannot be excluded", "versus") does not.
+public enum Certainty: String, Sendable, Codable, CaseIterable, Hashable {
+    case probable, possible
+}
+
 public enum Temporality: String, Sendable, Codable, CaseIterable, Hashable {
     case current, historical, hypothetical
 }

@@ -11,13 +11,15 @@ public enum UncertainPolicy: String, Sendable, CaseIterable {
 }
 
 /// The value of one label for one report.
+/// Precedence across mentions: present > probable > uncertain > absent.
 public enum LabelValue: Int, Sendable, Comparable {
-    case absent = 0, uncertain = 1, present = 2
+    /// `uncertain` with a `possible` hedge; `probable`: uncertain with a `probable` hedge ("probable", "likely").
+    case absent = 0, uncertain = 1, probable = 2, present = 3
     public static func < (a: LabelValue, b: LabelValue) -> Bool { a.rawValue < b.rawValue }
-    init(_ a: Assertion) {
+    init(_ a: Assertion, _ c: Certainty? = nil) {
         switch a {
         case .present: self = .present
-        case .uncertain: self = .uncertain
+        case .uncertain: self = c == .probable ? .probable : .uncertain
         case .absent: self = .absent
         }
     }
@@ -50,6 +52,8 @@ public struct Labeler: Sendable {
         public let values: String
         /// `zeros` / `ones`: the scheme's reading of uncertain under the `keep` policy (nil: -1).
         public let uncertainAs: String?
+        /// The same for uncertain mentions with a `probable` hedge (nil: as `uncertainAs`).
+        public let probableAs: String?
         public let noFinding: Int?
         public let noFindingIgnores: Set<Int>
         /// Label indices per concept.
@@ -63,12 +67,13 @@ public struct Labeler: Sendable {
         let byIndex: [[Int]]
         let namesByIndex: [[String]]
 
-        init(name: String, labels: [String], values: String, uncertainAs: String?, noFinding: Int?, noFindingIgnores: Set<Int>,
+        init(name: String, labels: [String], values: String, uncertainAs: String?, probableAs: String?, noFinding: Int?, noFindingIgnores: Set<Int>,
              byConcept: [ConceptID: [Int]], implies: [[Int]], fromConcepts: Bool, conceptIDs: [ConceptID]) {
             self.name = name
             self.labels = labels
             self.values = values
             self.uncertainAs = uncertainAs
+            self.probableAs = probableAs
             self.noFinding = noFinding
             self.noFindingIgnores = noFindingIgnores
             self.byConcept = byConcept
@@ -114,7 +119,7 @@ public struct Labeler: Sendable {
             let implies = s.labels.map { l in (l.implies ?? []).compactMap { names.firstIndex(of: $0) } }
             let nf = s.noFinding.flatMap { names.firstIndex(of: $0) }
             let ign = Set((s.noFindingIgnores ?? []).compactMap { names.firstIndex(of: $0) })
-            out.append(CompiledScheme(name: name, labels: names, values: s.values ?? "binary", uncertainAs: s.uncertainAs, noFinding: nf,
+            out.append(CompiledScheme(name: name, labels: names, values: s.values ?? "binary", uncertainAs: s.uncertainAs, probableAs: s.probableAs, noFinding: nf,
                                       noFindingIgnores: ign, byConcept: byConcept, implies: implies,
                                       fromConcepts: s.fromConcepts ?? false, conceptIDs: tb.conceptIDs))
         }
@@ -174,7 +179,7 @@ public struct Labeler: Sendable {
         let idx = indices ?? conceptIndices(r)
         // Fields are read in place: copying a finding costs a reference count per string and array it holds.
         for k in r.findings.indices where Labeler.counts(r.findings[k].temporality) {
-            let val = LabelValue(r.findings[k].assertion)
+            let val = LabelValue(r.findings[k].assertion, r.findings[k].certainty)
             let ci = k < idx.count && idx[k] >= 0 ? idx[k] : nil
             for i in s.labelIndices(ci, r.findings[k].concept) where i < v.count { v[i] = max(v[i] ?? .absent, val) }
         }
@@ -197,7 +202,7 @@ public struct Labeler: Sendable {
         var v: [String: LabelValue] = [:]
         var order: [String] = []
         for f in r.findings where Labeler.counts(f) {
-            let val = LabelValue(f.assertion)
+            let val = LabelValue(f.assertion, f.certainty)
             if !rollUp || val == .absent, let k = index(of: f.concept), k < padchestByIndex.count {
                 // Fast path: the finding's own concept.
                 guard let p = padchestByIndex[k] else { continue }
@@ -268,6 +273,8 @@ public struct Labeler: Sendable {
         let isChexpert = s.values == "chexpert"
         let effective: UncertainPolicy = policy == .keep && !isChexpert
             ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy
+        let effectiveProbable: UncertainPolicy = policy == .keep && !isChexpert
+            ? (s.probableAs.flatMap(UncertainPolicy.init(rawValue:)) ?? effective) : policy
         var out = [Int8](repeating: 0, count: s.labels.count)
         for i in out.indices {
             if i == s.noFinding {
@@ -278,7 +285,8 @@ public struct Labeler: Sendable {
                 out[i] = blocked ? (isChexpert ? Labeler.blank : 0) : 1
                 continue
             }
-            out[i] = Labeler.code(i < v.count ? v[i] : nil, isChexpert, effective)
+            let x = i < v.count ? v[i] : nil
+            out[i] = Labeler.code(x, isChexpert, x == .probable ? effectiveProbable : effective)
         }
         return out
     }
@@ -290,7 +298,7 @@ public struct Labeler: Sendable {
         case nil: return chexpert ? blank : 0
         case .present: return 1
         case .absent: return 0
-        case .uncertain:
+        case .uncertain, .probable:
             switch policy {
             case .keep: return -1
             case .ones: return 1
@@ -309,7 +317,7 @@ public struct Labeler: Sendable {
         switch v {
         case .present: return "present"
         case .absent: return "absent"
-        case .uncertain:
+        case .uncertain, .probable:
             switch policy {
             case .keep: return "uncertain"
             case .ones: return "present"

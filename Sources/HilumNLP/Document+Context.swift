@@ -298,11 +298,14 @@ extension Document {
                 let hypothetical = bestTemp.map { tb.cues[$0.0.rule].category == .hypothetical } ?? false
                 if let a = rule.assertion, d < (bestAssert?.1 ?? Int.max), !hypothetical {
                     m.assertion = a
+                    m.certainty = a == .uncertain ? .possible : nil
                 }
             }
             if let (c, _) = bestAssert {
                 m.decidingCue = c.tokens
-                m.assertion = tb.cues[c.rule].category == .uncertainty ? .uncertain : .absent
+                let hedge = tb.cues[c.rule].category == .uncertainty
+                m.assertion = hedge ? .uncertain : .absent
+                m.certainty = hedge ? tb.cues[c.rule].certainty : nil
                 m.evidence.append(evidence(c))
             }
             if let (c, _) = bestTemp {
@@ -480,6 +483,7 @@ extension Document {
                 if mentions[b].assertion == .uncertain, mentions[a].assertion == .present,
                    let cue = mentions[b].decidingCue, cue.lowerBound >= gapStart, cue.upperBound <= gapEnd {
                     mentions[a].assertion = .uncertain
+                    mentions[a].certainty = mentions[b].certainty
                     mentions[a].evidence.append(contentsOf: mentions[b].evidence.filter { !$0.normality && tb.cues[Int($0.rule)].category == .uncertainty })
                 }
             }
@@ -517,7 +521,7 @@ extension Document {
     /// The `assert` analysis of one target phrase: first occurrence in the text, normalized like terms.
     func assertTarget(_ target: String) -> TargetAssertion {
         let keys = Normalizer.phraseKeys(target).filter { $0.count != 1 || ($0.first ?? 0) > 0x3F }
-        var result = TargetAssertion(target: target, span: nil, assertion: .present, temporality: .current,
+        var result = TargetAssertion(target: target, span: nil, assertion: .present, certainty: nil, temporality: .current,
                                      change: nil, laterality: nil, severity: nil, evidence: [])
         guard !keys.isEmpty else { return result }
         // Keys of the word tokens of the text (computed on demand: targets need not be in the lexicon).
@@ -555,6 +559,7 @@ extension Document {
         guard let t = ms.last else { return result }
         result.span = span(r)
         result.assertion = t.assertion
+        result.certainty = t.certainty
         result.temporality = t.temporality
         result.change = t.change
         result.laterality = t.laterality

@@ -79,7 +79,7 @@ extension Document {
                 id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept),
                 text: full ? slice(m.tokens) : "", span: span(m.tokens),
                 section: sectionKind(ofToken: m.tokens.lowerBound), sentence: m.sentence + 1,
-                assertion: m.assertion, temporality: m.temporality, change: m.change, laterality: m.laterality,
+                assertion: m.assertion, certainty: m.assertion == .uncertain ? (m.certainty ?? .possible) : nil, temporality: m.temporality, change: m.change, laterality: m.laterality,
                 severity: m.severity, locations: locs, regions: regs, regionBasis: basis,
                 evidence: full ? rendered(m.evidence) : []))
         }

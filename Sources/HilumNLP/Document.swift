@@ -61,6 +61,8 @@ struct Document {
         var tokens: Range<Int>
         var sentence: Int
         var assertion: Assertion = .present
+        /// The hedge's certainty when `assertion` is uncertain.
+        var certainty: Certainty? = nil
         var temporality: Temporality = .current
         var change: Change? = nil
         var laterality: Laterality? = nil

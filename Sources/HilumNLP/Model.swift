@@ -43,6 +43,8 @@ public struct Finding: Sendable, Hashable {
     public var section: SectionKind
     public var sentence: Int
     public var assertion: Assertion
+    /// For an uncertain finding, how sure its hedge is (`probable` / `possible`); nil otherwise.
+    public var certainty: Certainty?
     public var temporality: Temporality
     public var change: Change?
     public var laterality: Laterality?
@@ -56,7 +58,7 @@ public struct Finding: Sendable, Hashable {
     public var evidence: [Evidence]
 
     public static func == (a: Finding, b: Finding) -> Bool {
-        a.id == b.id && a.concept == b.concept && a.span == b.span && a.assertion == b.assertion
+        a.id == b.id && a.concept == b.concept && a.span == b.span && a.assertion == b.assertion && a.certainty == b.certainty
             && a.temporality == b.temporality && a.change == b.change && a.laterality == b.laterality
             && a.severity == b.severity && a.locations == b.locations && a.regions == b.regions && a.evidence == b.evidence
             && a.labels.map(\.0) == b.labels.map(\.0) && a.labels.map(\.1) == b.labels.map(\.1)
@@ -95,6 +97,8 @@ public struct TargetAssertion: Sendable, Hashable {
     public var target: String
     public var span: TextSpan?
     public var assertion: Assertion
+    /// For an uncertain target, how sure its hedge is; nil otherwise.
+    public var certainty: Certainty?
     public var temporality: Temporality
     public var change: Change?
     public var laterality: Laterality?

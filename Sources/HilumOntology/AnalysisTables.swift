@@ -13,6 +13,7 @@ public final class AnalysisTables: Sendable {
         public var direction: CueDirection
         public var scope: Int
         public var assertion: Assertion?
+        public var certainty: Certainty
     }
 
     /// What the matcher does with a term payload.
@@ -144,7 +145,7 @@ public final class AnalysisTables: Sendable {
 
     static func build(_ o: Ontology, _ lx: Lexicon) -> AnalysisTables {
         var t = Builder()
-        t.cues = o.cues.map { Cue(category: $0.category, direction: $0.direction, scope: $0.scope, assertion: $0.assertion) }
+        t.cues = o.cues.map { Cue(category: $0.category, direction: $0.direction, scope: $0.scope, assertion: $0.assertion, certainty: $0.certainty) }
         t.maxCueScope = o.cues.reduce(0) { max($0, $1.scope) }
         t.conceptIDs = o.conceptOrder
         for (i, id) in o.conceptOrder.enumerated() {

@@ -112,6 +112,8 @@ public struct CueRule: Sendable, Hashable {
     public var scope: Int
     public var patterns: [String]
     public var assertion: Assertion?
+    /// Uncertainty cues: how sure the hedge is (`probable` or, by default, `possible`).
+    public var certainty: Certainty = .possible
     public var example: String
     public var target: String
     public var expect: String
@@ -181,10 +183,12 @@ public struct LabelScheme: Sendable, Hashable, Codable {
     /// For 0/1 schemes: what an uncertain mention becomes under the `keep` policy (`zeros` or `ones`), the
     /// convention of the dataset the scheme reproduces. Without it, `keep` writes -1.
     public var uncertainAs: String?
+    /// The same for uncertain mentions whose hedge is `probable` ("probable", "likely"); without it, `uncertain_as`.
+    public var probableAs: String?
 
     enum CodingKeys: String, CodingKey {
         case scheme, description, labels, values
         case noFinding = "no_finding", noFindingIgnores = "no_finding_ignores", fromConcepts = "from_concepts"
-        case uncertainAs = "uncertain_as"
+        case uncertainAs = "uncertain_as", probableAs = "probable_as"
     }
 }

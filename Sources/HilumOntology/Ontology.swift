@@ -247,6 +247,7 @@ public struct Ontology: Sendable {
         var scope: Int
         var patterns: [String]
         var assertion: String?
+        var certainty: String?
         var example: String
         var target: String
         var expect: String
@@ -287,6 +288,14 @@ public struct Ontology: Sendable {
                     assertion = Assertion(rawValue: a)
                     if assertion == nil { r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): unknown assertion '\(a)'")) }
                 }
+                var certainty = Certainty.possible
+                if let c = raw.certainty {
+                    if let v = Certainty(rawValue: c), cat == .uncertainty {
+                        certainty = v
+                    } else {
+                        r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): certainty '\(c)' needs category uncertainty and a value probable or possible"))
+                    }
+                }
                 if !raw.example.lowercased().contains(raw.target.lowercased()) || raw.target.isEmpty {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): target '\(raw.target)' is not in its example"))
                 }
@@ -294,7 +303,7 @@ public struct Ontology: Sendable {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): scope must be 0...200"))
                 }
                 cues.append(CueRule(id: raw.id, language: lang, category: cat, direction: dir, scope: raw.scope,
-                                    patterns: raw.patterns, assertion: assertion, example: raw.example,
+                                    patterns: raw.patterns, assertion: assertion, certainty: certainty, example: raw.example,
                                     target: raw.target, expect: raw.expect))
             }
         }
@@ -443,6 +452,11 @@ public struct Ontology: Sendable {
                 }
                 if let nf = s.noFinding, !names.contains(nf) {
                     r.problems.append(.init(file: f, line: 0, message: "no_finding label '\(nf)' is not a label"))
+                }
+                for (key, v) in [("uncertain_as", s.uncertainAs), ("probable_as", s.probableAs)] {
+                    if let v, v != "zeros" && v != "ones" && v != "keep" {
+                        r.problems.append(.init(file: f, line: 0, message: "\(key) must be zeros, ones or keep, not '\(v)'"))
+                    }
                 }
                 schemes[s.scheme] = s
             } catch {

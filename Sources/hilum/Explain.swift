@@ -29,7 +29,7 @@ enum Explain {
         var out = "report \(r.reportID ?? "-")  language \(r.language.rawValue)  \(r.ontologyVersion.prefix(19))\n\n"
         out += marked + "\n\n"
         for f in r.findings {
-            var attrs = [f.assertion.rawValue]
+            var attrs = [f.certainty.map { "\(f.assertion.rawValue) (\($0.rawValue))" } ?? f.assertion.rawValue]
             if f.temporality != .current { attrs.append(f.temporality.rawValue) }
             if let c = f.change { attrs.append("change=\(c.rawValue)") }
             if let l = f.laterality { attrs.append(l.rawValue) }

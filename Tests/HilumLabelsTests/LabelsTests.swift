@@ -85,6 +85,27 @@ enum L {
         #expect(L.labels("Possible pneumonia.", policy: .ones)["chestxray14"]?["Pneumonia"] == .number(1))
     }
 
+    @Test func probableHedgesArePositiveInChestXray14OnlyUnderKeep() {
+        // "probable" leans towards present: ChestX-ray14 (probable_as ones) writes 1, CheXpert still -1.
+        let p = L.labels("Probable right lower lobe pneumonia.")
+        #expect(p["chestxray14"]?["Pneumonia"] == .number(1))
+        #expect(p["chestxray14"]?["normal"] == .number(0))
+        #expect(p["chexpert"]?["Pneumonia"] == .number(-1))
+        #expect(L.labels("Probable right lower lobe pneumonia.", policy: .zeros)["chestxray14"]?["Pneumonia"] == .number(0))
+        // A differential favours its first alternative.
+        let v = L.labels("Left basilar opacity, atelectasis versus pneumonia.")["chestxray14"] ?? [:]
+        #expect(v["Atelectasis"] == .number(1))
+        #expect(v["Pneumonia"] == .number(0))
+        // Spanish hedges carry the same grades.
+        let es = L.labels("Consolidación basal derecha, probablemente neumonía. No se puede descartar derrame pleural.", .es)["chestxray14"] ?? [:]
+        #expect(es["Pneumonia"] == .number(1))
+        #expect(es["Effusion"] == .number(0))
+        // Present beats probable beats possible across mentions (CheXpert keeps -1 for both hedges).
+        let mix = L.labels("Possible pleural effusion on the left. Probable pleural effusion on the right.")
+        #expect(mix["chestxray14"]?["Effusion"] == .number(1))
+        #expect(mix["chexpert"]?["Pleural Effusion"] == .number(-1))
+    }
+
     @Test func historicalAndHypotheticalMentionsDoNotLabel() {
         let c = L.labels("INDICATION: rule out pneumonia.\nFINDINGS: Lungs are clear.")["chexpert"] ?? [:]
         #expect(c["Pneumonia"] == .null)

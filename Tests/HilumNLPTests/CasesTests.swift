@@ -25,6 +25,7 @@ import HilumOntology
                     case "change": return (f.change?.rawValue ?? "null") == v
                     case "laterality": return (f.laterality?.rawValue ?? "null") == v
                     case "severity": return (f.severity?.rawValue ?? "null") == v
+                    case "certainty": return (f.certainty?.rawValue ?? "null") == v
                     default: return true
                     }
                 }

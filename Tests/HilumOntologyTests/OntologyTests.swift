@@ -86,6 +86,9 @@ struct Scratch {
         ("schemes/z.json", "{\"scheme\": \"z\", \"labels\": [{\"name\": \"Z\", \"concepts\": []}]}", "points nowhere"),
         ("cues/es.json", "{\"language\": \"es\", \"rules\": [{\"id\": \"en.neg.no\", \"category\": \"negation\", \"direction\": \"forward\", \"scope\": 5, \"patterns\": [\"no\"], \"example\": \"No.\", \"target\": \"no\", \"expect\": \"absent\"}]}", "duplicate rule id"),
         ("cues/es.json", "{\"language\": \"es\", \"rules\": [{\"id\": \"es.x\", \"category\": \"banana\", \"direction\": \"forward\", \"scope\": 5, \"patterns\": [\"no\"], \"example\": \"No.\", \"target\": \"no\", \"expect\": \"absent\"}]}", "unknown category"),
+        ("cues/es.json", "{\"language\": \"es\", \"rules\": [{\"id\": \"es.x\", \"category\": \"negation\", \"certainty\": \"probable\", \"direction\": \"forward\", \"scope\": 5, \"patterns\": [\"no\"], \"example\": \"No.\", \"target\": \"no\", \"expect\": \"absent\"}]}", "needs category uncertainty"),
+        ("cues/es.json", "{\"language\": \"es\", \"rules\": [{\"id\": \"es.x\", \"category\": \"uncertainty\", \"certainty\": \"sure\", \"direction\": \"forward\", \"scope\": 5, \"patterns\": [\"posible\"], \"example\": \"posible\", \"target\": \"posible\", \"expect\": \"uncertain\"}]}", "needs category uncertainty"),
+        ("schemes/w.json", "{\"scheme\": \"w\", \"probable_as\": \"maybe\", \"labels\": [{\"name\": \"Z\", \"concepts\": [\"C5\"]}]}", "probable_as must be"),
         ("cues/es.json", "{\"language\": \"es\", \"rules\": [", "invalid cue file"),
         ("cues/es.json", "{\"language\": \"es\", \"rules\": [{\"id\": \"es.y\", \"category\": \"negation\", \"direction\": \"forward\", \"scope\": 5, \"patterns\": [\"sin\"], \"example\": \"Sin derrame.\", \"target\": \"neumotórax\", \"expect\": \"absent\"}]}", "is not in its example"),
     ])
