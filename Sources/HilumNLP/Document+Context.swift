@@ -211,7 +211,14 @@ extension Document {
         return Evidence(rule: box.ontology.cues[r].id, category: box.ontology.lexicon.tables.cues[r].category.family, span: span(e.tokens))
     }
 
-    func rendered(_ list: [Ev]) -> [Evidence] { list.map(render).sorted { $0.span < $1.span } }
+    func rendered(_ list: [Ev]) -> [Evidence] {
+        // A loop, not `list.map(render)`: a method reference would capture a copy of the document.
+        var out: [Evidence] = []
+        out.reserveCapacity(list.count)
+        for e in list { out.append(render(e)) }
+        out.sort { $0.span < $1.span }
+        return out
+    }
 
     /// Normality statements: an anchor reached by a `normal` cue denies its concepts.
     mutating func resolveNormality(_ anchors: [AnchorHit]) {

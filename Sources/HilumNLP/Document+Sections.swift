@@ -21,7 +21,7 @@ extension Document {
             let allUpper = (i..<end).allSatisfy { !isWord($0) || tokens[$0].allUpper }
             let aloneOnLine = atLineStart && (end == n || tokens[end].newlinesBefore > 0)
             let accept = (followedByColon && (atLineStart || allUpper)) || (aloneOnLine && allUpper)
-            guard accept, let ruleIndex = box.ontology.lexicon.headerTries[lang]?.payloads(m.node).first,
+            guard accept, let ruleIndex = trie.payloads(m.node).first,
                   Int(ruleIndex) < box.ontology.sections.count else { i += 1; continue }
             let rule = box.ontology.sections[Int(ruleIndex)]
             let headerEnd = followedByColon ? end + 1 : end
@@ -34,7 +34,12 @@ extension Document {
         var k = 0
         while k < sections.count {
             let sec = sections[k]
-            if [.indication, .history, .comparison, .technique].contains(sec.kind), let h = sec.headerTokens {
+            let preamble: Bool
+            switch sec.kind {
+            case .indication, .history, .comparison, .technique: preamble = true
+            default: preamble = false
+            }
+            if preamble, let h = sec.headerTokens {
                 let end = k + 1 < sections.count ? sections[k + 1].firstToken : n
                 var j = h.upperBound + 1
                 while j < end && tokens[j].newlinesBefore == 0 { j += 1 }
@@ -69,6 +74,8 @@ extension Document {
         var i = 0
         let abbrevs = box.ontology.abbreviations[lang] ?? []
         let abbrevMax = box.ontology.lexicon.tables.abbreviationMaxBytes[lang] ?? 0
+        let bits = box.ontology.lexicon.tables.languageBits
+        let abbrevBit: UInt8 = lang == .es ? 0x80 : 0x40
         var buf: [UInt8] = []
         // In mixed-case text a line that starts with a capital after a line with no closing punctuation
         // starts a new sentence (list-like reports); in all-capitals text line breaks are only wrapping.
@@ -115,7 +122,9 @@ extension Document {
                     let prev = tokens[i - 1]
                     // Folding at most halves a word (a two-byte accented letter becomes one byte), so a word more
                     // than twice as long as every abbreviation (and longer than one letter, for the rule below) is neither.
-                    if Int(prev.byteEnd - prev.byteStart) <= max(2 * abbrevMax, 4) {
+                    let key = Int(ids[i - 1])
+                    let mayBeAbbrev = key >= 0 && key < bits.count && bits[key] & abbrevBit != 0
+                    if (mayBeAbbrev || prev.end - prev.start == 1), Int(prev.byteEnd - prev.byteStart) <= max(2 * abbrevMax, 4) {
                         bytes.withUnsafeBufferPointer { p in
                             Normalizer.fold(p, Int(prev.byteStart), Int(prev.byteEnd), into: &buf)
                         }

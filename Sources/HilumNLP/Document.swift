@@ -196,20 +196,27 @@ struct Document {
             if inEn && !inEs { en += 0.5 }
             if inEs && !inEn { es += 0.5 }
         }
-        var i = 0
         let limit = min(bytes.count, 8000)
-        while i + 1 < limit {
-            if bytes[i] == 0xC3 {
-                // á é í ó ú ñ (either case)
-                switch bytes[i + 1] {
-                case 0xA1, 0xA9, 0xAD, 0xB3, 0xBA, 0xB1, 0x81, 0x89, 0x8D, 0x93, 0x9A, 0x91: es += 1
-                default: break
+        let letters = bytes.withUnsafeBufferPointer { p -> Int in
+            var n = 0
+            var i = 0
+            while i + 1 < limit {
+                let b = p[i]
+                i += 1
+                if b < 0xC2 { continue }
+                if b == 0xC3 {
+                    // á é í ó ú ñ (either case)
+                    switch p[i] {
+                    case 0xA1, 0xA9, 0xAD, 0xB3, 0xBA, 0xB1, 0x81, 0x89, 0x8D, 0x93, 0x9A, 0x91: n += 1
+                    default: break
+                    }
+                } else if b == 0xC2 && (p[i] == 0xBF || p[i] == 0xA1) {
+                    n += 1
                 }
-            } else if bytes[i] == 0xC2 && (bytes[i + 1] == 0xBF || bytes[i + 1] == 0xA1) {
-                es += 1
             }
-            i += 1
+            return n
         }
+        es += Double(letters)
         return es > en ? .es : .en
     }
 

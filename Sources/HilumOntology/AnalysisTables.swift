@@ -63,8 +63,10 @@ public final class AnalysisTables: Sendable {
     /// Laterality of each region name.
     public let regionSide: [String: Laterality]
     /// Language evidence of each key id: bit 0 an English marker word, bit 1 a Spanish one, bit 2 starts an
-    /// English term, bit 3 starts a Spanish term; bit 4 starts an English cue, bit 5 a Spanish one. One byte per key:
-    /// the matcher asks it whether a word can start a term or cue at all (most words start none) before walking a trie.
+    /// English term, bit 3 starts a Spanish term; bit 4 starts an English cue, bit 5 a Spanish one; bit 6 is the key of
+    /// an English abbreviation, bit 7 of a Spanish one. One byte per key: the matcher asks it whether a word can start
+    /// a term or cue at all (most words start none) before walking a trie, and the sentence splitter whether a word
+    /// before a period can be an abbreviation before folding it.
     public let languageBits: [UInt8]
     /// Quick reject for case-sensitive lookups: bit `min(n, 63)` of entry `b` is set when some case-sensitive
     /// term has a word of `n` bytes starting with byte `b`.
@@ -189,6 +191,7 @@ public final class AnalysisTables: Sendable {
         t.languageBits = [UInt8](repeating: 0, count: lx.keys.count)
         for (lang, bit) in [(Language.en, UInt8(1)), (.es, 2)] {
             for id in lx.markerIds[lang] ?? [] where id >= 0 && Int(id) < t.languageBits.count { t.languageBits[Int(id)] |= bit }
+            for id in lx.abbreviationIds[lang] ?? [] where id >= 0 && Int(id) < t.languageBits.count { t.languageBits[Int(id)] |= bit << 6 }
             guard let trie = lx.termTries[lang] else { continue }
             for id in 0..<t.languageBits.count where trie.start(Int32(id)) != nil { t.languageBits[id] |= bit << 2 }
             guard let cues = lx.cueTries[lang] else { continue }

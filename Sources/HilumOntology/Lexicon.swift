@@ -26,6 +26,9 @@ public struct Lexicon: Sendable {
     public internal(set) var resolvedDefaults: [ConceptID: [DefaultSite]] = [:]
     /// Key ids of the language marker words.
     public internal(set) var markerIds: [Language: Set<Int32>] = [:]
+    /// Key ids of the abbreviations (the key of a word is the key of its folded form, so a word before a period
+    /// can be an abbreviation only if its key id is one of these).
+    public internal(set) var abbreviationIds: [Language: Set<Int32>] = [:]
     /// Dense views for the report pipeline.
     public internal(set) var tables = AnalysisTables()
 
@@ -156,6 +159,13 @@ public struct Lexicon: Sendable {
         for p in phrases { idPhrases.append((p, p.ids.map { lx.keys.intern($0) })) }
         for (lang, words) in o.languageMarkers {
             lx.markerIds[lang] = Set(words.map { lx.keys.intern($0) })
+        }
+        for (lang, folded) in o.abbreviations {
+            lx.abbreviationIds[lang] = Set(folded.map { a in
+                var k = a
+                Normalizer.stem(&k)
+                return lx.keys.intern(k)
+            })
         }
         let n = lx.keys.count
         for lang in Language.allCases {
