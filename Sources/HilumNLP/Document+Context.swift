@@ -211,12 +211,30 @@ extension Document {
         return Evidence(rule: box.ontology.cues[r].id, category: box.ontology.lexicon.tables.cues[r].category.family, span: span(e.tokens))
     }
 
-    func rendered(_ list: [Ev]) -> [Evidence] {
-        // A loop, not `list.map(render)`: a method reference would capture a copy of the document.
+    /// The evidence of mention `i` in `log`, sorted by span.
+    func rendered(_ i: Int, in log: [(Int32, Ev)]) -> [Evidence] {
+        // A loop, not `map(render)`: a method reference would capture a copy of the document.
         var out: [Evidence] = []
-        out.reserveCapacity(list.count)
-        for e in list { out.append(render(e)) }
+        for (mi, e) in log where Int(mi) == i { out.append(render(e)) }
         out.sort { $0.span < $1.span }
+        return out
+    }
+
+    /// Gives mention `to` the sites of mention `from` (when `to` has none: callers check).
+    mutating func copySites(from: Int, to: Int) {
+        let n = sites.count
+        var k = 0
+        while k < n {
+            if Int(sites[k].0) == from { sites.append((Int32(to), sites[k].1)) }
+            k += 1
+        }
+        if mentions[from].hasSites { mentions[to].hasSites = true }
+    }
+
+    /// The anatomy indices of mention `i`, in order.
+    func siteIndices(of i: Int) -> [Int] {
+        var out: [Int] = []
+        for (mi, ai) in sites where Int(mi) == i { out.append(Int(ai)) }
         return out
     }
 
@@ -233,7 +251,8 @@ extension Document {
                 var m = Mention(concept: c, tokens: a.tokens, sentence: a.sentence)
                 m.assertion = .absent
                 m.fromNormality = true
-                m.evidence = [Ev(rule: Int32(a.rule), normality: true, tokens: a.tokens), evidence(cue)]
+                evidenceLog.append((Int32(mentions.count), Ev(rule: Int32(a.rule), normality: true, tokens: a.tokens)))
+                evidenceLog.append((Int32(mentions.count), evidence(cue)))
                 mentions.append(m)
             }
         }
@@ -254,22 +273,24 @@ extension Document {
         // Move the mentions out while resolving so that `self` is not copied for the inout access.
         var ms = mentions
         mentions = []
+        var log: [(Int32, Ev)] = []
+        swap(&log, &evidenceLog)
         for (s, idx) in bySentence.enumerated() where !idx.isEmpty {
             let sorted = idx.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
-            resolve(sentence: s, mentions: &ms, indices: sorted, cues: cues(ofSentence: s))
+            resolve(sentence: s, mentions: &ms, log: &log, indices: sorted, cues: cues(ofSentence: s))
         }
         mentions = ms
+        swap(&log, &evidenceLog)
     }
 
     /// Context of the mentions of one sentence: assertion, temporality and change from the nearest
     /// cue that reaches each mention; laterality and severity cues attach to their nearest mention.
-    func resolve(sentence: Int, mentions: inout [Mention], indices: [Int], cues: ArraySlice<CueHit>) {
+    func resolve(sentence: Int, mentions: inout [Mention], log: inout [(Int32, Ev)], indices: [Int], cues: ArraySlice<CueHit>) {
         let tb = box.ontology.lexicon.tables
         let reachWords = maxScope + 12
         for i in indices where !mentions[i].fromNormality {
             var m = mentions[i]
-            // `m` is written back below: drop the array's second reference so appending to `m.evidence` does not copy it.
-            mentions[i].evidence = []
+            let mi = Int32(i)
             var bestNeg: (CueHit, Int)? = nil
             var bestUnc: (CueHit, Int)? = nil
             var bestTemp: (CueHit, Int)? = nil
@@ -301,7 +322,7 @@ extension Document {
             if let (c, d) = bestChange {
                 let rule = tb.cues[c.rule]
                 if case .change(let ch) = rule.category { m.change = ch }
-                m.evidence.append(evidence(c))
+                log.append((mi, evidence(c)))
                 let hypothetical = bestTemp.map { tb.cues[$0.0.rule].category == .hypothetical } ?? false
                 if let a = rule.assertion, d < (bestAssert?.1 ?? Int.max), !hypothetical {
                     m.assertion = a
@@ -313,11 +334,11 @@ extension Document {
                 let hedge = tb.cues[c.rule].category == .uncertainty
                 m.assertion = hedge ? .uncertain : .absent
                 m.certainty = hedge ? tb.cues[c.rule].certainty : nil
-                m.evidence.append(evidence(c))
+                log.append((mi, evidence(c)))
             }
             if let (c, _) = bestTemp {
                 m.temporality = tb.cues[c.rule].category == .historical ? .historical : .hypothetical
-                m.evidence.append(evidence(c))
+                log.append((mi, evidence(c)))
             } else if let first = m.tokens.first {
                 switch sectionKind(ofToken: first) {
                 // The clinical history of the request (indication, history) and prior exams are not findings of
@@ -364,7 +385,7 @@ extension Document {
                 case .severity(let s):
                     if mentions[i].severity == nil {
                         mentions[i].severity = s
-                        mentions[i].evidence.append(evidence(c))
+                        log.append((Int32(i), evidence(c)))
                     }
                 default: break
                 }
@@ -378,7 +399,7 @@ extension Document {
             let value: Laterality = hasBoth
                 ? .bilateral : (list.min { $0.1 < $1.1 }?.0 ?? .bilateral)
             mentions[i].laterality = value
-            for (_, _, c) in list { mentions[i].evidence.append(evidence(c)) }
+            for (_, _, c) in list { log.append((Int32(i), evidence(c))) }
         }
     }
 
@@ -430,15 +451,16 @@ extension Document {
                 anatomy[ai].attachedTo = i
                 // Every concept of the same words shares the site.
                 for j in cands where j == i || mentions[j].tokens == mentions[i].tokens {
-                    mentions[j].locations.append(ai)
+                    sites.append((Int32(j), Int32(ai)))
+                    mentions[j].hasSites = true
                 }
             }
         }
         // Laterality from anatomy when no cue gave one.
-        for i in mentions.indices where mentions[i].laterality == nil && !mentions[i].locations.isEmpty {
+        for i in mentions.indices where mentions[i].laterality == nil && mentions[i].hasSites {
             var left = false, right = false, both = false
-            for ai in mentions[i].locations {
-                let c = Int(anatomy[ai].concept)
+            for (mi, ai) in sites where Int(mi) == i {
+                let c = Int(anatomy[Int(ai)].concept)
                 guard c >= 0, c < tb.laterality.count, let l = tb.laterality[c] else { continue }
                 switch l {
                 case .left: left = true
@@ -480,18 +502,19 @@ extension Document {
                     if loose, y == b, namesSide(mentions[b].tokens, sentence: sent, cues: sentenceCues) { continue }
                     var shared = false
                     if mentions[x].laterality == nil, let l = mentions[y].laterality { mentions[x].laterality = l; shared = true }
-                    if mentions[x].locations.isEmpty && !mentions[y].locations.isEmpty {
-                        mentions[x].locations = mentions[y].locations
+                    if !mentions[x].hasSites && mentions[y].hasSites {
+                        copySites(from: y, to: x)
                         shared = true
                     }
                     // The coordination rule that carried the side or site is part of the finding's evidence.
-                    if shared, let c = link { mentions[x].evidence.append(evidence(c)) }
+                    if shared, let c = link { evidenceLog.append((Int32(x), evidence(c))) }
                 }
                 if mentions[b].assertion == .uncertain, mentions[a].assertion == .present,
                    let cue = mentions[b].decidingCue, cue.lowerBound >= gapStart, cue.upperBound <= gapEnd {
                     mentions[a].assertion = .uncertain
                     mentions[a].certainty = mentions[b].certainty
-                    mentions[a].evidence.append(contentsOf: mentions[b].evidence.filter { !$0.normality && tb.cues[Int($0.rule)].category == .uncertainty })
+                    let hedges = evidenceLog.filter { $0.0 == Int32(b) && !$0.1.normality && tb.cues[Int($0.1.rule)].category == .uncertainty }
+                    for (_, e) in hedges { evidenceLog.append((Int32(a), e)) }
                 }
             }
         }
@@ -499,13 +522,13 @@ extension Document {
         // concerning for pneumonia", "opacidad en LID que podría corresponder a atelectasia") inherits
         // its side and site when it has none of its own.
         for idx in bySentence {
-            for (k, i) in idx.enumerated() where k > 0 && mentions[i].assertion == .uncertain && mentions[i].locations.isEmpty {
+            for (k, i) in idx.enumerated() where k > 0 && mentions[i].assertion == .uncertain && !mentions[i].hasSites {
                 guard let cue = mentions[i].decidingCue, cue.upperBound <= mentions[i].tokens.lowerBound else { continue }
                 // The nearest earlier finding that ends before the hedge, with no terminator in between.
                 guard let j = idx[..<k].last(where: { mentions[$0].tokens.upperBound <= cue.lowerBound }),
                       !terminated(mentions[j].tokens.upperBound, mentions[i].tokens.lowerBound) else { continue }
                 if mentions[i].laterality == nil { mentions[i].laterality = mentions[j].laterality }
-                mentions[i].locations = mentions[j].locations
+                copySites(from: j, to: i)
             }
         }
         // A sentence that opens by pointing back (an `anaphora` cue: "This likely represents a granuloma", "Dicha
@@ -516,11 +539,11 @@ extension Document {
             guard let opener = cues(ofSentence: s).first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
                   sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
                   let j = bySentence[s - 1].last(where: { mentions[$0].assertion != .absent
-                      && (mentions[$0].laterality != nil || !mentions[$0].locations.isEmpty) }) else { continue }
-            for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && mentions[i].locations.isEmpty {
+                      && (mentions[$0].laterality != nil || mentions[$0].hasSites) }) else { continue }
+            for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && !mentions[i].hasSites {
                 mentions[i].laterality = mentions[j].laterality
-                mentions[i].locations = mentions[j].locations
-                mentions[i].evidence.append(evidence(opener))
+                copySites(from: j, to: i)
+                evidenceLog.append((Int32(i), evidence(opener)))
             }
         }
     }
@@ -562,7 +585,8 @@ extension Document {
         ms.removeAll { $0.tokens.overlaps(r) }
         ms.append(Mention(concept: -1, tokens: r, sentence: si, isTarget: true))
         let idx = ms.indices.filter { ms[$0].sentence == si }.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
-        resolve(sentence: si, mentions: &ms, indices: idx, cues: cues(ofSentence: si))
+        var log: [(Int32, Ev)] = []
+        resolve(sentence: si, mentions: &ms, log: &log, indices: idx, cues: cues(ofSentence: si))
         guard let t = ms.last else { return result }
         result.span = span(r)
         result.assertion = t.assertion
@@ -571,7 +595,7 @@ extension Document {
         result.change = t.change
         result.laterality = t.laterality
         result.severity = t.severity
-        result.evidence = rendered(t.evidence)
+        result.evidence = rendered(ms.count - 1, in: log)
         return result
     }
 }

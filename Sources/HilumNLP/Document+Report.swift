@@ -16,12 +16,12 @@ extension Document {
     }
 
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
-    func regions(for m: Mention) -> ([String], String?) {
+    func regions(for m: Mention, sites locations: [Int]) -> ([String], String?) {
         let tb = box.ontology.lexicon.tables
         var out: [String] = []
         var sideOnly: [String] = []
         let side: Laterality? = m.laterality == .bilateral ? nil : m.laterality
-        for ai in m.locations {
+        for ai in locations {
             let c = Int(anatomy[ai].concept)
             guard c >= 0, c < tb.sites.count else { continue }
             if tb.sideOnly[c] {
@@ -67,21 +67,22 @@ extension Document {
         }
         for (n, i) in ordered.enumerated() {
             let m = mentions[i]
-            let locs = m.locations.map { ai -> LocationRef in
+            let siteList = siteIndices(of: i)
+            let locs = siteList.map { ai -> LocationRef in
                 let a = anatomy[ai]
                 let ref = conceptRef(a.concept)
                 let k = Int(a.concept)
                 return LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: full ? slice(a.tokens) : "", span: span(a.tokens),
                                    laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil)
             }
-            let (regs, basis) = full ? regions(for: m) : ([], nil)
+            let (regs, basis) = full ? regions(for: m, sites: siteList) : ([], nil)
             findings.append(Finding(
                 id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept),
                 text: full ? slice(m.tokens) : "", span: span(m.tokens),
                 section: sectionKind(ofToken: m.tokens.lowerBound), sentence: m.sentence + 1,
                 assertion: m.assertion, certainty: m.assertion == .uncertain ? (m.certainty ?? .possible) : nil, temporality: m.temporality, change: m.change, laterality: m.laterality,
                 severity: m.severity, locations: locs, regions: regs, regionBasis: basis,
-                evidence: full ? rendered(m.evidence) : []))
+                evidence: full ? rendered(i, in: evidenceLog) : []))
         }
         let totalScalars = bytes.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
         var secs: [Section] = []

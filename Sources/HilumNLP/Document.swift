@@ -25,6 +25,10 @@ struct Document {
     var anatomy: [AnatomyMention] = []
     var cueHits: [CueHit] = []
     var anchorHits: [AnchorHit] = []
+    /// The rules that decided each mention (mention index, evidence), in the order they were found.
+    var evidenceLog: [(Int32, Ev)] = []
+    /// The anatomical mentions that qualify each mention (mention index, index into `anatomy`), in order.
+    var sites: [(Int32, Int32)] = []
     var termPrefix: [Int32] = []
     var maxScope = 0
     /// Cue hits of sentence s are `cueHits[cueStart[s]..<cueStart[s + 1]]` (hits are found sentence by sentence).
@@ -67,9 +71,9 @@ struct Document {
         var change: Change? = nil
         var laterality: Laterality? = nil
         var severity: Severity? = nil
-        /// The rules that decided it, as rule indices and token ranges (made into `Evidence` by `report`).
-        var evidence: [Ev] = []
-        var locations: [Int] = []  // indices into anatomy
+        /// Whether `sites` holds an anatomical mention of this one (its evidence and sites live in the document's
+        /// `evidence` and `sites` logs, so that a mention holds no reference and copying it costs nothing).
+        var hasSites = false
         var isTarget = false
         var fromNormality = false
         /// Tokens of the negation/uncertainty cue that decided the assertion.

@@ -30,6 +30,8 @@ final class AnalysisScratch {
         var cueStart: [Int] = []
         var longestEnd: [Int32] = []
         var longestNode: [Int32] = []
+        var evidenceLog: [(Int32, Document.Ev)] = []
+        var sites: [(Int32, Int32)] = []
     }
     var store = Buffers()
 
@@ -85,6 +87,8 @@ extension Document {
         swap(&cueStart, &b.cueStart); cueStart.removeAll(keepingCapacity: true)
         swap(&longestEnd, &b.longestEnd); longestEnd.removeAll(keepingCapacity: true)
         swap(&longestNode, &b.longestNode); longestNode.removeAll(keepingCapacity: true)
+        swap(&evidenceLog, &b.evidenceLog); evidenceLog.removeAll(keepingCapacity: true)
+        swap(&sites, &b.sites); sites.removeAll(keepingCapacity: true)
     }
 
     /// Moves this document's buffers back into the scratch (the document is done).
@@ -95,6 +99,7 @@ extension Document {
         swap(&b.sentences, &sentences); swap(&b.mentions, &mentions); swap(&b.anatomy, &anatomy); swap(&b.cueHits, &cueHits)
         swap(&b.anchorHits, &anchorHits); swap(&b.termPrefix, &termPrefix); swap(&b.cueStart, &cueStart)
         swap(&b.longestEnd, &longestEnd); swap(&b.longestNode, &longestNode)
+        swap(&b.evidenceLog, &evidenceLog); swap(&b.sites, &sites)
         s.store = b
     }
 }
