@@ -68,6 +68,13 @@ public enum Tokenizer {
         if v >= 0x2000 && v <= 0x2BFF { return false }  // punctuation, arrows, symbols
         if v >= 0x3000 && v <= 0x303F { return false }
         if v == 0xFFFD || v == 0xFEFF { return false }
+        return isLetterOrNumber(v)
+    }
+
+    /// Unicode properties of a scalar outside the ranges decided above. Not inlined: reading the properties
+    /// needs type metadata, which callers would otherwise set up on every call, even for ASCII words.
+    @inline(never)
+    static func isLetterOrNumber(_ v: UInt32) -> Bool {
         guard let s = Unicode.Scalar(v) else { return false }
         return s.properties.isAlphabetic || s.properties.numericType != nil
     }
