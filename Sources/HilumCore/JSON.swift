@@ -178,7 +178,22 @@ public struct JSONParser {
     func string(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(HilumError) -> String {
         let start = i
         i += 1
+        // Fast path: no escape before the closing quote (most strings) is validated straight from the input.
+        var j = i
+        while j < p.count {
+            let b = p[j]
+            if b == 0x22 || b == 0x5C || b < 0x20 { break }
+            j += 1
+        }
+        if j < p.count, p[j] == 0x22 {
+            guard let s = String(validating: UnsafeBufferPointer(rebasing: p[i..<j]), as: UTF8.self) else {
+                throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))")
+            }
+            i = j + 1
+            return s
+        }
         var out: [UInt8] = []
+        out.reserveCapacity(j - i + 16)
         var simpleStart = i
         while true {
             guard i < p.count else { throw err("unterminated string", start) }

@@ -205,13 +205,13 @@ public struct LabelJob: Sendable {
             appendCodes(r, "chexpert", indices: labeler.conceptIndices(r), to: &out)
         case "padchest":
             CSV.append(rec.id, to: &out, first: true)
-            for c in padchestCellBytes(r) { CSV.append(bytes: c, to: &out, first: false) }
+            appendPadchestCells(r, to: &out)
         default:
             CSV.append(rec.id, to: &out, first: true)
             let indices = labeler.conceptIndices(r)
             for s in schemeNames {
                 if s == "padchest" {
-                    for c in padchestCellBytes(r) { CSV.append(bytes: c, to: &out, first: false) }
+                    appendPadchestCells(r, to: &out)
                 } else {
                     appendCodes(r, s, indices: indices, to: &out)
                 }
@@ -221,19 +221,32 @@ public struct LabelJob: Sendable {
 
     /// The PadChest cells as strings (JSONL rows).
     func padchestCells(_ r: AnalyzedReport) -> [String] {
-        padchestCellBytes(r).map { String(decoding: $0, as: UTF8.self) }
+        var out: [String] = []
+        out.reserveCapacity(LabelJob.padchestColumns.count)
+        padchestCells(r) { out.append(String(decoding: $0, as: UTF8.self)) }
+        return out
+    }
+
+    /// Appends the PadChest cells to a CSV row.
+    func appendPadchestCells(_ r: AnalyzedReport, to row: inout [UInt8]) {
+        padchestCells(r) { CSV.append(bytes: $0, to: &row, first: false) }
     }
 
     /// PadChest's CSV conventions: present and uncertain findings; locations bound to a finding of the
     /// same sentence, never to a negated one; `normal` when nothing is found (per report and per sentence).
-    func padchestCellBytes(_ r: AnalyzedReport) -> [[UInt8]] {
+    /// `emit` receives the cells in column order (`padchestColumns`), each in a buffer reused for the next.
+    func padchestCells(_ r: AnalyzedReport, emit: ([UInt8]) -> Void) {
         let o = analyzer.ontology
         var labels: [String] = []
         var labelCUIs: [String] = []
         var locs: [String] = []
         var locCUIs: [String] = []
-        // Terms of each sentence (1-based, as `Finding.sentence`).
-        var bySentence = [[String]](repeating: [], count: r.sentences.count + 1)
+        // Terms of each sentence (1-based, as `Finding.sentence`), in the order found, one list for all sentences.
+        var bySentence: [(Int, String)] = []
+        func addToSentence(_ sentence: Int, _ term: String) {
+            for (s, t) in bySentence where s == sentence && t == term { return }
+            bySentence.append((sentence, term))
+        }
         // Fields are read in place (a copy of a finding costs a reference count per string and array it holds).
         for k in r.findings.indices where Labeler.counts(r.findings[k].temporality) && r.findings[k].assertion != .absent {
             guard let p = r.findings[k].concept.padchest else { continue }
@@ -251,8 +264,8 @@ public struct LabelJob: Sendable {
                     }
                 }
             }
-            let inRange = sentence >= 1 && sentence < bySentence.count
-            if inRange, !bySentence[sentence].contains(p) { bySentence[sentence].append(p) }
+            let inRange = sentence >= 1 && sentence <= r.sentences.count
+            if inRange { addToSentence(sentence, p) }
             for j in r.findings[k].locations.indices {
                 guard let lp = r.findings[k].locations[j].padchest else { continue }
                 if !locs.contains(lp) {
@@ -260,23 +273,35 @@ public struct LabelJob: Sendable {
                     locs.append(lp)
                     locCUIs.append(lc.hasPrefix("HL:") ? "" : lc)
                 }
-                if inRange, !bySentence[sentence].contains(lp) { bySentence[sentence].append(lp) }
+                if inRange { addToSentence(sentence, lp) }
             }
         }
         if labels.isEmpty { labels = ["normal"] }
-        var bySentenceCell: [UInt8] = [0x5B]
+        var cell: [UInt8] = []
+        cell.reserveCapacity(256)
+        CSV.appendPyList(labels, to: &cell)
+        emit(cell)
+        cell.removeAll(keepingCapacity: true)
+        CSV.appendPyList(locs, to: &cell)
+        emit(cell)
+        cell.removeAll(keepingCapacity: true)
+        cell.append(0x5B)
+        var items: [String] = []
         for i in 1...max(1, r.sentences.count) {
-            if i > 1 { bySentenceCell.append(0x2C); bySentenceCell.append(0x20) }
-            let items = i < bySentence.count && !bySentence[i].isEmpty ? bySentence[i] : ["normal"]
-            CSV.appendPyList(items, to: &bySentenceCell)
+            if i > 1 { cell.append(0x2C); cell.append(0x20) }
+            items.removeAll(keepingCapacity: true)
+            for (s, t) in bySentence where s == i { items.append(t) }
+            if items.isEmpty { items.append("normal") }
+            CSV.appendPyList(items, to: &cell)
         }
-        bySentenceCell.append(0x5D)
-        var l: [UInt8] = [], lo: [UInt8] = [], lc: [UInt8] = [], loc: [UInt8] = []
-        CSV.appendPyList(labels, to: &l)
-        CSV.appendPyList(locs, to: &lo)
-        CSV.appendNpList(labelCUIs, to: &lc)
-        CSV.appendNpList(locCUIs, to: &loc)
-        return [l, lo, bySentenceCell, lc, loc]
+        cell.append(0x5D)
+        emit(cell)
+        cell.removeAll(keepingCapacity: true)
+        CSV.appendNpList(labelCUIs, to: &cell)
+        emit(cell)
+        cell.removeAll(keepingCapacity: true)
+        CSV.appendNpList(locCUIs, to: &cell)
+        emit(cell)
     }
 
     func jsonRow(_ r: AnalyzedReport, _ rec: CorpusRecord) -> [UInt8] {
@@ -335,7 +360,10 @@ public struct LabelJob: Sendable {
 public enum CSV {
     /// Appends one cell (RFC 4180 quoting when it holds a comma, quote or line break), preceded by a comma
     /// unless it is the first of its row.
-    public static func append(_ s: String, to out: inout [UInt8], first: Bool) { appendCell(s.utf8, to: &out, first: first) }
+    public static func append(_ s: String, to out: inout [UInt8], first: Bool) {
+        var s = s
+        s.withUTF8 { appendCell($0, to: &out, first: first) }
+    }
 
     /// `append` for a cell given as UTF-8 bytes.
     public static func append(bytes u: [UInt8], to out: inout [UInt8], first: Bool) { appendCell(u, to: &out, first: first) }
@@ -343,15 +371,24 @@ public enum CSV {
     @inline(__always)
     static func appendCell<C: Collection<UInt8>>(_ u: C, to out: inout [UInt8], first: Bool) {
         if !first { out.append(0x2C) }
-        if u.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+        var quoted = false, quotes = false
+        for b in u {
+            if b == 0x22 { quoted = true; quotes = true; break }
+            if b == 0x2C || b == 0x0A || b == 0x0D { quoted = true }
+        }
+        if !quoted {
+            out.append(contentsOf: u)
+        } else if !quotes {
+            out.append(0x22)
+            out.append(contentsOf: u)
+            out.append(0x22)
+        } else {
             out.append(0x22)
             for b in u {
                 out.append(b)
                 if b == 0x22 { out.append(0x22) }
             }
             out.append(0x22)
-        } else {
-            out.append(contentsOf: u)
         }
     }
 
@@ -361,9 +398,16 @@ public enum CSV {
         for (k, s) in items.enumerated() {
             if k > 0 { out.append(0x2C); out.append(0x20) }
             out.append(0x27)
-            for b in s.utf8 {
-                if b == 0x27 { out.append(0x5C) }
-                out.append(b)
+            var s = s
+            s.withUTF8 { u in
+                if u.contains(0x27) {
+                    for b in u {
+                        if b == 0x27 { out.append(0x5C) }
+                        out.append(b)
+                    }
+                } else {
+                    out.append(contentsOf: u)
+                }
             }
             out.append(0x27)
         }
@@ -376,7 +420,8 @@ public enum CSV {
         for (k, s) in items.enumerated() {
             if k > 0 { out.append(0x20) }
             out.append(0x27)
-            out.append(contentsOf: s.utf8)
+            var s = s
+            s.withUTF8 { out.append(contentsOf: $0) }
             out.append(0x27)
         }
         out.append(0x5D)
