@@ -246,89 +246,195 @@ public struct JSONParser {
 }
 
 /// Appends JSON to a byte buffer. Strings are escaped per RFC 8259; non-ASCII is written as UTF-8.
+///
+/// The buffer is raw memory grown by doubling, and every writer method is inlinable: a report's JSON is several
+/// hundred small appends (keys, commas, short strings), and an `Array` append costs a uniqueness check, a capacity
+/// check and a call each. Copies of a writer share nothing observable (the storage is copied on write).
 public struct JSONWriter {
-    public var bytes: [UInt8] = []
-    public init() { bytes.reserveCapacity(4096) }
+    @usableFromInline
+    final class Storage {
+        // Only the writer that owns this storage uniquely touches it (copy on write): no dynamic exclusivity checks.
+        @exclusivity(unchecked) @usableFromInline var base: UnsafeMutablePointer<UInt8>
+        @exclusivity(unchecked) @usableFromInline var count = 0
+        @exclusivity(unchecked) @usableFromInline var capacity: Int
 
-    public var string: String { String(decoding: bytes, as: UTF8.self) }
-
-    @inline(__always) public mutating func raw(_ s: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
-    }
-
-    public mutating func string(_ s: String) {
-        bytes.append(0x22)
-        let done: Bool? = s.utf8.withContiguousStorageIfAvailable { p in
-            appendEscaped(p)
-            return true
+        @usableFromInline init(capacity: Int) {
+            self.capacity = Swift.max(capacity, 64)
+            base = UnsafeMutablePointer<UInt8>.allocate(capacity: self.capacity)
         }
-        if done == nil { appendEscaped(Array(s.utf8)) }
-        bytes.append(0x22)
+
+        deinit { base.deallocate() }
+
+        /// Grows to hold at least `need` bytes.
+        @usableFromInline @inline(never)
+        func grow(to need: Int) {
+            var c = capacity * 2
+            while c < need { c *= 2 }
+            let nb = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+            nb.update(from: base, count: count)
+            base.deallocate()
+            base = nb
+            capacity = c
+        }
+
+        @usableFromInline @inline(never)
+        func copy() -> Storage {
+            let s = Storage(capacity: capacity)
+            s.base.update(from: base, count: count)
+            s.count = count
+            return s
+        }
     }
 
-    @inline(__always)
+    @usableFromInline var storage: Storage
+
+    public init() { storage = Storage(capacity: 4096) }
+
+    /// The JSON written so far.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: storage.count)) }
+    /// Its length in bytes.
+    @inlinable public var count: Int { storage.count }
+    public var string: String { String(decoding: UnsafeBufferPointer(start: storage.base, count: storage.count), as: UTF8.self) }
+
+    /// Room for `n` more bytes; returns where they go (the caller then adds `n` to the count).
+    @inlinable @inline(__always)
+    mutating func room(_ n: Int) -> UnsafeMutablePointer<UInt8> {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+        let need = storage.count + n
+        if need > storage.capacity { storage.grow(to: need) }
+        return storage.base + storage.count
+    }
+
+    /// Appends one byte as it is (no escaping).
+    @inlinable @inline(__always)
+    public mutating func byte(_ b: UInt8) {
+        room(1).pointee = b
+        storage.count += 1
+    }
+
+    /// Appends bytes as they are (no escaping): already serialized JSON, a line break.
+    @inlinable @inline(__always)
+    public mutating func raw(bytes p: UnsafeBufferPointer<UInt8>) {
+        guard let src = p.baseAddress, p.count > 0 else { return }
+        room(p.count).update(from: src, count: p.count)
+        storage.count += p.count
+    }
+
+    /// `raw(bytes:)` for an array or a string's UTF-8.
+    @inlinable
+    public mutating func raw(bytes a: [UInt8]) { a.withUnsafeBufferPointer { raw(bytes: $0) } }
+
+    @inlinable
+    public mutating func raw(utf8 s: String) {
+        var s = s
+        s.withUTF8 { raw(bytes: $0) }
+    }
+
+    @inlinable @inline(__always) public mutating func raw(_ s: StaticString) {
+        raw(bytes: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    @inlinable
+    public mutating func string(_ s: String) {
+        var s = s
+        s.withUTF8 { p in
+            byte(0x22)
+            appendEscaped(p)
+            byte(0x22)
+        }
+    }
+
+    @inlinable @inline(__always)
     mutating func appendEscaped(_ a: [UInt8]) { a.withUnsafeBufferPointer { appendEscaped($0) } }
 
+    @inlinable
     mutating func appendEscaped(_ p: UnsafeBufferPointer<UInt8>) {
         guard let base = p.baseAddress else { return }
         var start = 0
         var i = 0
         let n = p.count
         while i < n {
+            // Eight bytes at a time while none needs escaping (a control byte, '"' or '\\'): the exact
+            // "has a byte less than 0x20" and "has a zero byte" word tests.
+            if i + 8 <= n {
+                let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                let control = (w &- ones &* 0x20) & ~w & highs
+                let q = w ^ (ones &* 0x22), bs = w ^ (ones &* 0x5C)
+                let quote = (q &- ones) & ~q & highs
+                let slash = (bs &- ones) & ~bs & highs
+                if control | quote | slash == 0 { i += 8; continue }
+            }
             let b = base[i]
             if b < 0x20 || b == 0x22 || b == 0x5C {
-                if i > start { bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: i - start)) }
-                switch b {
-                case 0x22: raw("\\\"")
-                case 0x5C: raw("\\\\")
-                case 0x0A: raw("\\n")
-                case 0x0D: raw("\\r")
-                case 0x09: raw("\\t")
-                default:
-                    let hex: StaticString = "0123456789abcdef"
-                    raw("\\u00")
-                    bytes.append(hex.utf8Start[Int(b >> 4)])
-                    bytes.append(hex.utf8Start[Int(b & 0xF)])
-                }
+                if i > start { raw(bytes: UnsafeBufferPointer(start: base + start, count: i - start)) }
+                escape(b)
                 start = i + 1
             }
             i += 1
         }
-        if n > start { bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: n - start)) }
+        if n > start { raw(bytes: UnsafeBufferPointer(start: base + start, count: n - start)) }
     }
 
+    @usableFromInline
+    mutating func escape(_ b: UInt8) {
+        switch b {
+        case 0x22: raw("\\\"")
+        case 0x5C: raw("\\\\")
+        case 0x0A: raw("\\n")
+        case 0x0D: raw("\\r")
+        case 0x09: raw("\\t")
+        default:
+            let hex: StaticString = "0123456789abcdef"
+            raw("\\u00")
+            byte(hex.utf8Start[Int(b >> 4)])
+            byte(hex.utf8Start[Int(b & 0xF)])
+        }
+    }
+
+    @inlinable
     public mutating func key(_ k: StaticString) {
-        bytes.append(0x22); raw(k); bytes.append(0x22); bytes.append(0x3A)
+        let n = k.utf8CodeUnitCount
+        let p = room(n + 3)
+        p.pointee = 0x22
+        (p + 1).update(from: k.utf8Start, count: n)
+        p[n + 1] = 0x22
+        p[n + 2] = 0x3A
+        storage.count += n + 3
     }
     /// Dynamic keys; literals take the `StaticString` overload (no escaping scan).
-    @_disfavoredOverload public mutating func key(_ k: String) { string(k); bytes.append(0x3A) }
-    public mutating func comma() { bytes.append(0x2C) }
+    @_disfavoredOverload @inlinable public mutating func key(_ k: String) { string(k); byte(0x3A) }
+    @inlinable @inline(__always) public mutating func comma() { byte(0x2C) }
+    @inlinable
     public mutating func int(_ v: Int) {
-        if v < 0 { bytes.append(0x2D); int(v == Int.min ? Int.max : -v); return }
-        if v < 10 { bytes.append(UInt8(0x30 + v)); return }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        if v >= 0 && v < 10 { byte(UInt8(0x30 + v)); return }
+        if v < 0 { byte(0x2D); int(v == Int.min ? Int.max : -v); return }
         var n = 0
+        var t = v
+        while t > 0 { n += 1; t /= 10 }
+        let p = room(n)
         var x = v
-        withUnsafeMutableBytes(of: &digits) { d in
-            while x > 0 { d[n] = UInt8(0x30 + x % 10); x /= 10; n += 1 }
-            for k in stride(from: n - 1, through: 0, by: -1) { bytes.append(d[k]) }
-        }
+        var k = n - 1
+        while x > 0 { p[k] = UInt8(0x30 + x % 10); x /= 10; k -= 1 }
+        storage.count += n
     }
     public mutating func double(_ v: Double) {
         if v.isFinite, v == v.rounded(), abs(v) < 1e15 { int(Int(v)); return }
         if !v.isFinite { raw("null"); return }
-        bytes.append(contentsOf: Array(String(v).utf8))
+        raw(utf8: String(v))
     }
-    public mutating func bool(_ v: Bool) { if v { raw("true") } else { raw("false") } }
-    public mutating func null() { raw("null") }
-    public mutating func optString(_ s: String?) { if let s { string(s) } else { null() } }
+    @inlinable public mutating func bool(_ v: Bool) { if v { raw("true") } else { raw("false") } }
+    @inlinable public mutating func null() { raw("null") }
+    @inlinable public mutating func optString(_ s: String?) { if let s { string(s) } else { null() } }
+    @inlinable
     public mutating func span(_ s: TextSpan) {
-        bytes.append(0x5B); int(s.start); bytes.append(0x2C); int(s.end); bytes.append(0x5D)
+        byte(0x5B); int(s.start); byte(0x2C); int(s.end); byte(0x5D)
     }
+    @inlinable
     public mutating func stringArray(_ a: [String]) {
-        bytes.append(0x5B)
-        for (i, s) in a.enumerated() { if i > 0 { comma() }; string(s) }
-        bytes.append(0x5D)
+        byte(0x5B)
+        for i in a.indices { if i > 0 { comma() }; string(a[i]) }
+        byte(0x5D)
     }
 
     public mutating func value(_ v: JSONValue) {
@@ -338,13 +444,13 @@ public struct JSONWriter {
         case .number(let d): double(d)
         case .string(let s): string(s)
         case .array(let a):
-            bytes.append(0x5B)
+            byte(0x5B)
             for (i, x) in a.enumerated() { if i > 0 { comma() }; value(x) }
-            bytes.append(0x5D)
+            byte(0x5D)
         case .object(let o):
-            bytes.append(0x7B)
+            byte(0x7B)
             for (i, (k, x)) in o.enumerated() { if i > 0 { comma() }; key(k); value(x) }
-            bytes.append(0x7D)
+            byte(0x7D)
         }
     }
 }

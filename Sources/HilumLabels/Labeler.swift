@@ -199,29 +199,34 @@ public struct Labeler: Sendable {
 
     /// PadChest values: every PadChest concept of a counted finding, optionally with its ancestors.
     public func padchestValues(_ r: AnalyzedReport, rollUp: Bool = false) -> [(String, LabelValue)] {
-        var v: [String: LabelValue] = [:]
-        var order: [String] = []
-        for f in r.findings where Labeler.counts(f) {
-            let val = LabelValue(f.assertion, f.certainty)
-            if !rollUp || val == .absent, let k = index(of: f.concept), k < padchestByIndex.count {
+        // A report names a handful of terms: a list searched linearly beats hashing every string.
+        var out: [(String, LabelValue)] = []
+        func add(_ p: String, _ val: LabelValue) {
+            for k in out.indices where out[k].0 == p {
+                out[k].1 = max(out[k].1, val)
+                return
+            }
+            out.append((p, val))
+        }
+        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality) {
+            let val = LabelValue(r.findings[k].assertion, r.findings[k].certainty)
+            if !rollUp || val == .absent, let i = index(of: r.findings[k].concept), i < padchestByIndex.count {
                 // Fast path: the finding's own concept.
-                guard let p = padchestByIndex[k] else { continue }
-                if v[p] == nil { order.append(p) }
-                v[p] = max(v[p] ?? .absent, val)
+                guard let p = padchestByIndex[i] else { continue }
+                add(p, val)
                 continue
             }
-            var ids = [f.concept.cui]
-            if rollUp, val != .absent { ids += ontology.ancestors(of: f.concept.cui).sorted() }
+            let cui = r.findings[k].concept.cui
+            var ids = [cui]
+            if rollUp, val != .absent { ids += ontology.ancestors(of: cui).sorted() }
             for id in ids {
                 guard let c = ontology.concepts[id], let p = c.padchest, c.kind == .finding || c.kind == .diagnosis || c.kind == .global else { continue }
-                if v[p] == nil { order.append(p) }
-                v[p] = max(v[p] ?? .absent, val)
+                add(p, val)
             }
         }
         // Roots of the taxonomy are not labels of their own.
-        let anyPositive = v.contains { $0.value != .absent && $0.key != "normal" }
-        var out = order.compactMap { k in v[k].map { (k, $0) } }
-        if !anyPositive && v["normal"] == nil { out.append(("normal", .present)) }
+        let anyPositive = out.contains { $0.1 != .absent && $0.0 != "normal" }
+        if !anyPositive && !out.contains(where: { $0.0 == "normal" }) { out.append(("normal", .present)) }
         if anyPositive { out.removeAll { $0.0 == "normal" } }
         return out
     }
@@ -246,6 +251,7 @@ public struct Labeler: Sendable {
         }
         for k in r.findings.indices {
             var fl: [(String, [String])] = []
+            fl.reserveCapacity(schemes.count)
             for s in schemes {
                 if s.fromConcepts {
                     if let p = r.findings[k].concept.padchest { fl.append((s.name, [p])) } else { fl.append((s.name, [])) }

@@ -213,7 +213,7 @@ public struct Service: Sendable {
                 w.comma(); w.key("laterality"); w.optString(h.laterality)
                 w.comma(); w.key("severity"); w.optString(h.severity)
                 w.raw("}")
-                w.comma(); w.key("evidence"); w.bytes.append(contentsOf: Array(h.evidence.utf8))
+                w.comma(); w.key("evidence"); w.raw(utf8: h.evidence)
                 w.raw("}")
             }
             w.raw("]")
@@ -222,8 +222,8 @@ public struct Service: Sendable {
                 for (i, e) in try store.timeline(patient: patient).enumerated() {
                     if i > 0 { w.comma() }
                     w.raw("{"); w.key("report_id"); w.string(e.id); w.comma(); w.key("study_date"); w.optString(e.date)
-                    w.comma(); w.key("analysis"); w.bytes.append(contentsOf: Array(e.analysis.utf8))
-                    w.comma(); w.key("scene"); if let g = e.scene { w.bytes.append(contentsOf: Array(g.utf8)) } else { w.null() }
+                    w.comma(); w.key("analysis"); w.raw(utf8: e.analysis)
+                    w.comma(); w.key("scene"); if let g = e.scene { w.raw(utf8: g) } else { w.null() }
                     w.raw("}")
                 }
                 w.raw("]")

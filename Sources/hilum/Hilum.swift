@@ -96,7 +96,7 @@ struct Analyze: ParsableCommand {
             if explain {
                 out.write(Explain.render(r, text: text))
             } else {
-                var w = JSONWriter(); r.writeJSON(to: &w); w.bytes.append(0x0A)
+                var w = JSONWriter(); r.writeJSON(to: &w); w.byte(0x0A)
                 out.write(w.bytes)
             }
         }
@@ -117,7 +117,7 @@ struct Analyze: ParsableCommand {
                     eprint("hilum: \(input):\(lineNo): \(e.code): \(e.message)")
                     var w = JSONWriter()
                     w.value(.object([("line", .number(Double(lineNo))), ("error", .object([("code", .string(e.code)), ("message", .string(e.message))]))]))
-                    w.bytes.append(0x0A)
+                    w.byte(0x0A)
                     out.write(w.bytes)
                 }
             }

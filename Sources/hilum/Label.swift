@@ -44,7 +44,7 @@ final class ErrorLog {
         eprint("hilum: \(e.source): record \(e.row): \(e.error.code): \(e.error.message)")
         var w = JSONWriter()
         w.value(.object([("source", .string(e.source)), ("row", .number(Double(e.row))), ("code", .string(e.error.code)), ("message", .string(e.error.message))]))
-        w.bytes.append(0x0A)
+        w.byte(0x0A)
         file?.write(Data(w.bytes))
     }
 }

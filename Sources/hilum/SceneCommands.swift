@@ -118,7 +118,7 @@ struct SceneCommand: ParsableCommand {
         case "imagenome": g.writeImaGenome(to: &w, ontology: o, imageID: masks.imageID ?? "image", text: text)
         default: throw ValidationError("--format must be hilum or imagenome")
         }
-        w.bytes.append(0x0A)
+        w.byte(0x0A)
         try writeOut(w.bytes, to: output)
         for warn in g.warnings { eprint("hilum: warning: \(warn.code): \(warn.message)") }
         if let svg {
@@ -168,7 +168,7 @@ struct GroundCommand: ParsableCommand {
         var w = JSONWriter()
         try service.ground(params: .object(params), into: &w)
         let result = try JSONParser().parse(w.string)
-        w.bytes.append(0x0A)
+        w.byte(0x0A)
         writeAll(w.bytes, 1)
         if let svg {
             let g = try SceneGraph.parse(sceneJSON, ontology: o)
@@ -215,7 +215,7 @@ struct CompareCommand: ParsableCommand {
         guard list.count >= 2 else { throw ValidationError("compare needs at least two exams (--report A --report B, or --exams FILE)") }
         var w = JSONWriter()
         try service.compare(params: .object([("exams", .array(list))]), into: &w)
-        w.bytes.append(0x0A)
+        w.byte(0x0A)
         writeAll(w.bytes, 1)
     }
 }
