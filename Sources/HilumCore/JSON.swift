@@ -336,12 +336,13 @@ public struct JSONWriter {
 
     @inlinable
     public mutating func string(_ s: String) {
-        var s = s
-        s.withUTF8 { p in
-            byte(0x22)
-            appendEscaped(p)
-            byte(0x22)
+        byte(0x22)
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { appendEscaped($0) }
+        if done == nil {
+            var c = s
+            c.withUTF8 { appendEscaped($0) }
         }
+        byte(0x22)
     }
 
     @inlinable @inline(__always)
