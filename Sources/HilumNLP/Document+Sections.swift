@@ -81,10 +81,26 @@ extension Document {
         // starts a new sentence (list-like reports); in all-capitals text line breaks are only wrapping.
         var upper = 0, lower = 0
         bytes.withUnsafeBufferPointer { p in
-            for k in 0..<min(p.count, 20000) {
+            guard let base = p.baseAddress else { return }
+            let end = min(p.count, 20000)
+            var k = 0
+            // Eight bytes at a time: the exact per-byte "m < byte < n" test on the low seven bits, for bytes below 0x80.
+            let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            @inline(__always) func between(_ x: UInt64, _ m: UInt64, _ n: UInt64) -> Int {
+                let t = x & low7
+                return ((ones &* (127 + n) &- t) & ~x & (t &+ ones &* (127 - m)) & high).nonzeroBitCount
+            }
+            while k + 8 <= end {
+                let x = UInt64(littleEndian: UnsafeRawPointer(base + k).loadUnaligned(as: UInt64.self))
+                upper &+= between(x, 0x40, 0x5B)
+                lower &+= between(x, 0x60, 0x7B)
+                k += 8
+            }
+            while k < end {
                 let b = p[k]
                 upper &+= (b &- 0x41 < 26) ? 1 : 0
                 lower &+= (b &- 0x61 < 26) ? 1 : 0
+                k += 1
             }
         }
         let mixedCase = lower > upper

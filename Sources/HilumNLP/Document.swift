@@ -129,51 +129,57 @@ struct Document {
         var exact: [Int32] = []
         var wp: [Int32] = []
         swap(&toks, &tokens); swap(&ids, &self.ids); swap(&exact, &exactIDs); swap(&wp, &wordPos)
-        ids.removeAll(keepingCapacity: true); exact.removeAll(keepingCapacity: true); wp.removeAll(keepingCapacity: true)
         let yearID = keys.lookup(Lexicon.yearKey) ?? -1
         bytes.withUnsafeBufferPointer { p in
             toks.reserveCapacity(p.count / 4 + 8)
             Tokenizer.tokenize(p, into: &toks)
-            ids.reserveCapacity(toks.count)
-            exact.reserveCapacity(toks.count)
-            wp.reserveCapacity(toks.count)
+            let count = toks.count
+            // Sized once, then written in place (no append bookkeeping per token).
+            Document.refill(&ids, -1, count)
+            Document.refill(&exact, -1, count)
+            Document.refill(&wp, 0, count)
             var buf: [UInt8] = []
             buf.reserveCapacity(64)
             // Keys are built in a fixed buffer: no array traffic per word.
             let keyBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: Normalizer.maxKeyBytes)
             defer { keyBuf.deallocate() }
-            var w: Int32 = 0
-            for t in toks {
-                wp.append(w)
-                switch t.kind {
-                case .word, .number:
-                    w += 1
-                    let s = Int(t.byteStart), e = Int(t.byteEnd)
-                    if e - s > 48 { ids.append(-1); exact.append(-1); continue }
-                    let n = Normalizer.key(p, s, e, to: keyBuf)
-                    ids.append(keys.lookup(UnsafeBufferPointer(start: keyBuf, count: n)) ?? -1)
-                    // A four-digit year also matches the `{year}` pattern token.
-                    if t.kind == .number, e - s == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
-                        exact.append(yearID)
-                        continue
+            ids.withUnsafeMutableBufferPointer { idp in
+            exact.withUnsafeMutableBufferPointer { exp in
+            wp.withUnsafeMutableBufferPointer { wpp in
+            toks.withUnsafeBufferPointer { tp in
+                var w: Int32 = 0
+                for k in 0..<count {
+                    let t = tp[k]
+                    wpp[k] = w
+                    switch t.kind {
+                    case .word, .number:
+                        w += 1
+                        let s = Int(t.byteStart), e = Int(t.byteEnd)
+                        if e - s > 48 { continue }
+                        let n = Normalizer.key(p, s, e, to: keyBuf)
+                        idp[k] = keys.lookup(UnsafeBufferPointer(start: keyBuf, count: n)) ?? -1
+                        // A four-digit year also matches the `{year}` pattern token.
+                        if t.kind == .number, e - s == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
+                            exp[k] = yearID
+                            continue
+                        }
+                        // Exact form for case-sensitive terms (only tokens with an uppercase letter).
+                        if t.hasASCIIUpper || t.allUpper, tables.mayBeExact(first: p[s], length: e - s) {
+                            buf.removeAll(keepingCapacity: true)
+                            buf.append(Lexicon.exactPrefix)
+                            buf.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<e]))
+                            exp[k] = buf.withUnsafeBufferPointer { keys.lookup($0) } ?? -1
+                        }
+                    case .punct:
+                        var pb = t.punct
+                        idp[k] = withUnsafePointer(to: &pb) { keys.lookup(UnsafeBufferPointer(start: $0, count: 1)) } ?? -1
+                    case .placeholder:
+                        break
                     }
-                    // Exact form for case-sensitive terms (only tokens with an uppercase letter).
-                    if t.hasASCIIUpper || t.allUpper, tables.mayBeExact(first: p[s], length: e - s) {
-                        buf.removeAll(keepingCapacity: true)
-                        buf.append(Lexicon.exactPrefix)
-                        buf.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<e]))
-                        exact.append(buf.withUnsafeBufferPointer { keys.lookup($0) } ?? -1)
-                    } else {
-                        exact.append(-1)
-                    }
-                case .punct:
-                    var pb = t.punct
-                    ids.append(withUnsafePointer(to: &pb) { keys.lookup(UnsafeBufferPointer(start: $0, count: 1)) } ?? -1)
-                    exact.append(-1)
-                case .placeholder:
-                    ids.append(-1)
-                    exact.append(-1)
                 }
+            }
+            }
+            }
             }
         }
         tokens = toks
@@ -185,26 +191,33 @@ struct Document {
     /// Language of the text: marker words (function words of `Ontology/language/`), words that start a
     /// term of one language's lexicon only, and Spanish letters (á é í ó ú ñ ¿ ¡). Ties go to English.
     func detect() -> Language {
-        var en = 0.0, es = 0.0
+        // Scores in half points.
+        var en = 0, es = 0
         let bits = box.ontology.lexicon.tables.languageBits
         var n = 0
-        for (i, t) in tokens.enumerated() where t.kind == .word {
+        for i in tokens.indices where tokens[i].kind == .word {
             n += 1
             if n > 400 { break }
             let id = Int(ids[i])
             guard id >= 0, id < bits.count else { continue }
             let b = bits[id]
-            if b & 1 != 0 { en += 1 }
-            if b & 2 != 0 { es += 1 }
+            if b & 1 != 0 { en += 2 }
+            if b & 2 != 0 { es += 2 }
             let inEn = b & 4 != 0, inEs = b & 8 != 0
-            if inEn && !inEs { en += 0.5 }
-            if inEs && !inEn { es += 0.5 }
+            if inEn && !inEs { en += 1 }
+            if inEs && !inEn { es += 1 }
         }
         let limit = min(bytes.count, 8000)
         let letters = bytes.withUnsafeBufferPointer { p -> Int in
+            guard let base = p.baseAddress else { return 0 }
             var n = 0
             var i = 0
             while i + 1 < limit {
+                // Skip ASCII eight bytes at a time.
+                if i + 8 <= limit, UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
                 let b = p[i]
                 i += 1
                 if b < 0xC2 { continue }
@@ -220,7 +233,7 @@ struct Document {
             }
             return n
         }
-        es += Double(letters)
+        es += 2 * letters
         return es > en ? .es : .en
     }
 
