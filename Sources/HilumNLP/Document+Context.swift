@@ -258,26 +258,54 @@ extension Document {
         }
     }
 
-    /// Mention indices grouped by sentence (each group in mention order).
-    func mentionsBySentence(where include: (Mention) -> Bool = { _ in true }) -> [[Int]] {
-        var groups = [[Int]](repeating: [], count: sentences.count)
-        for (i, m) in mentions.enumerated() where include(m) && m.sentence >= 0 && m.sentence < groups.count {
-            groups[m.sentence].append(i)
+    /// Mention indices grouped by sentence in one array, each group sorted by start token (ties in mention order):
+    /// group `s` is `order[start[s]..<start[s + 1]]`. Two arrays, whatever the number of sentences.
+    struct MentionGroups {
+        var order: [Int] = []
+        var start: [Int] = [0]
+        var count: Int { start.count - 1 }
+        subscript(s: Int) -> ArraySlice<Int> { order[start[s]..<start[s + 1]] }
+    }
+
+    func groupedMentions(where include: (Mention) -> Bool = { _ in true }) -> MentionGroups {
+        let n = sentences.count
+        var g = MentionGroups()
+        g.start = [Int](repeating: 0, count: n + 1)
+        for m in mentions where include(m) && m.sentence >= 0 && m.sentence < n { g.start[m.sentence + 1] += 1 }
+        for s in 0..<n { g.start[s + 1] += g.start[s] }
+        g.order = [Int](repeating: 0, count: g.start[n])
+        var fill = g.start
+        for (i, m) in mentions.enumerated() where include(m) && m.sentence >= 0 && m.sentence < n {
+            g.order[fill[m.sentence]] = i
+            fill[m.sentence] += 1
         }
-        return groups
+        // Stable insertion sort of each (short) group by start token.
+        for s in 0..<n {
+            var a = g.start[s] + 1
+            while a < g.start[s + 1] {
+                let v = g.order[a], key = mentions[v].tokens.lowerBound
+                var b = a - 1
+                while b >= g.start[s] && mentions[g.order[b]].tokens.lowerBound > key {
+                    g.order[b + 1] = g.order[b]
+                    b -= 1
+                }
+                g.order[b + 1] = v
+                a += 1
+            }
+        }
+        return g
     }
 
     /// Applies the context rules of each sentence to its mentions.
     mutating func applyContext() {
-        let bySentence = mentionsBySentence()
+        let groups = groupedMentions()
         // Move the mentions out while resolving so that `self` is not copied for the inout access.
         var ms = mentions
         mentions = []
         var log: [(Int32, Ev)] = []
         swap(&log, &evidenceLog)
-        for (s, idx) in bySentence.enumerated() where !idx.isEmpty {
-            let sorted = idx.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
-            resolve(sentence: s, mentions: &ms, log: &log, indices: sorted, cues: cues(ofSentence: s))
+        for s in 0..<groups.count where groups.start[s] < groups.start[s + 1] {
+            resolve(sentence: s, mentions: &ms, log: &log, indices: groups[s], cues: cues(ofSentence: s))
         }
         mentions = ms
         swap(&log, &evidenceLog)
@@ -285,7 +313,7 @@ extension Document {
 
     /// Context of the mentions of one sentence: assertion, temporality and change from the nearest
     /// cue that reaches each mention; laterality and severity cues attach to their nearest mention.
-    func resolve(sentence: Int, mentions: inout [Mention], log: inout [(Int32, Ev)], indices: [Int], cues: ArraySlice<CueHit>) {
+    func resolve(sentence: Int, mentions: inout [Mention], log: inout [(Int32, Ev)], indices: ArraySlice<Int>, cues: ArraySlice<CueHit>) {
         let tb = box.ontology.lexicon.tables
         let reachWords = maxScope + 12
         for i in indices where !mentions[i].fromNormality {
@@ -416,20 +444,16 @@ extension Document {
     mutating func linkAnatomy() {
         let tb = box.ontology.lexicon.tables
         let preferForward = lang == .en
-        var bySentence = mentionsBySentence { !$0.fromNormality }
-        let ms = mentions
-        var startsBySentence = [[Int]](repeating: [], count: bySentence.count)
-        for k in bySentence.indices where !bySentence[k].isEmpty {
-            let sorted = bySentence[k].sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
-            bySentence[k] = sorted
-            startsBySentence[k] = sorted.map { ms[$0].tokens.lowerBound }
-        }
+        let bySentence = groupedMentions { !$0.fromNormality }
+        // Start token of each grouped mention, parallel to `bySentence.order` (slices share its indices).
+        var startTokens = [Int](repeating: 0, count: bySentence.order.count)
+        for k in bySentence.order.indices { startTokens[k] = mentions[bySentence.order[k]].tokens.lowerBound }
         for ai in anatomy.indices {
             let a = anatomy[ai]
             guard a.sentence >= 0, a.sentence < bySentence.count, !bySentence[a.sentence].isEmpty else { continue }
             let cands = bySentence[a.sentence]
             var best: (Int, Int, Bool)? = nil
-            let starts = startsBySentence[a.sentence]
+            let starts = startTokens[cands.startIndex..<cands.endIndex]
             for i in cands[window(starts, start: { $0 }, around: a.tokens, words: 40).clamped(to: cands.indices)] {
                 let m = mentions[i]
                 if m.tokens.overlaps(a.tokens) { continue }
@@ -475,7 +499,8 @@ extension Document {
         // terminator: "opacity which represents chronic scarring"), or by nothing but a slash or a
         // de-identification placeholder ("atelectasis/airspace disease", "opacity XXXX atelectasis"), share side
         // and site when one lacks them; a hedge standing between them ("and/or") covers both.
-        for (sent, idx) in bySentence.enumerated() where idx.count > 1 {
+        for sent in 0..<bySentence.count where bySentence[sent].count > 1 {
+            let idx = bySentence[sent]
             let sentenceCues = cues(ofSentence: sent)
             let coords = sentenceCues.filter { tb.cues[$0.rule].category == .coordinate }
             for k in idx.indices.dropFirst() {
@@ -521,11 +546,13 @@ extension Document {
         // A finding offered as the interpretation of an earlier one in the same clause ("opacities
         // concerning for pneumonia", "opacidad en LID que podría corresponder a atelectasia") inherits
         // its side and site when it has none of its own.
-        for idx in bySentence {
-            for (k, i) in idx.enumerated() where k > 0 && mentions[i].assertion == .uncertain && !mentions[i].hasSites {
+        for sent in 0..<bySentence.count {
+            let idx = bySentence[sent]
+            for k in idx.indices where k > idx.startIndex && mentions[idx[k]].assertion == .uncertain && !mentions[idx[k]].hasSites {
+                let i = idx[k]
                 guard let cue = mentions[i].decidingCue, cue.upperBound <= mentions[i].tokens.lowerBound else { continue }
                 // The nearest earlier finding that ends before the hedge, with no terminator in between.
-                guard let j = idx[..<k].last(where: { mentions[$0].tokens.upperBound <= cue.lowerBound }),
+                guard let j = idx[idx.startIndex..<k].last(where: { mentions[$0].tokens.upperBound <= cue.lowerBound }),
                       !terminated(mentions[j].tokens.upperBound, mentions[i].tokens.lowerBound) else { continue }
                 if mentions[i].laterality == nil { mentions[i].laterality = mentions[j].laterality }
                 copySites(from: j, to: i)
@@ -534,7 +561,7 @@ extension Document {
         // A sentence that opens by pointing back (an `anaphora` cue: "This likely represents a granuloma", "Dicha
         // opacidad…"): its present or uncertain findings without side or site take those of the last located
         // finding of the previous sentence, in the same section.
-        for s in bySentence.indices.dropFirst() where !bySentence[s].isEmpty && s < sentences.count {
+        for s in 0..<bySentence.count where s > 0 && !bySentence[s].isEmpty && s < sentences.count {
             let start = sentences[s].lowerBound
             guard let opener = cues(ofSentence: s).first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
                   sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
@@ -586,7 +613,7 @@ extension Document {
         ms.append(Mention(concept: -1, tokens: r, sentence: si, isTarget: true))
         let idx = ms.indices.filter { ms[$0].sentence == si }.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
         var log: [(Int32, Ev)] = []
-        resolve(sentence: si, mentions: &ms, log: &log, indices: idx, cues: cues(ofSentence: si))
+        resolve(sentence: si, mentions: &ms, log: &log, indices: idx[...], cues: cues(ofSentence: si))
         guard let t = ms.last else { return result }
         result.span = span(r)
         result.assertion = t.assertion
