@@ -147,14 +147,14 @@ extension Document {
     /// Prefix counts of scope terminators (`;` and the first token of `terminate` cues), so that
     /// "is there a terminator between a and b" is O(1).
     mutating func buildTerminatorIndex() {
-        var marks = [Bool](repeating: false, count: tokens.count + 1)
-        for k in tokens.indices where isTerminator(k) { marks[k] = true }
-        let tb = box.ontology.lexicon.tables
-        for c in cueHits where tb.cues[c.rule].category == .terminate { marks[c.tokens.lowerBound] = true }
+        // Marks first (p[k + 1] = 1 when token k ends scopes), then prefix sums in place.
         var p: [Int32] = []
         swap(&p, &termPrefix)
         Document.refill(&p, 0, tokens.count + 1)
-        for k in 0..<tokens.count { p[k + 1] = p[k] + (marks[k] ? 1 : 0) }
+        for k in tokens.indices where isTerminator(k) { p[k + 1] = 1 }
+        let tb = box.ontology.lexicon.tables
+        for c in cueHits where tb.cues[c.rule].category == .terminate && c.tokens.lowerBound < tokens.count { p[c.tokens.lowerBound + 1] = 1 }
+        for k in 0..<tokens.count { p[k + 1] += p[k] }
         termPrefix = p
         maxScope = tb.maxCueScope
     }
@@ -214,7 +214,11 @@ extension Document {
     /// The evidence of mention `i` in `log`, sorted by span.
     func rendered(_ i: Int, in log: [(Int32, Ev)]) -> [Evidence] {
         // A loop, not `map(render)`: a method reference would capture a copy of the document.
+        var n = 0
+        for (mi, _) in log where Int(mi) == i { n += 1 }
         var out: [Evidence] = []
+        guard n > 0 else { return out }
+        out.reserveCapacity(n)
         for (mi, e) in log where Int(mi) == i { out.append(render(e)) }
         out.sort { $0.span < $1.span }
         return out

@@ -86,6 +86,7 @@ extension Document {
         }
         let totalScalars = bytes.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
         var secs: [Section] = []
+        if full { secs.reserveCapacity(sections.count + 1) }
         for (k, s) in sections.enumerated() where full {
             let startTok = s.firstToken
             let endScalar = k + 1 < sections.count ? Int(tokens[sections[k + 1].firstToken].start) : totalScalars

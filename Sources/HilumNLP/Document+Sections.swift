@@ -9,6 +9,7 @@ extension Document {
         Document.refill(&headerToken, false, tokens.count)
         Document.refill(&tokenSection, -1, tokens.count)
         guard let trie = box.ontology.lexicon.headerTries[lang] else { return }
+        sections.reserveCapacity(8)
         var i = 0
         let n = tokens.count
         while i < n {
