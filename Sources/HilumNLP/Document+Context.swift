@@ -52,7 +52,9 @@ extension Document {
                 let end = Int(longestEnd[i])
                 guard end > i else { i += 1; continue }
                 let r = i..<end
-                for p in terms.payloads(longestNode[i]) where p >= 0 && Int(p) < actions.count {
+                for q in terms.payloadRange(longestNode[i]) {
+                    let p = terms.payload(at: q)
+                    guard p >= 0 && Int(p) < actions.count else { continue }
                     switch actions[Int(p)] {
                     case .anatomy(let c):
                         // A concept reached by two payloads (its preferred name and the same words as a term row) is one mention.
@@ -78,7 +80,9 @@ extension Document {
                 let end = Int(longestEnd[i])
                 guard end > i, end > anchorEnd else { continue }
                 var got = false
-                for p in terms.payloads(longestNode[i]) where p >= 0 && Int(p) < actions.count {
+                for q in terms.payloadRange(longestNode[i]) {
+                    let p = terms.payload(at: q)
+                    guard p >= 0 && Int(p) < actions.count else { continue }
                     if case .anchor(let a) = actions[Int(p)] {
                         anchors.append(AnchorHit(rule: a, tokens: i..<end, sentence: si))
                         got = true
@@ -101,7 +105,9 @@ extension Document {
                 // Sorted by start: contained in an earlier match iff it ends no later than the furthest end so far.
                 if r.upperBound <= maxEnd { continue }
                 maxEnd = r.upperBound
-                for p in cueTrie.payloads(node) where p >= 0 && Int(p) < cueCount {
+                for q in cueTrie.payloadRange(node) {
+                    let p = cueTrie.payload(at: q)
+                    guard p >= 0 && Int(p) < cueCount else { continue }
                     cueHits.append(CueHit(rule: Int(p), tokens: r, sentence: si))
                 }
             }

@@ -201,6 +201,16 @@ public struct PhraseTrie: Sendable {
         return payloadList[Int(nodes[Int(node)].payloadStart)..<Int(nodes[Int(node)].payloadEnd)]
     }
 
+    /// Indices into `payloadList` of the payloads of `node` (read with `payload(at:)`, no slice to retain).
+    @inlinable @inline(__always)
+    public func payloadRange(_ node: Int32) -> Range<Int> {
+        guard node >= 0, Int(node) < nodes.count else { return 0..<0 }
+        return Int(nodes[Int(node)].payloadStart)..<Int(nodes[Int(node)].payloadEnd)
+    }
+
+    @inlinable @inline(__always)
+    public func payload(at k: Int) -> Int32 { k >= 0 && k < payloadList.count ? payloadList[k] : -1 }
+
     @inlinable @inline(__always)
     public func hasChildren(_ node: Int32) -> Bool {
         node >= 0 && Int(node) < nodes.count && nodes[Int(node)].edgeEnd > nodes[Int(node)].edgeStart
