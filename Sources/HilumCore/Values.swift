@@ -33,8 +33,8 @@ public enum Assertion: String, Sendable, Codable, CaseIterable, Hashable {
     case present, absent, uncertain
 }
 
-/// How sure an uncertain finding is, from its hedge: `probable` ("probable", "likely", "favor") leans towards present,
-/// `possible` ("possible", "may represent", "cannot be excluded", "versus") does not.
+/// How sure an uncertain finding is, from its hedge (the `certainty` of the cue rule in `Ontology/cues/`): `probable`
+/// leans towards present, `possible` does not.
 public enum Certainty: String, Sendable, Codable, CaseIterable, Hashable {
     case probable, possible
 }
