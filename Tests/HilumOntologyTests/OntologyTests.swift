@@ -277,4 +277,37 @@ struct Scratch {
         #expect(v?["t"]?.string == "café 😀")
         #expect(v?["n"]?.double == -150)
     }
+
+    @Test func jsonWriterEscapesRoundTripsAndCopiesOnWrite() throws {
+        // Strings of every length around the eight-byte fast path, with each character that needs escaping at
+        // every position, and non-ASCII text: what the parser reads back is what was written.
+        let specials: [Character] = ["\"", "\\", "\n", "\r", "\t", "\u{01}", "\u{1F}", "é", "😀"]
+        var cases: [String] = ["", "a", "plain ascii text longer than eight bytes"]
+        for n in 0..<20 {
+            for c in specials {
+                for k in 0...n { var t = String(repeating: "x", count: n); t.insert(c, at: t.index(t.startIndex, offsetBy: k)); cases.append(t) }
+            }
+        }
+        var w = JSONWriter()
+        w.byte(0x5B)
+        for (i, t) in cases.enumerated() { if i > 0 { w.comma() }; w.string(t) }
+        w.byte(0x5D)
+        let back = try JSONParser().parse(w.string)
+        #expect(back.array?.map { $0.string ?? "?" } == cases)
+        // Integers, including the edges.
+        var n = JSONWriter()
+        n.byte(0x5B)
+        let ints = [0, 7, 10, 99, 100, -1, -10, 123_456_789, Int.max, -Int.max]
+        for (i, x) in ints.enumerated() { if i > 0 { n.comma() }; n.int(x) }
+        n.byte(0x5D)
+        #expect(n.string == "[" + ints.map(String.init).joined(separator: ",") + "]")
+        // A copy keeps its own bytes when either side writes on (value semantics), also past a regrowth.
+        var a = JSONWriter()
+        a.key("k")
+        var b = a
+        b.string(String(repeating: "y", count: 10_000))
+        a.null()
+        #expect(a.string == "\"k\":null")
+        #expect(b.count == 4 + 10_002)
+    }
 }

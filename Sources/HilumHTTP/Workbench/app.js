@@ -303,7 +303,7 @@ function renderText() {
 /* Tags are CSS-generated (content: attr(data-label)), so #rendered's textContent stays the report text. */
 function tagsFor(f, id) {
   var list = [];
-  if (f.assertion === 'absent' || f.assertion === 'uncertain') list.push(['t-' + f.assertion, f.assertion]);
+  if (f.assertion === 'absent' || f.assertion === 'uncertain') list.push(['t-' + f.assertion, f.certainty ? f.assertion + ' (' + f.certainty + ')' : f.assertion]);
   if (f.change) list.push(['t-change', f.change]);
   if (f.laterality) list.push(['t-laterality', f.laterality]);
   if (f.severity) list.push(['t-severity', f.severity]);
@@ -450,6 +450,7 @@ function renderDetails() {
   body.appendChild(dlRows([
     ['Text', '“' + (f.text || sliceCP(S.cps, f.span)) + '” [' + span + ']'],
     ['Assertion', assertionBadge(f.assertion)],
+    ['Certainty', str(f.certainty)],
     ['Temporality', str(f.temporality)], ['Change', str(f.change)], ['Laterality', str(f.laterality)], ['Severity', str(f.severity)],
     ['Section', str(f.section) + (f.sentence != null ? ', sentence ' + f.sentence : '')],
     ['CUI', str(c.cui)], ['Kind', str(c.kind)], ['PadChest', str(c.padchest)],
