@@ -134,7 +134,7 @@ struct Document {
             toks.reserveCapacity(p.count / 4 + 8)
             Tokenizer.tokenize(p, into: &toks)
             let count = toks.count
-            // Sized once, then written in place (no append bookkeeping per token).
+            // Sized once, then written by index (no append bookkeeping per token).
             Document.refill(&ids, -1, count)
             Document.refill(&exact, -1, count)
             Document.refill(&wp, 0, count)
@@ -143,43 +143,35 @@ struct Document {
             // Keys are built in a fixed buffer: no array traffic per word.
             let keyBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: Normalizer.maxKeyBytes)
             defer { keyBuf.deallocate() }
-            ids.withUnsafeMutableBufferPointer { idp in
-            exact.withUnsafeMutableBufferPointer { exp in
-            wp.withUnsafeMutableBufferPointer { wpp in
-            toks.withUnsafeBufferPointer { tp in
-                var w: Int32 = 0
-                for k in 0..<count {
-                    let t = tp[k]
-                    wpp[k] = w
-                    switch t.kind {
-                    case .word, .number:
-                        w += 1
-                        let s = Int(t.byteStart), e = Int(t.byteEnd)
-                        if e - s > 48 { continue }
-                        let n = Normalizer.key(p, s, e, to: keyBuf)
-                        idp[k] = keys.lookup(UnsafeBufferPointer(start: keyBuf, count: n)) ?? -1
-                        // A four-digit year also matches the `{year}` pattern token.
-                        if t.kind == .number, e - s == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
-                            exp[k] = yearID
-                            continue
-                        }
-                        // Exact form for case-sensitive terms (only tokens with an uppercase letter).
-                        if t.hasASCIIUpper || t.allUpper, tables.mayBeExact(first: p[s], length: e - s) {
-                            buf.removeAll(keepingCapacity: true)
-                            buf.append(Lexicon.exactPrefix)
-                            buf.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<e]))
-                            exp[k] = buf.withUnsafeBufferPointer { keys.lookup($0) } ?? -1
-                        }
-                    case .punct:
-                        var pb = t.punct
-                        idp[k] = withUnsafePointer(to: &pb) { keys.lookup(UnsafeBufferPointer(start: $0, count: 1)) } ?? -1
-                    case .placeholder:
-                        break
+            var w: Int32 = 0
+            for k in 0..<count {
+                let t = toks[k]
+                wp[k] = w
+                switch t.kind {
+                case .word, .number:
+                    w += 1
+                    let s = Int(t.byteStart), e = Int(t.byteEnd)
+                    if e - s > 48 { continue }
+                    let n = Normalizer.key(p, s, e, to: keyBuf)
+                    ids[k] = keys.lookup(UnsafeBufferPointer(start: keyBuf, count: n)) ?? -1
+                    // A four-digit year also matches the `{year}` pattern token.
+                    if t.kind == .number, e - s == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
+                        exact[k] = yearID
+                        continue
                     }
+                    // Exact form for case-sensitive terms (only tokens with an uppercase letter).
+                    if t.hasASCIIUpper || t.allUpper, tables.mayBeExact(first: p[s], length: e - s) {
+                        buf.removeAll(keepingCapacity: true)
+                        buf.append(Lexicon.exactPrefix)
+                        buf.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<e]))
+                        exact[k] = buf.withUnsafeBufferPointer { keys.lookup($0) } ?? -1
+                    }
+                case .punct:
+                    var pb = t.punct
+                    ids[k] = withUnsafePointer(to: &pb) { keys.lookup(UnsafeBufferPointer(start: $0, count: 1)) } ?? -1
+                case .placeholder:
+                    break
                 }
-            }
-            }
-            }
             }
         }
         tokens = toks
