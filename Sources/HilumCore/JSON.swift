@@ -320,10 +320,7 @@ public struct JSONWriter {
         storage.count += p.count
     }
 
-    /// `raw(bytes:)` for an array or a string's UTF-8.
-    @inlinable
-    public mutating func raw(bytes a: [UInt8]) { a.withUnsafeBufferPointer { raw(bytes: $0) } }
-
+    /// `raw(bytes:)` for a string's UTF-8 (already serialized JSON).
     @inlinable
     public mutating func raw(utf8 s: String) {
         var s = s
@@ -344,9 +341,6 @@ public struct JSONWriter {
         }
         byte(0x22)
     }
-
-    @inlinable @inline(__always)
-    mutating func appendEscaped(_ a: [UInt8]) { a.withUnsafeBufferPointer { appendEscaped($0) } }
 
     @inlinable
     mutating func appendEscaped(_ p: UnsafeBufferPointer<UInt8>) {
