@@ -84,13 +84,29 @@ public func buildApplication(service: Service, config: HTTPConfig,
         return constantTimeEqual(Array(h.dropFirst(7).utf8), token)
     }
 
+    /// The request body, at most `limit` bytes. A longer body is still read to its end (and dropped), up to
+    /// `drainBytes` more: a client that is still sending when the server answers 413 and closes sees a reset
+    /// connection instead of the answer.
+    let drainBytes = 64 << 20
     @Sendable func body(_ request: inout Request) async -> Result<[UInt8], HilumError> {
+        var kept = ByteBuffer()
+        var total = 0
         do {
-            let buf = try await request.collectBody(upTo: limit)
-            return .success(Array(buf.readableBytesView))
+            for try await chunk in request.body {
+                total += chunk.readableBytes
+                if total > limit {
+                    kept.clear()
+                    if total - limit > drainBytes { break }
+                    continue
+                }
+                var c = chunk
+                kept.writeBuffer(&c)
+            }
         } catch {
-            return .failure(HilumError("request.too_large", "request body over \(limit) bytes"))
+            if total <= limit { return .failure(HilumError("request.invalid_envelope", "the request body could not be read")) }
         }
+        if total > limit { return .failure(HilumError("request.too_large", "request body over \(limit) bytes")) }
+        return .success(Array(kept.readableBytesView))
     }
 
     let budget = config.timeBudget
