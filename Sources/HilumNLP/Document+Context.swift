@@ -218,35 +218,25 @@ extension Document {
     }
 
     /// The evidence of mention `i` in `log`, sorted by span.
-    func rendered(_ i: Int, in log: [(Int32, Ev)]) -> [Evidence] {
+    func rendered(_ i: Int, in log: MentionLog<Ev>) -> [Evidence] {
         // A loop, not `map(render)`: a method reference would capture a copy of the document.
-        var n = 0
-        for (mi, _) in log where Int(mi) == i { n += 1 }
+        let list = log.of(i)
         var out: [Evidence] = []
-        guard n > 0 else { return out }
-        out.reserveCapacity(n)
-        for (mi, e) in log where Int(mi) == i { out.append(render(e)) }
+        guard !list.isEmpty else { return out }
+        out.reserveCapacity(list.count)
+        for e in list { out.append(render(e)) }
         out.sort { $0.span < $1.span }
         return out
     }
 
     /// Gives mention `to` the sites of mention `from` (when `to` has none: callers check).
     mutating func copySites(from: Int, to: Int) {
-        let n = sites.count
-        var k = 0
-        while k < n {
-            if Int(sites[k].0) == from { sites.append((Int32(to), sites[k].1)) }
-            k += 1
-        }
+        for ai in sites.of(from) { sites.append(to, ai) }
         if mentions[from].hasSites { mentions[to].hasSites = true }
     }
 
     /// The anatomy indices of mention `i`, in order.
-    func siteIndices(of i: Int) -> [Int] {
-        var out: [Int] = []
-        for (mi, ai) in sites where Int(mi) == i { out.append(Int(ai)) }
-        return out
-    }
+    func siteIndices(of i: Int) -> [Int] { sites.of(i).map { Int($0) } }
 
     /// Normality statements: an anchor reached by a `normal` cue denies its concepts.
     mutating func resolveNormality(_ anchors: [AnchorHit]) {
@@ -261,8 +251,8 @@ extension Document {
                 var m = Mention(concept: c, tokens: a.tokens, sentence: a.sentence)
                 m.assertion = .absent
                 m.fromNormality = true
-                evidenceLog.append((Int32(mentions.count), Ev(rule: Int32(a.rule), normality: true, tokens: a.tokens)))
-                evidenceLog.append((Int32(mentions.count), evidence(cue)))
+                evidenceLog.append(mentions.count, Ev(rule: Int32(a.rule), normality: true, tokens: a.tokens))
+                evidenceLog.append(mentions.count, evidence(cue))
                 mentions.append(m)
             }
         }
@@ -312,7 +302,7 @@ extension Document {
         // Move the mentions out while resolving so that `self` is not copied for the inout access.
         var ms = mentions
         mentions = []
-        var log: [(Int32, Ev)] = []
+        var log = MentionLog<Ev>()
         swap(&log, &evidenceLog)
         for s in 0..<groups.count where groups.start[s] < groups.start[s + 1] {
             resolve(sentence: s, mentions: &ms, log: &log, indices: groups[s], cues: cues(ofSentence: s))
@@ -323,12 +313,11 @@ extension Document {
 
     /// Context of the mentions of one sentence: assertion, temporality and change from the nearest
     /// cue that reaches each mention; laterality and severity cues attach to their nearest mention.
-    func resolve(sentence: Int, mentions: inout [Mention], log: inout [(Int32, Ev)], indices: ArraySlice<Int>, cues: ArraySlice<CueHit>) {
+    func resolve(sentence: Int, mentions: inout [Mention], log: inout MentionLog<Ev>, indices: ArraySlice<Int>, cues: ArraySlice<CueHit>) {
         let tb = box.ontology.lexicon.tables
         let reachWords = maxScope + 12
         for i in indices where !mentions[i].fromNormality {
             var m = mentions[i]
-            let mi = Int32(i)
             var bestNeg: (CueHit, Int)? = nil
             var bestUnc: (CueHit, Int)? = nil
             var bestTemp: (CueHit, Int)? = nil
@@ -360,7 +349,7 @@ extension Document {
             if let (c, d) = bestChange {
                 let rule = tb.cues[c.rule]
                 if case .change(let ch) = rule.category { m.change = ch }
-                log.append((mi, evidence(c)))
+                log.append(i, evidence(c))
                 let hypothetical = bestTemp.map { tb.cues[$0.0.rule].category == .hypothetical } ?? false
                 if let a = rule.assertion, d < (bestAssert?.1 ?? Int.max), !hypothetical {
                     m.assertion = a
@@ -372,11 +361,11 @@ extension Document {
                 let hedge = tb.cues[c.rule].category == .uncertainty
                 m.assertion = hedge ? .uncertain : .absent
                 m.certainty = hedge ? tb.cues[c.rule].certainty : nil
-                log.append((mi, evidence(c)))
+                log.append(i, evidence(c))
             }
             if let (c, _) = bestTemp {
                 m.temporality = tb.cues[c.rule].category == .historical ? .historical : .hypothetical
-                log.append((mi, evidence(c)))
+                log.append(i, evidence(c))
             } else if let first = m.tokens.first {
                 switch sectionKind(ofToken: first) {
                 // The clinical history of the request (indication, history) and prior exams are not findings of
@@ -423,7 +412,7 @@ extension Document {
                 case .severity(let s):
                     if mentions[i].severity == nil {
                         mentions[i].severity = s
-                        log.append((Int32(i), evidence(c)))
+                        log.append(i, evidence(c))
                     }
                 default: break
                 }
@@ -437,7 +426,7 @@ extension Document {
             let value: Laterality = hasBoth
                 ? .bilateral : (list.min { $0.1 < $1.1 }?.0 ?? .bilateral)
             mentions[i].laterality = value
-            for (_, _, c) in list { log.append((Int32(i), evidence(c))) }
+            for (_, _, c) in list { log.append(i, evidence(c)) }
         }
     }
 
@@ -485,7 +474,7 @@ extension Document {
                 anatomy[ai].attachedTo = i
                 // Every concept of the same words shares the site.
                 for j in cands where j == i || mentions[j].tokens == mentions[i].tokens {
-                    sites.append((Int32(j), Int32(ai)))
+                    sites.append(j, Int32(ai))
                     mentions[j].hasSites = true
                 }
             }
@@ -493,7 +482,7 @@ extension Document {
         // Laterality from anatomy when no cue gave one.
         for i in mentions.indices where mentions[i].laterality == nil && mentions[i].hasSites {
             var left = false, right = false, both = false
-            for (mi, ai) in sites where Int(mi) == i {
+            for ai in sites.of(i) {
                 let c = Int(anatomy[Int(ai)].concept)
                 guard c >= 0, c < tb.laterality.count, let l = tb.laterality[c] else { continue }
                 switch l {
@@ -542,14 +531,15 @@ extension Document {
                         shared = true
                     }
                     // The coordination rule that carried the side or site is part of the finding's evidence.
-                    if shared, let c = link { evidenceLog.append((Int32(x), evidence(c))) }
+                    if shared, let c = link { evidenceLog.append(x, evidence(c)) }
                 }
                 if mentions[b].assertion == .uncertain, mentions[a].assertion == .present,
                    let cue = mentions[b].decidingCue, cue.lowerBound >= gapStart, cue.upperBound <= gapEnd {
                     mentions[a].assertion = .uncertain
                     mentions[a].certainty = mentions[b].certainty
-                    let hedges = evidenceLog.filter { $0.0 == Int32(b) && !$0.1.normality && tb.cues[Int($0.1.rule)].category == .uncertainty }
-                    for (_, e) in hedges { evidenceLog.append((Int32(a), e)) }
+                    for e in evidenceLog.of(b) where !e.normality && tb.cues[Int(e.rule)].category == .uncertainty {
+                        evidenceLog.append(a, e)
+                    }
                 }
             }
         }
@@ -580,7 +570,7 @@ extension Document {
             for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && !mentions[i].hasSites {
                 mentions[i].laterality = mentions[j].laterality
                 copySites(from: j, to: i)
-                evidenceLog.append((Int32(i), evidence(opener)))
+                evidenceLog.append(i, evidence(opener))
             }
         }
     }
@@ -622,7 +612,7 @@ extension Document {
         ms.removeAll { $0.tokens.overlaps(r) }
         ms.append(Mention(concept: -1, tokens: r, sentence: si, isTarget: true))
         let idx = ms.indices.filter { ms[$0].sentence == si }.sorted { ms[$0].tokens.lowerBound < ms[$1].tokens.lowerBound }
-        var log: [(Int32, Ev)] = []
+        var log = MentionLog<Ev>()
         resolve(sentence: si, mentions: &ms, log: &log, indices: idx[...], cues: cues(ofSentence: si))
         guard let t = ms.last else { return result }
         result.span = span(r)

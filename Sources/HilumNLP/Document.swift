@@ -25,10 +25,50 @@ struct Document {
     var anatomy: [AnatomyMention] = []
     var cueHits: [CueHit] = []
     var anchorHits: [AnchorHit] = []
-    /// The rules that decided each mention (mention index, evidence), in the order they were found.
-    var evidenceLog: [(Int32, Ev)] = []
-    /// The anatomical mentions that qualify each mention (mention index, index into `anatomy`), in order.
-    var sites: [(Int32, Int32)] = []
+    /// The rules that decided each mention, in the order they were found.
+    var evidenceLog = MentionLog<Ev>()
+    /// The anatomical mentions (indices into `anatomy`) that qualify each mention, in order.
+    var sites = MentionLog<Int32>()
+
+    /// Entries per mention in one log: each mention's entries are chained in the order added, so reading or copying
+    /// one mention's entries costs its own entries, not the whole log (a 10 MB report has tens of thousands).
+    struct MentionLog<T> {
+        var values: [T] = []
+        var next: [Int32] = []
+        var head: [Int32] = []
+        var tail: [Int32] = []
+
+        mutating func removeAll() {
+            values.removeAll(keepingCapacity: true); next.removeAll(keepingCapacity: true)
+            head.removeAll(keepingCapacity: true); tail.removeAll(keepingCapacity: true)
+        }
+
+        mutating func append(_ mention: Int, _ v: T) {
+            guard mention >= 0 else { return }
+            if mention >= head.count {
+                head.append(contentsOf: repeatElement(-1, count: mention - head.count + 1))
+                tail.append(contentsOf: repeatElement(-1, count: mention - tail.count + 1))
+            }
+            let k = Int32(values.count)
+            values.append(v)
+            next.append(-1)
+            let t = Int(tail[mention])
+            if t >= 0 { next[t] = k } else { head[mention] = k }
+            tail[mention] = k
+        }
+
+        /// The entries of `mention`, in the order added.
+        func of(_ mention: Int) -> [T] {
+            guard mention >= 0, mention < head.count else { return [] }
+            var out: [T] = []
+            var k = Int(head[mention])
+            while k >= 0 {
+                out.append(values[k])
+                k = Int(next[k])
+            }
+            return out
+        }
+    }
     var termPrefix: [Int32] = []
     var maxScope = 0
     /// Cue hits of sentence s are `cueHits[cueStart[s]..<cueStart[s + 1]]` (hits are found sentence by sentence).

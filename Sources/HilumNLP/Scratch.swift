@@ -30,8 +30,8 @@ final class AnalysisScratch {
         var cueStart: [Int] = []
         var longestEnd: [Int32] = []
         var longestNode: [Int32] = []
-        var evidenceLog: [(Int32, Document.Ev)] = []
-        var sites: [(Int32, Int32)] = []
+        var evidenceLog = Document.MentionLog<Document.Ev>()
+        var sites = Document.MentionLog<Int32>()
     }
     var store = Buffers()
 
@@ -87,8 +87,8 @@ extension Document {
         swap(&cueStart, &b.cueStart); cueStart.removeAll(keepingCapacity: true)
         swap(&longestEnd, &b.longestEnd); longestEnd.removeAll(keepingCapacity: true)
         swap(&longestNode, &b.longestNode); longestNode.removeAll(keepingCapacity: true)
-        swap(&evidenceLog, &b.evidenceLog); evidenceLog.removeAll(keepingCapacity: true)
-        swap(&sites, &b.sites); sites.removeAll(keepingCapacity: true)
+        swap(&evidenceLog, &b.evidenceLog); evidenceLog.removeAll()
+        swap(&sites, &b.sites); sites.removeAll()
     }
 
     /// Moves this document's buffers back into the scratch (the document is done).

@@ -168,12 +168,23 @@ enum T {
         }
     }
 
+    struct TransportFailure: Error, CustomStringConvertible { var description: String }
+
     func request(_ port: Int, _ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (Int, JSONValue) {
         var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)") ?? URL(fileURLWithPath: "/"))
         r.httpMethod = method
         if let body { r.httpBody = Data(body.utf8) }
         if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, resp) = try await URLSession.shared.data(for: r)
+        // One connection per request: these tests check routes and answers, and a pooled keep-alive connection that
+        // the server has just closed (after a 413) races with the next request on a loaded machine.
+        r.setValue("close", forHTTPHeaderField: "Connection")
+        let (data, resp): (Data, URLResponse)
+        do {
+            (data, resp) = try await URLSession.shared.data(for: r)
+        } catch {
+            // Name the request that failed at the transport level (the error alone does not).
+            throw TransportFailure(description: "\(method) \(path) (\(body?.utf8.count ?? 0)-byte body): \(error)")
+        }
         let status = (resp as? HTTPURLResponse)?.statusCode ?? 0
         return (status, (try? JSONParser().parse(String(decoding: data, as: UTF8.self))) ?? .null)
     }
