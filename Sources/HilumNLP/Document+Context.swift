@@ -220,11 +220,8 @@ extension Document {
     /// The evidence of mention `i` in `log`, sorted by span.
     func rendered(_ i: Int, in log: MentionLog<Ev>) -> [Evidence] {
         // A loop, not `map(render)`: a method reference would capture a copy of the document.
-        let list = log.of(i)
         var out: [Evidence] = []
-        guard !list.isEmpty else { return out }
-        out.reserveCapacity(list.count)
-        for e in list { out.append(render(e)) }
+        log.forEach(of: i) { out.append(render($0)) }
         out.sort { $0.span < $1.span }
         return out
     }
@@ -232,7 +229,6 @@ extension Document {
     /// Gives mention `to` the sites of mention `from` (when `to` has none: callers check).
     mutating func copySites(from: Int, to: Int) {
         for ai in sites.of(from) { sites.append(to, ai) }
-        if mentions[from].hasSites { mentions[to].hasSites = true }
     }
 
     /// The anatomy indices of mention `i`, in order.
@@ -475,16 +471,15 @@ extension Document {
                 // Every concept of the same words shares the site.
                 for j in cands where j == i || mentions[j].tokens == mentions[i].tokens {
                     sites.append(j, Int32(ai))
-                    mentions[j].hasSites = true
                 }
             }
         }
         // Laterality from anatomy when no cue gave one.
-        for i in mentions.indices where mentions[i].laterality == nil && mentions[i].hasSites {
+        for i in mentions.indices where mentions[i].laterality == nil && sites.has(i) {
             var left = false, right = false, both = false
-            for ai in sites.of(i) {
+            sites.forEach(of: i) { ai in
                 let c = Int(anatomy[Int(ai)].concept)
-                guard c >= 0, c < tb.laterality.count, let l = tb.laterality[c] else { continue }
+                guard c >= 0, c < tb.laterality.count, let l = tb.laterality[c] else { return }
                 switch l {
                 case .left: left = true
                 case .right: right = true
@@ -526,7 +521,7 @@ extension Document {
                     if loose, y == b, namesSide(mentions[b].tokens, sentence: sent, cues: sentenceCues) { continue }
                     var shared = false
                     if mentions[x].laterality == nil, let l = mentions[y].laterality { mentions[x].laterality = l; shared = true }
-                    if !mentions[x].hasSites && mentions[y].hasSites {
+                    if !sites.has(x) && sites.has(y) {
                         copySites(from: y, to: x)
                         shared = true
                     }
@@ -548,7 +543,7 @@ extension Document {
         // its side and site when it has none of its own.
         for sent in 0..<bySentence.count {
             let idx = bySentence[sent]
-            for k in idx.indices where k > idx.startIndex && mentions[idx[k]].assertion == .uncertain && !mentions[idx[k]].hasSites {
+            for k in idx.indices where k > idx.startIndex && mentions[idx[k]].assertion == .uncertain && !sites.has(idx[k]) {
                 let i = idx[k]
                 guard let cue = mentions[i].decidingCue, cue.upperBound <= mentions[i].tokens.lowerBound else { continue }
                 // The nearest earlier finding that ends before the hedge, with no terminator in between.
@@ -566,8 +561,8 @@ extension Document {
             guard let opener = cues(ofSentence: s).first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
                   sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
                   let j = bySentence[s - 1].last(where: { mentions[$0].assertion != .absent
-                      && (mentions[$0].laterality != nil || mentions[$0].hasSites) }) else { continue }
-            for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && !mentions[i].hasSites {
+                      && (mentions[$0].laterality != nil || sites.has($0)) }) else { continue }
+            for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && !sites.has(i) {
                 mentions[i].laterality = mentions[j].laterality
                 copySites(from: j, to: i)
                 evidenceLog.append(i, evidence(opener))

@@ -57,6 +57,19 @@ struct Document {
             tail[mention] = k
         }
 
+        /// Whether `mention` has an entry.
+        func has(_ mention: Int) -> Bool { mention >= 0 && mention < head.count && head[mention] >= 0 }
+
+        /// Calls `body` with each entry of `mention`, in the order added (no array built).
+        func forEach(of mention: Int, _ body: (T) -> Void) {
+            guard mention >= 0, mention < head.count else { return }
+            var k = Int(head[mention])
+            while k >= 0 {
+                body(values[k])
+                k = Int(next[k])
+            }
+        }
+
         /// The entries of `mention`, in the order added.
         func of(_ mention: Int) -> [T] {
             guard mention >= 0, mention < head.count else { return [] }
@@ -111,9 +124,6 @@ struct Document {
         var change: Change? = nil
         var laterality: Laterality? = nil
         var severity: Severity? = nil
-        /// Whether `sites` holds an anatomical mention of this one (its evidence and sites live in the document's
-        /// `evidence` and `sites` logs, so that a mention holds no reference and copying it costs nothing).
-        var hasSites = false
         var isTarget = false
         var fromNormality = false
         /// Tokens of the negation/uncertainty cue that decided the assertion.
