@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "HilumCore", swiftSettings: settings),
@@ -39,7 +40,8 @@ let package = Package(
         .target(
             name: "HilumHTTP",
             dependencies: ["HilumCore", "HilumService", .product(name: "Hummingbird", package: "hummingbird"),
-                           .product(name: "HummingbirdCore", package: "hummingbird")],
+                           .product(name: "HummingbirdCore", package: "hummingbird"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
             exclude: ["Workbench"],
             swiftSettings: settings),
         .executableTarget(

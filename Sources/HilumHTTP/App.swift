@@ -2,6 +2,7 @@ public import HilumCore
 public import HilumService
 public import Hummingbird
 internal import NIOCore
+internal import NIOPosix
 internal import HummingbirdCore
 internal import Foundation
 internal import Synchronization
@@ -126,7 +127,10 @@ public func buildApplication(service: Service, config: HTTPConfig,
         defer { inFlight.withLock { $0 -= 1 } }
         if size <= inline { return work() }
         return await withTaskGroup(of: Service.Answer?.self) { group in
-            group.addTask { await Task.detached { work() }.value }
+            // Large requests run on NIO's blocking thread pool, not on the cooperative pool that accepts connections,
+            // reads request heads and fires this very time budget: CPU-bound work there would leave /healthz, new
+            // connections and the 503 timeout answer waiting for a free cooperative thread (2 on a 2-core machine).
+            group.addTask { try? await NIOThreadPool.singleton.runIfActive(work) }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(Int(budget * 1000)))
                 return nil

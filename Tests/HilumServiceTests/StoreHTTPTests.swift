@@ -5,9 +5,6 @@ import HilumOntology
 import HilumStore
 import HilumHTTP
 @testable import HilumService
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 
 enum T {
     static let ontology: Ontology = {
@@ -155,6 +152,11 @@ enum T {
         cfg.port = 0
         cfg.token = token
         cfg.maxBodyBytes = maxBody
+        // Swift Testing runs other suites' synchronous, CPU-heavy tests on the same 2-thread cooperative pool that
+        // accepts and reads this server's connections; on a loaded 2-core CI machine a connection could wait more than
+        // the default 30 s before its request head was read, and the idle timeout closed it (an empty reply). These
+        // tests check routes and answers, not the idle timeout (Tests/scripts/load_mix.py does), so it is long here.
+        cfg.idleTimeoutSeconds = 600
         configure(&cfg)
         let config = cfg
         let port = Port()
@@ -171,22 +173,18 @@ enum T {
     struct TransportFailure: Error, CustomStringConvertible { var description: String }
 
     func request(_ port: Int, _ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> (Int, JSONValue) {
-        var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)") ?? URL(fileURLWithPath: "/"))
-        r.httpMethod = method
-        if let body { r.httpBody = Data(body.utf8) }
-        if let token { r.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        // One connection per request: these tests check routes and answers, and a pooled keep-alive connection that
-        // the server has just closed (after a 413) races with the next request on a loaded machine.
-        r.setValue("close", forHTTPHeaderField: "Connection")
-        let (data, resp): (Data, URLResponse)
+        let r = try await raw(port, method, path, body, token: token)
+        return (r.status, (try? JSONParser().parse(String(decoding: r.body, as: UTF8.self))) ?? .null)
+    }
+
+    /// One request on its own connection; a transport failure names the request (the error alone does not).
+    func raw(_ port: Int, _ method: String, _ path: String, _ body: String? = nil, token: String? = nil) async throws -> TestHTTP.Response {
         do {
-            (data, resp) = try await URLSession.shared.data(for: r)
+            return try await TestHTTP.perform(port: port, method: method, path: path, body: body.map { Array($0.utf8) },
+                                              headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
         } catch {
-            // Name the request that failed at the transport level (the error alone does not).
             throw TransportFailure(description: "\(method) \(path) (\(body?.utf8.count ?? 0)-byte body): \(error)")
         }
-        let status = (resp as? HTTPURLResponse)?.statusCode ?? 0
-        return (status, (try? JSONParser().parse(String(decoding: data, as: UTF8.self))) ?? .null)
     }
 
     @Test func liveSocketRoutesStatusesAndAuth() async throws {
@@ -234,13 +232,11 @@ enum T {
 
     @Test func workbenchPageIsServed() async throws {
         try await withServer(token: "t0k") { port in
-            var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/") ?? URL(fileURLWithPath: "/"))
-            r.httpMethod = "GET"
-            let (data, resp) = try await URLSession.shared.data(for: r)
-            let http = resp as? HTTPURLResponse
-            #expect(http?.statusCode == 200)   // the page loads without the token; its API calls need it
-            #expect((http?.value(forHTTPHeaderField: "Content-Type") ?? "").hasPrefix("text/html"))
-            #expect((http?.value(forHTTPHeaderField: "Content-Security-Policy") ?? "").contains("default-src 'self'"))
+            let page = try await raw(port, "GET", "/")
+            #expect(page.status == 200)   // the page loads without the token; its API calls need it
+            #expect((page.headers["content-type"] ?? "").hasPrefix("text/html"))
+            #expect((page.headers["content-security-policy"] ?? "").contains("default-src 'self'"))
+            let data = page.body
             #expect(String(decoding: data, as: UTF8.self).contains("id=\"report-text\""))
             let (s, _) = try await request(port, "POST", "/v1/analyze", #"{"text": "x"}"#)
             #expect(s == 401)
