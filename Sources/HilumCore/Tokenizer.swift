@@ -163,6 +163,27 @@ public enum Tokenizer {
         }
     }
 
+    /// Of eight bytes (little-endian), the length of the leading run of ASCII letters and digits, and whether that
+    /// run has a letter, an uppercase letter, a lowercase letter. SWAR: each byte's range tests are done on its low
+    /// seven bits (no carry crosses a byte) and bytes with the high bit set count as run ends.
+    @inlinable @inline(__always)
+    static func asciiAlnumRun(_ x: UInt64) -> (length: Int, letters: Bool, upper: Bool, lower: Bool) {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let hi = x & high
+        let x7 = x & ~high
+        let y7 = (x | 0x2020_2020_2020_2020) & ~high
+        // In [lo, hi] iff v + (0x80 - lo) sets bit 7 and v + (0x7F - hi) does not.
+        let letter = (y7 &+ ones &* (0x80 - 0x61)) & ~(y7 &+ ones &* (0x7F - 0x7A)) & high & ~hi
+        let digit = (x7 &+ ones &* (0x80 - 0x30)) & ~(x7 &+ ones &* (0x7F - 0x39)) & high & ~hi
+        let stop = ~(letter | digit) & high
+        let length = stop == 0 ? 8 : stop.trailingZeroBitCount >> 3
+        let inRun: UInt64 = length == 8 ? ~0 : (1 << UInt64(length * 8)) &- 1
+        let l = letter & inRun
+        let lowerBit = (x7 << 2) & high   // bit 5 (0x20) of each byte: set for a lowercase letter
+        return (length, l != 0, l & ~lowerBit != 0, l & lowerBit != 0)
+    }
+
     /// Scans one word (or number) starting at `start`; returns the index after it.
     @inline(__always)
     static func word(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ scalarPos: inout Int32,
@@ -174,7 +195,18 @@ public enum Tokenizer {
         var hasUpper = false
         var asciiUpper = false
         var allDigits = true
+        let base = bytes.baseAddress
         while i < n {
+            // Eight ASCII bytes at a time: the run of letters and digits, and which cases it holds, from bit masks.
+            // The byte that ends the run (if any) is then read by the byte path below.
+            if i + 8 <= n, let base {
+                let r = asciiAlnumRun(UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)))
+                if r.letters { allDigits = false }
+                if r.upper { hasUpper = true; asciiUpper = true }
+                if r.lower { hasLower = true }
+                i += r.length; scalarPos += Int32(truncatingIfNeeded: r.length)
+                if r.length == 8 { continue }
+            }
             let b = bytes[i]
             if b < 0x80 {
                 if isASCIIAlnum(b) {

@@ -21,6 +21,14 @@ extension Document {
         var out: [String] = []
         var sideOnly: [String] = []
         let side: Laterality? = m.laterality == .bilateral ? nil : m.laterality
+        // One site (the usual case): its regions as the ontology holds them, no list to build.
+        if locations.count == 1, let ai = locations.first, ai >= 0, ai < anatomy.count {
+            let c = Int(anatomy[ai].concept)
+            if c >= 0, c < tb.sites.count, !tb.sideOnly[c] {
+                let regions = tb.sites[c].on(side)
+                if !regions.isEmpty { return (regions, "anatomy") }
+            }
+        }
         for ai in locations {
             let c = Int(anatomy[ai].concept)
             guard c >= 0, c < tb.sites.count else { continue }
@@ -31,20 +39,10 @@ extension Document {
             for r in tb.sites[c].on(side) where !out.contains(r) { out.append(r) }
         }
         if !out.isEmpty { return (out, "anatomy") }
-        // Defaults: the concept's own rows or its nearest ancestor's (resolved when the ontology loads).
-        // A stated side narrows the default site ("left effusion" -> left costophrenic angle): basis `laterality`.
-        let sided = m.laterality != nil
-        let k = Int(m.concept)
-        guard k >= 0, k < tb.defaults.count, let rows = tb.defaults[k] else {
-            return sideOnly.isEmpty ? ([], nil) : (sideOnly, "laterality")
-        }
-        let want: DefaultSite.Side = m.laterality.map { DefaultSite.Side(rawValue: $0.rawValue) ?? .any } ?? .none
-        let pick = rows.first { $0.side == want } ?? rows.first { $0.side == .any }
-            ?? (want == .none ? rows.first { $0.side == .bilateral } : nil)
-        if let pick, !pick.regions.isEmpty {
-            // An unsided default ("any") filtered to the stated side.
-            if let side { return (tb.onSide(pick.regions, side), "laterality") }
-            return (pick.regions, sided ? "laterality" : "default")
+        // Defaults: the concept's own rows or its nearest ancestor's, picked for the stated side when the ontology
+        // loads. A stated side narrows the default site ("left effusion" -> left costophrenic angle): basis `laterality`.
+        if let regions = tb.defaultRegions(m.concept, m.laterality) {
+            return (regions, m.laterality != nil ? "laterality" : "default")
         }
         return sideOnly.isEmpty ? ([], nil) : (sideOnly, "laterality")
     }

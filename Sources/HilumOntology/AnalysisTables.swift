@@ -58,6 +58,9 @@ public final class AnalysisTables: Sendable {
     public let sideOnly: [Bool]
     /// Findings: documented default sites (own rows, else the nearest ancestor's).
     public let defaults: [[DefaultSite]?]
+    /// Findings: the default regions picked from `defaults` for each stated laterality, resolved once when the
+    /// ontology loads (`defaultRegions(_:_:)` reads them). Four entries per concept: none, left, right, bilateral.
+    let defaultPicks: [[String]?]
     /// Normality rules: the concepts each denies (defined concepts only).
     public let denies: [[Int32]]
     /// Laterality of each region name.
@@ -94,6 +97,7 @@ public final class AnalysisTables: Sendable {
         var sites: [Sites] = []
         var sideOnly: [Bool] = []
         var defaults: [[DefaultSite]?] = []
+        var defaultPicks: [[String]?] = []
         var denies: [[Int32]] = []
         var regionSide: [String: Laterality] = [:]
         var languageBits: [UInt8] = []
@@ -117,6 +121,7 @@ public final class AnalysisTables: Sendable {
         sites = b.sites
         sideOnly = b.sideOnly
         defaults = b.defaults
+        defaultPicks = b.defaultPicks
         denies = b.denies
         regionSide = b.regionSide
         languageBits = b.languageBits
@@ -130,6 +135,38 @@ public final class AnalysisTables: Sendable {
         let k = Int(i)
         guard k >= 0, k < namesEN.count else { return "" }
         return lang == .es && !namesES[k].isEmpty ? namesES[k] : namesEN[k]
+    }
+
+    /// The default regions of finding concept `i` when the text states laterality `side` (nil: none), or nil when
+    /// the concept has no default row for it. A row for that side wins, then an unsided row (filtered to a stated
+    /// left or right), then, with no side stated, a bilateral row. Read from a table built at load.
+    @inline(__always)
+    public func defaultRegions(_ i: Int32, _ side: Laterality?) -> [String]? {
+        let k = Int(i) * 4 + AnalysisTables.sideSlot(side)
+        guard i >= 0, k < defaultPicks.count else { return nil }
+        return defaultPicks[k]
+    }
+
+    @inline(__always)
+    static func sideSlot(_ side: Laterality?) -> Int {
+        switch side {
+        case nil: 0
+        case .left?: 1
+        case .right?: 2
+        case .bilateral?: 3
+        }
+    }
+
+    /// The pick `defaultRegions` returns, computed from the rows (what the analyzer did per finding before).
+    static func pickDefault(_ rows: [DefaultSite]?, _ laterality: Laterality?, _ regionSide: [String: Laterality]) -> [String]? {
+        guard let rows else { return nil }
+        let want: DefaultSite.Side = laterality.map { DefaultSite.Side(rawValue: $0.rawValue) ?? .any } ?? .none
+        let pick = rows.first { $0.side == want } ?? rows.first { $0.side == .any }
+            ?? (want == .none ? rows.first { $0.side == .bilateral } : nil)
+        guard let pick, !pick.regions.isEmpty else { return nil }
+        // An unsided default ("any") filtered to the stated side.
+        if let side = laterality, side != .bilateral { return onSide(pick.regions, side, regionSide) }
+        return pick.regions
     }
 
     public func id(_ i: Int32) -> ConceptID {
@@ -178,8 +215,13 @@ public final class AnalysisTables: Sendable {
             while !only, regs.isEmpty, steps < 8, let p = o.parents[cur]?.first {
                 cur = p; regs = o.anatomyRegions[cur] ?? []; steps += 1
             }
+            var seen = Set<String>()
+            regs = regs.filter { seen.insert($0).inserted }   // each region once (a finding's list is read as is)
             t.sites.append(Sites(all: regs, left: t.onSide(regs, .left), right: t.onSide(regs, .right)))
             t.defaults.append(lx.resolvedDefaults[id])
+            for side in [nil, Laterality.left, .right, .bilateral] {
+                t.defaultPicks.append(pickDefault(lx.resolvedDefaults[id], side, t.regionSide))
+            }
         }
         t.denies = o.normality.map { $0.denies.compactMap { t.conceptIndex[$0] } }
         for term in o.terms where term.caseSensitive {

@@ -1,0 +1,98 @@
+import Testing
+import HilumCore
+
+/// The tokenizer reads ASCII words eight bytes at a time; these tests check its tokens against what the rules say a
+/// word is, on generated text where the expected tokens are known by construction (long and short words, every
+/// case mix, digits, accented letters, words that end at the end of the buffer or at a multi-byte letter).
+@Suite struct TokenizerTests {
+    struct Expected: Equatable {
+        var text: String
+        var kind: Token.Kind
+        var allUpper: Bool
+        var hasASCIIUpper: Bool
+    }
+
+    /// A deterministic generator (no dependency on the system's random source).
+    struct LCG {
+        var state: UInt64
+        mutating func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+    }
+
+    static let lower = Array("abcdefghijklmnopqrstuvwxyz"), upper = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    static let digits = Array("0123456789"), accentedLower = Array("áéíóúñü"), accentedUpper = Array("ÁÉÍÓÚÑ")
+    static let separators = [" ", ", ", " - ", "/", "\n", ". ", "; ", " (", ") ", "  ", "\""]
+
+    func word(_ g: inout LCG) -> Expected {
+        let length = 1 + g.next(g.next(4) == 0 ? 24 : 9)
+        let style = g.next(5)   // 0 digits, 1 lower, 2 upper, 3 mixed ASCII, 4 mixed with accents
+        var s = ""
+        for _ in 0..<length {
+            switch style {
+            case 0: s.append(Self.digits[g.next(10)])
+            case 1: s.append(Self.lower[g.next(26)])
+            case 2: s.append(Self.upper[g.next(26)])
+            case 3: s.append([Self.lower, Self.upper, Self.digits][g.next(3)].randomElement(using: &g) ?? "a")
+            default: s.append([Self.lower, Self.upper, Self.accentedLower, Self.accentedUpper][g.next(4)].randomElement(using: &g) ?? "a")
+            }
+        }
+        let letters = s.filter(\.isLetter)
+        let allDigits = letters.isEmpty
+        return Expected(text: s, kind: allDigits ? .number : .word,
+                        allUpper: !letters.isEmpty && letters.allSatisfy { $0.isUppercase },
+                        hasASCIIUpper: s.contains { $0.isASCII && $0.isUppercase })
+    }
+
+    @Test func generatedWordsGiveTheirTokens() {
+        var g = LCG(state: 42)
+        for round in 0..<400 {
+            var expected: [Expected] = []
+            var text = ""
+            for k in 0..<(1 + g.next(12)) {
+                var w = word(&g)
+                // "XXX…" is a de-identification placeholder, not a word.
+                while w.text.count >= 3 && w.text.allSatisfy({ $0 == "X" }) { w = word(&g) }
+                if k > 0 || g.next(2) == 0 { text += Self.separators[g.next(Self.separators.count)] }
+                text += w.text
+                expected.append(w)
+            }
+            if g.next(2) == 0 { text += Self.separators[g.next(Self.separators.count)] }
+            let bytes = Array(text.utf8)
+            var tokens: [Token] = []
+            bytes.withUnsafeBufferPointer { Tokenizer.tokenize($0, into: &tokens) }
+            let got = tokens.filter { $0.kind == .word || $0.kind == .number }.map {
+                Expected(text: String(decoding: bytes[Int($0.byteStart)..<Int($0.byteEnd)], as: UTF8.self), kind: $0.kind,
+                         allUpper: $0.allUpper, hasASCIIUpper: $0.hasASCIIUpper)
+            }
+            #expect(got == expected, "round \(round): \(text.debugDescription)")
+            // Scalar spans count scalars, whatever the bytes.
+            for t in tokens {
+                let prefix = String(decoding: bytes[0..<Int(t.byteStart)], as: UTF8.self)
+                #expect(Int(t.start) == prefix.unicodeScalars.count)
+            }
+        }
+    }
+
+    @Test func decimalsStayOneNumberAndWordsEndAtTheBufferEnd() {
+        for (text, words) in [("2.5 cm", ["2.5", "cm"]), ("3,5 mm y 12.75", ["3,5", "mm", "y", "12.75"]),
+                              ("abcdefghijklmnop", ["abcdefghijklmnop"]), ("effusion1234.", ["effusion1234"]),
+                              ("derrameñ", ["derrameñ"]), ("ABCDEFGHé x", ["ABCDEFGHé", "x"]), ("T12.", ["T12"])] {
+            let bytes = Array(text.utf8)
+            var tokens: [Token] = []
+            bytes.withUnsafeBufferPointer { Tokenizer.tokenize($0, into: &tokens) }
+            let got = tokens.filter { $0.kind == .word || $0.kind == .number }.map {
+                String(decoding: bytes[Int($0.byteStart)..<Int($0.byteEnd)], as: UTF8.self)
+            }
+            #expect(got == words, "\(text)")
+        }
+    }
+}
+
+extension TokenizerTests.LCG: RandomNumberGenerator {
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state
+    }
+}
