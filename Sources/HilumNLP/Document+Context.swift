@@ -474,8 +474,9 @@ extension Document {
                 }
             }
         }
-        // Laterality from anatomy when no cue gave one.
-        for i in mentions.indices where mentions[i].laterality == nil && sites.has(i) {
+        // Laterality from anatomy when no cue gave one; sites on both sides make a finding bilateral even when a cue
+        // named one side ("infiltrados en campo inferior izquierdo y medio derecho").
+        for i in mentions.indices where mentions[i].laterality != .bilateral && sites.has(i) {
             var left = false, right = false, both = false
             sites.forEach(of: i) { ai in
                 let c = Int(anatomy[Int(ai)].concept)
@@ -485,6 +486,10 @@ extension Document {
                 case .right: right = true
                 case .bilateral: both = true
                 }
+            }
+            if mentions[i].laterality != nil {
+                if left && right { mentions[i].laterality = .bilateral }
+                continue
             }
             mentions[i].laterality = both || (left && right) ? .bilateral : left ? .left : right ? .right : nil
         }
