@@ -65,10 +65,17 @@ public enum Normalizer {
     /// The light stem applied to `w[0..<n]` in place; returns the new length.
     @inlinable @inline(__always)
     public static func stem(_ w: UnsafeMutablePointer<UInt8>, _ n0: Int) -> Int {
+        guard n0 > 3 else { return n0 }
+        // Only stem alphabetic words
+        for k in 0..<n0 where !(w[k] >= 0x61 && w[k] <= 0x7A) { return n0 }
+        return stemLetters(w, n0)
+    }
+
+    /// The stem of a word known to be all `a`-`z`.
+    @inlinable @inline(__always)
+    static func stemLetters(_ w: UnsafeMutablePointer<UInt8>, _ n0: Int) -> Int {
         var n = n0
         guard n > 3 else { return n }
-        // Only stem alphabetic words
-        for k in 0..<n where !(w[k] >= 0x61 && w[k] <= 0x7A) { return n }
         if n > 4, w[n - 3] == 0x69, w[n - 2] == 0x65, w[n - 1] == 0x73 {  // ies -> y
             w[n - 3] = 0x79
             return n - 2
@@ -88,6 +95,39 @@ public enum Normalizer {
     @inlinable @inline(__always)
     public static func key(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
         stem(out, fold(bytes, start, end, to: out))
+    }
+
+    /// The matching key of `bytes[start..<end]`, as `key(_:_:_:to:)` gives it, written to `out`, which has room for
+    /// `end - start + 8` bytes (bytes after the key may be overwritten). ASCII is lowercased eight bytes at a time
+    /// (SWAR), and an all-letter word is known to be one without a second pass; other bytes take the byte path.
+    @inlinable
+    public static func keyWide(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
+        var i = start
+        var n = 0
+        var letters = true
+        if let base = bytes.baseAddress {
+            while i < end, i + 8 <= bytes.count {
+                let x = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                let take = min(8, end - i)
+                let keep: UInt64 = take == 8 ? ~0 : (1 << UInt64(take * 8)) &- 1
+                // A non-ASCII byte in the token: the byte path folds from here. (Bytes after the token may be
+                // anything: a carry from them only runs towards later bytes, which `keep` drops.)
+                if x & high & keep != 0 { break }
+                let upper = (x &+ ones &* (0x80 - 0x41)) & ~(x &+ ones &* (0x7F - 0x5A)) & high
+                let y = x | (upper >> 2)
+                UnsafeMutableRawPointer(out + n).storeBytes(of: y.littleEndian, as: UInt64.self)
+                let lower = (y &+ ones &* (0x80 - 0x61)) & ~(y &+ ones &* (0x7F - 0x7A)) & high
+                if lower & keep != high & keep { letters = false }
+                n += take
+                i += take
+            }
+        }
+        if i < end {
+            n += fold(bytes, i, end, to: out + n)
+            return stem(out, n)
+        }
+        return letters ? stemLetters(out, n) : n
     }
 
     /// Lowercased, accent-folded bytes of a token, without stemming.

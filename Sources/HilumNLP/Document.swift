@@ -188,11 +188,14 @@ struct Document {
             Document.refill(&ids, -1, count)
             Document.refill(&exact, -1, count)
             Document.refill(&wp, 0, count)
-            var buf: [UInt8] = []
-            buf.reserveCapacity(64)
-            // Keys are built in a fixed buffer: no array traffic per word.
-            let keyBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: Normalizer.maxKeyBytes)
-            defer { keyBuf.deallocate() }
+            // Keys are built in fixed buffers (no array traffic per word) and looked up zero-padded to whole words.
+            let room = Normalizer.maxKeyBytes + 16
+            let keyBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: room)
+            let exactBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: room)
+            defer { keyBuf.deallocate(); exactBuf.deallocate() }
+            keyBuf.initialize(repeating: 0, count: room)
+            exactBuf.initialize(repeating: 0, count: room)
+            exactBuf[0] = Lexicon.exactPrefix
             var w: Int32 = 0
             for k in 0..<count {
                 let t = toks[k]
@@ -202,8 +205,10 @@ struct Document {
                     w += 1
                     let s = Int(t.byteStart), e = Int(t.byteEnd)
                     if e - s > 48 { continue }
-                    let n = Normalizer.key(p, s, e, to: keyBuf)
-                    ids[k] = keys.lookup(UnsafeBufferPointer(start: keyBuf, count: n)) ?? -1
+                    let n = Normalizer.keyWide(p, s, e, to: keyBuf)
+                    // Zero the bytes after the key up to the next whole word (n <= 48 < room - 8).
+                    UnsafeMutableRawPointer(keyBuf + n).storeBytes(of: 0, as: UInt64.self)
+                    ids[k] = keys.lookup(padded: keyBuf, count: n) ?? -1
                     // A four-digit year also matches the `{year}` pattern token.
                     if t.kind == .number, e - s == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
                         exact[k] = yearID
@@ -211,14 +216,14 @@ struct Document {
                     }
                     // Exact form for case-sensitive terms (only tokens with an uppercase letter).
                     if t.hasASCIIUpper || t.allUpper, tables.mayBeExact(first: p[s], length: e - s) {
-                        buf.removeAll(keepingCapacity: true)
-                        buf.append(Lexicon.exactPrefix)
-                        buf.append(contentsOf: UnsafeBufferPointer(rebasing: p[s..<e]))
-                        exact[k] = buf.withUnsafeBufferPointer { keys.lookup($0) } ?? -1
+                        if let src = p.baseAddress { (exactBuf + 1).update(from: src + s, count: e - s) }
+                        UnsafeMutableRawPointer(exactBuf + 1 + e - s).storeBytes(of: 0, as: UInt64.self)
+                        exact[k] = keys.lookup(padded: exactBuf, count: e - s + 1) ?? -1
                     }
                 case .punct:
-                    var pb = t.punct
-                    ids[k] = withUnsafePointer(to: &pb) { keys.lookup(UnsafeBufferPointer(start: $0, count: 1)) } ?? -1
+                    keyBuf[0] = t.punct
+                    UnsafeMutableRawPointer(keyBuf + 1).storeBytes(of: 0, as: UInt64.self)
+                    ids[k] = keys.lookup(padded: keyBuf, count: 1) ?? -1
                 case .placeholder:
                     break
                 }

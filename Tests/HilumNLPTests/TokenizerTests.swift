@@ -90,6 +90,28 @@ import HilumCore
     }
 }
 
+extension TokenizerTests {
+    /// The report pipeline builds keys eight bytes at a time (`keyWide`); they must equal the byte-path keys the
+    /// ontology compiler makes (`key`), for every generated word, wherever it sits in the buffer.
+    @Test func wideKeysEqualByteKeys() {
+        var g = LCG(state: 7)
+        let extra = ["derrames", "OPACITIES", "Pleural", "ies", "masa", "más", "glass", "status", "tuberculosis", "ÁREAS",
+                     "cardiomegalia", "a1b2", "X", "effusions1", "Neumotórax", "años", "ÑANDÚ", "consolidaciones"]
+        for round in 0..<3000 {
+            let w = round < extra.count ? extra[round] : word(&g).text
+            let before = String(repeating: "a ", count: g.next(3)), after = [" ", "", ".", " más texto"][g.next(4)]
+            let bytes = Array((before + w + after).utf8)
+            let s = before.utf8.count, e = s + w.utf8.count
+            bytes.withUnsafeBufferPointer { p in
+                let a = UnsafeMutablePointer<UInt8>.allocate(capacity: 128), b = UnsafeMutablePointer<UInt8>.allocate(capacity: 128)
+                defer { a.deallocate(); b.deallocate() }
+                let na = Normalizer.key(p, s, e, to: a), nb = Normalizer.keyWide(p, s, e, to: b)
+                #expect(Array(UnsafeBufferPointer(start: a, count: na)) == Array(UnsafeBufferPointer(start: b, count: nb)), "\(w)")
+            }
+        }
+    }
+}
+
 extension TokenizerTests.LCG: RandomNumberGenerator {
     mutating func next() -> UInt64 {
         state = state &* 6364136223846793005 &+ 1442695040888963407
