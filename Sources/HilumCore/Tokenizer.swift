@@ -80,7 +80,9 @@ public enum Tokenizer {
     }
 
     /// Tokenizes valid UTF-8 bytes.
-    public static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, into tokens: inout [Token]) {
+    /// Returns the number of Unicode scalars in `bytes` (the text's length in span units).
+    @discardableResult
+    public static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, into tokens: inout [Token]) -> Int {
         tokens.removeAll(keepingCapacity: true)
         let n = bytes.count
         var i = 0
@@ -161,6 +163,7 @@ public enum Tokenizer {
                 scalarPos += 1
             }
         }
+        return Int(scalarPos)
     }
 
     /// Of eight bytes (little-endian), the length of the leading run of ASCII letters and digits, and whether that

@@ -35,6 +35,7 @@ extension Document {
         Document.refill(&longestNode, -1, tokens.count)
         defer { swap(&longestEnd, &self.longestEnd); swap(&longestNode, &self.longestNode) }
         var found: [(Range<Int>, Int32)] = []
+        let view = MatchView(tokens: tokens, ids: ids, exactIDs: exactIDs)
         cueStart.reserveCapacity(sentences.count + 1)
         for (si, range) in sentences.enumerated() {
             cueStart.append(cueHits.count)
@@ -42,7 +43,7 @@ extension Document {
             for i in range where isWord(i) && !headerToken[i] {
                 // Most words start no term: skip the walk without a call.
                 guard mayStart(i, termBit) else { continue }
-                if let m = longest(terms, at: i, limit: range.upperBound, skip: headerToken) {
+                if let m = view.longest(terms, at: i, limit: range.upperBound, skip: headerToken) {
                     longestEnd[i] = Int32(m.end)
                     longestNode[i] = m.node
                 }
@@ -96,7 +97,7 @@ extension Document {
             found.removeAll(keepingCapacity: true)
             for i in range where !headerToken[i] && tokens[i].kind != .placeholder {
                 guard mayStart(i, cueBit) else { continue }
-                if let m = longest(cueTrie, at: i, limit: range.upperBound, skip: headerToken) {
+                if let m = view.longest(cueTrie, at: i, limit: range.upperBound, skip: headerToken) {
                     found.append((i..<m.end, m.node))
                 }
             }

@@ -5,7 +5,8 @@ extension Document {
     func slice(_ r: Range<Int>) -> String {
         guard !r.isEmpty else { return "" }
         let s = Int(tokens[r.lowerBound].byteStart), e = Int(tokens[r.upperBound - 1].byteEnd)
-        return String(decoding: bytes[s..<e], as: UTF8.self)
+        guard s >= 0, s <= e, e <= bytes.count else { return "" }
+        return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[s..<e]), as: UTF8.self) }
     }
 
     func conceptRef(_ i: Int32) -> ConceptRef {
@@ -82,7 +83,7 @@ extension Document {
                 severity: m.severity, locations: locs, regions: regs, regionBasis: basis,
                 evidence: full ? rendered(i, in: evidenceLog) : []))
         }
-        let totalScalars = bytes.reduce(0) { $0 + ($1 & 0xC0 != 0x80 ? 1 : 0) }
+        let totalScalars = scalarCount
         var secs: [Section] = []
         if full { secs.reserveCapacity(sections.count + 1) }
         for (k, s) in sections.enumerated() where full {

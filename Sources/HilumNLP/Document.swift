@@ -88,15 +88,18 @@ struct Document {
     var cueStart: [Int] = []
     var warnings: [HilumError] = []
     var truncatedAt: Int? = nil
+    /// Unicode scalars in `bytes` (set by `prepare`).
+    var scalarCount = 0
     /// Longest term match at each token (end token and trie node), filled by `matchAll`.
     var longestEnd: [Int32] = []
     var longestNode: [Int32] = []
 
-    /// Empties `a` (keeping its capacity) and fills it with `n` copies of `v`.
+    /// Makes `a` hold `n` copies of `v`, reusing its storage: resized at its end, then overwritten in place (the
+    /// scratch arrays come back with the last report's length, so most of the work is the overwrite).
     @inline(__always)
     static func refill<T>(_ a: inout [T], _ v: T, _ n: Int) {
-        a.removeAll(keepingCapacity: true)
-        a.append(contentsOf: repeatElement(v, count: n))
+        if a.count > n { a.removeLast(a.count - n) } else if a.count < n { a.append(contentsOf: repeatElement(v, count: n - a.count)) }
+        a.withUnsafeMutableBufferPointer { $0.update(repeating: v) }
     }
 
     struct SectionInfo {
@@ -182,7 +185,7 @@ struct Document {
         let yearID = keys.lookup(Lexicon.yearKey) ?? -1
         bytes.withUnsafeBufferPointer { p in
             toks.reserveCapacity(p.count / 4 + 8)
-            Tokenizer.tokenize(p, into: &toks)
+            scalarCount = Tokenizer.tokenize(p, into: &toks)
             let count = toks.count
             // Sized once, then written by index (no append bookkeeping per token).
             Document.refill(&ids, -1, count)
@@ -296,6 +299,19 @@ struct Document {
 
     @inline(__always)
     func isWord(_ i: Int) -> Bool { tokens[i].kind == .word || tokens[i].kind == .number }
+
+    /// Longest match of `trie` starting at token `i` within `limit`; returns the end token and node.
+    func longest(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]? = nil) -> (end: Int, node: Int32)? {
+        MatchView(tokens: tokens, ids: ids, exactIDs: exactIDs).longest(trie, at: i, limit: limit, skip: skip)
+    }
+}
+
+/// The per-token arrays a trie walk reads. The walks are methods of this small value rather than of `Document`:
+/// calling a method of the document from its mutating passes copied the whole document to the stack on each call.
+struct MatchView {
+    let tokens: [Token]
+    let ids: [Int32]
+    let exactIDs: [Int32]
 
     /// Longest match of `trie` starting at token `i` within `limit`; returns the end token and node.
     /// Tokens with both a normalized and an exact id are tried both ways.

@@ -68,25 +68,26 @@ final class AnalysisScratch {
 
 extension Document {
     /// Moves the scratch buffers into this document, emptied with their capacity kept (`bytes` is taken by `init`).
+    /// The per-token arrays that are always refilled before they are read (`Document.refill`) keep their contents.
     mutating func adopt(_ s: AnalysisScratch) {
         // Swaps, not copies: each array stays uniquely referenced, so emptying it keeps its storage.
         var b = AnalysisScratch.Buffers()
         swap(&b, &s.store)
         swap(&tokens, &b.tokens); tokens.removeAll(keepingCapacity: true)
-        swap(&ids, &b.ids); ids.removeAll(keepingCapacity: true)
-        swap(&exactIDs, &b.exactIDs); exactIDs.removeAll(keepingCapacity: true)
-        swap(&wordPos, &b.wordPos); wordPos.removeAll(keepingCapacity: true)
-        swap(&tokenSection, &b.tokenSection); tokenSection.removeAll(keepingCapacity: true)
-        swap(&headerToken, &b.headerToken); headerToken.removeAll(keepingCapacity: true)
+        swap(&ids, &b.ids)
+        swap(&exactIDs, &b.exactIDs)
+        swap(&wordPos, &b.wordPos)
+        swap(&tokenSection, &b.tokenSection)
+        swap(&headerToken, &b.headerToken)
         swap(&sentences, &b.sentences); sentences.removeAll(keepingCapacity: true)
         swap(&mentions, &b.mentions); mentions.removeAll(keepingCapacity: true)
         swap(&anatomy, &b.anatomy); anatomy.removeAll(keepingCapacity: true)
         swap(&cueHits, &b.cueHits); cueHits.removeAll(keepingCapacity: true)
         swap(&anchorHits, &b.anchorHits); anchorHits.removeAll(keepingCapacity: true)
-        swap(&termPrefix, &b.termPrefix); termPrefix.removeAll(keepingCapacity: true)
+        swap(&termPrefix, &b.termPrefix)
         swap(&cueStart, &b.cueStart); cueStart.removeAll(keepingCapacity: true)
-        swap(&longestEnd, &b.longestEnd); longestEnd.removeAll(keepingCapacity: true)
-        swap(&longestNode, &b.longestNode); longestNode.removeAll(keepingCapacity: true)
+        swap(&longestEnd, &b.longestEnd)
+        swap(&longestNode, &b.longestNode)
         swap(&evidenceLog, &b.evidenceLog); evidenceLog.removeAll()
         swap(&sites, &b.sites); sites.removeAll()
     }

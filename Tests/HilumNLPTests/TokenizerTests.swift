@@ -61,7 +61,8 @@ import HilumCore
             if g.next(2) == 0 { text += Self.separators[g.next(Self.separators.count)] }
             let bytes = Array(text.utf8)
             var tokens: [Token] = []
-            bytes.withUnsafeBufferPointer { Tokenizer.tokenize($0, into: &tokens) }
+            let scalars = bytes.withUnsafeBufferPointer { Tokenizer.tokenize($0, into: &tokens) }
+            #expect(scalars == text.unicodeScalars.count)
             let got = tokens.filter { $0.kind == .word || $0.kind == .number }.map {
                 Expected(text: String(decoding: bytes[Int($0.byteStart)..<Int($0.byteEnd)], as: UTF8.self), kind: $0.kind,
                          allUpper: $0.allUpper, hasASCIIUpper: $0.hasASCIIUpper)
