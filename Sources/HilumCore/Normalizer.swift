@@ -130,6 +130,39 @@ public enum Normalizer {
         return letters ? stemLetters(out, n) : n
     }
 
+    /// The key of an ASCII word of `n` (1...8) bytes held in `x` (little-endian, bytes from `n` on ignored), in a
+    /// register: lowercased, then stemmed as `stem` does. Returns the key (bytes from its length on zero) and its
+    /// length, or nil when a byte is not ASCII (the caller takes the byte path). Equal to `key` on every such word.
+    @inlinable @inline(__always)
+    public static func keyWord(_ x0: UInt64, _ n0: Int) -> (key: UInt64, count: Int)? {
+        let high: UInt64 = 0x8080_8080_8080_8080, ones: UInt64 = 0x0101_0101_0101_0101
+        let keep: UInt64 = n0 >= 8 ? ~0 : (1 << UInt64(n0 * 8)) &- 1
+        let x = x0 & keep
+        if x & high != 0 { return nil }
+        let upper = (x &+ ones &* (0x80 - 0x41)) & ~(x &+ ones &* (0x7F - 0x5A)) & high
+        var w = x | (upper >> 2)
+        guard n0 > 3 else { return (w, n0) }
+        let lower = (w &+ ones &* (0x80 - 0x61)) & ~(w &+ ones &* (0x7F - 0x7A)) & high
+        guard lower & keep == high & keep else { return (w, n0) }   // stems only all-letter words
+        @inline(__always) func byte(_ k: Int) -> UInt64 { (w >> UInt64(k * 8)) & 0xFF }
+        @inline(__always) func cut(_ k: Int) -> UInt64 { k >= 8 ? w : w & ((1 << UInt64(k * 8)) &- 1) }
+        var n = n0
+        if n > 4, byte(n - 3) == 0x69, byte(n - 2) == 0x65, byte(n - 1) == 0x73 {  // ies -> y
+            w = cut(n - 3) | (0x79 << UInt64((n - 3) * 8))
+            return (w, n - 2)
+        }
+        if byte(n - 1) == 0x73 {  // s
+            let p = byte(n - 2)
+            if p != 0x73 && p != 0x75 && p != 0x69 { n -= 1 }
+        }
+        if n > 4 {
+            let last = byte(n - 1)
+            if last == 0x61 || last == 0x65 || last == 0x6F { n -= 1 }
+        }
+        w = cut(n)
+        return (w, n)
+    }
+
     /// Lowercased, accent-folded bytes of a token, without stemming.
     public static func fold(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) {
         let room = max(0, end - start)

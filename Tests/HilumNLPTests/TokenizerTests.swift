@@ -107,7 +107,20 @@ extension TokenizerTests {
                 let a = UnsafeMutablePointer<UInt8>.allocate(capacity: 128), b = UnsafeMutablePointer<UInt8>.allocate(capacity: 128)
                 defer { a.deallocate(); b.deallocate() }
                 let na = Normalizer.key(p, s, e, to: a), nb = Normalizer.keyWide(p, s, e, to: b)
-                #expect(Array(UnsafeBufferPointer(start: a, count: na)) == Array(UnsafeBufferPointer(start: b, count: nb)), "\(w)")
+                let byteKey = Array(UnsafeBufferPointer(start: a, count: na))
+                #expect(byteKey == Array(UnsafeBufferPointer(start: b, count: nb)), "\(w)")
+                // The in-register key of a short ASCII word.
+                if e - s <= 8, s + 8 <= p.count, let base = p.baseAddress {
+                    let x = UInt64(littleEndian: UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self))
+                    if let kw = Normalizer.keyWord(x, e - s) {
+                        var bytes: [UInt8] = []
+                        for k in 0..<kw.count { bytes.append(UInt8(truncatingIfNeeded: kw.key >> UInt64(k * 8))) }
+                        #expect(bytes == byteKey, "\(w)")
+                        #expect(kw.count == 8 || kw.key >> UInt64(kw.count * 8) == 0, "\(w): bytes after the key are zero")
+                    } else {
+                        #expect(w.utf8.contains { $0 >= 0x80 }, "\(w): only a non-ASCII word leaves the register path")
+                    }
+                }
             }
         }
     }
