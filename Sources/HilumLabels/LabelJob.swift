@@ -220,6 +220,9 @@ public struct LabelJob: Sendable {
     }
 
     /// The PadChest cells as strings (JSONL rows).
+    /// `['normal']`, the cell of a sentence without terms.
+    static let normalList: [UInt8] = Array("['normal']".utf8)
+
     func padchestCells(_ r: AnalyzedReport) -> [String] {
         var out: [String] = []
         out.reserveCapacity(LabelJob.padchestColumns.count)
@@ -237,12 +240,12 @@ public struct LabelJob: Sendable {
     /// `emit` receives the cells in column order (`padchestColumns`), each in a buffer reused for the next.
     func padchestCells(_ r: AnalyzedReport, emit: ([UInt8]) -> Void) {
         let o = analyzer.ontology
-        var labels: [String] = []
-        var labelCUIs: [String] = []
-        var locs: [String] = []
-        var locCUIs: [String] = []
+        let n = r.findings.count
+        var labels: [String] = [], labelCUIs: [String] = [], locs: [String] = [], locCUIs: [String] = []
+        labels.reserveCapacity(n + 1); labelCUIs.reserveCapacity(n); locs.reserveCapacity(n); locCUIs.reserveCapacity(n)
         // Terms of each sentence (1-based, as `Finding.sentence`), in the order found, one list for all sentences.
         var bySentence: [(Int, String)] = []
+        bySentence.reserveCapacity(2 * n)
         func addToSentence(_ sentence: Int, _ term: String) {
             for (s, t) in bySentence where s == sentence && t == term { return }
             bySentence.append((sentence, term))
@@ -287,11 +290,16 @@ public struct LabelJob: Sendable {
         cell.removeAll(keepingCapacity: true)
         cell.append(0x5B)
         var items: [String] = []
+        items.reserveCapacity(bySentence.count)
         for i in 1...max(1, r.sentences.count) {
             if i > 1 { cell.append(0x2C); cell.append(0x20) }
+            // A sentence with no term is `['normal']` (most sentences of most reports).
+            if !bySentence.contains(where: { $0.0 == i }) {
+                cell.append(contentsOf: LabelJob.normalList)
+                continue
+            }
             items.removeAll(keepingCapacity: true)
             for (s, t) in bySentence where s == i { items.append(t) }
-            if items.isEmpty { items.append("normal") }
             CSV.appendPyList(items, to: &cell)
         }
         cell.append(0x5D)
@@ -366,7 +374,9 @@ public enum CSV {
     }
 
     /// `append` for a cell given as UTF-8 bytes.
-    public static func append(bytes u: [UInt8], to out: inout [UInt8], first: Bool) { appendCell(u, to: &out, first: first) }
+    public static func append(bytes u: [UInt8], to out: inout [UInt8], first: Bool) {
+        u.withUnsafeBufferPointer { appendCell($0, to: &out, first: first) }
+    }
 
     @inline(__always)
     static func appendCell<C: Collection<UInt8>>(_ u: C, to out: inout [UInt8], first: Bool) {
