@@ -59,7 +59,8 @@ let package = Package(
         .testTarget(name: "HilumNLPTests", dependencies: ["HilumNLP", "HilumOntology", "HilumCore"], swiftSettings: settings),
         .testTarget(name: "HilumLabelsTests", dependencies: ["HilumLabels", "HilumNLP", "HilumOntology"], swiftSettings: settings),
         .testTarget(name: "HilumSceneTests", dependencies: ["HilumScene", "HilumNLP", "HilumOntology", "HilumCore"], swiftSettings: settings),
-        .testTarget(name: "HilumServiceTests", dependencies: ["HilumService", "HilumOntology", "HilumStore", "HilumHTTP"], swiftSettings: settings),
+        .testTarget(name: "HilumServiceTests", dependencies: ["HilumService", "HilumOntology", "HilumStore", "HilumHTTP",
+                                                       .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: settings),
     ]
 )
 

@@ -209,6 +209,7 @@ public struct Service: Sendable {
                 w.comma(); w.key("text"); w.string(h.text)
                 w.comma(); w.key("span"); w.span(h.span)
                 w.comma(); w.key("assertion"); w.string(h.assertion)
+                w.comma(); w.key("certainty"); w.optString(h.certainty)
                 w.comma(); w.key("change"); w.optString(h.change)
                 w.comma(); w.key("laterality"); w.optString(h.laterality)
                 w.comma(); w.key("severity"); w.optString(h.severity)
@@ -284,6 +285,10 @@ public struct Service: Sendable {
         if let a = try Params.optionalString(p, "assertion") {
             guard Assertion(rawValue: a) != nil else { throw HilumError("request.invalid_params", "'assertion' must be present, absent or uncertain") }
             q.assertion = a
+        }
+        if let c = try Params.optionalString(p, "certainty") {
+            guard Certainty(rawValue: c) != nil else { throw HilumError("request.invalid_params", "'certainty' must be probable or possible") }
+            q.certainty = c
         }
         if let c = try Params.optionalString(p, "change") {
             guard Change(rawValue: c) != nil else { throw HilumError("request.invalid_params", "unknown change '\(c)'") }

@@ -120,6 +120,16 @@ public final class Store: Sendable {
                 )
                 """)
         }
+        // v4: how sure an uncertain finding's hedge is (`probable` / `possible`, null otherwise), filled in for the
+        // reports already stored from their stored analysis (null where that analysis predates the field).
+        m.registerMigration("v4") { db in
+            try db.execute(sql: "ALTER TABLE finding ADD COLUMN certainty TEXT")
+            try db.execute(sql: """
+                UPDATE finding SET certainty = (
+                    SELECT json_extract(r.analysis, '$.findings[' || finding.ord || '].certainty') FROM report r WHERE r.id = finding.report_id)
+                WHERE assertion = 'uncertain'
+                """)
+        }
         return m
     }
 
@@ -223,11 +233,11 @@ public final class Store: Sendable {
                         Evidence.writeArray(f.evidence, to: &w)
                         try db.cachedStatement(sql: """
                             INSERT INTO finding (report_id, ord, cui, padchest, name, text, span_start, span_end, section, sentence,
-                                                 assertion, temporality, change, laterality, severity, evidence)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                 assertion, temporality, change, laterality, severity, evidence, certainty)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """).execute(arguments: [e.id, ord, f.concept.cui, f.concept.padchest, f.concept.name, f.text, f.span.start, f.span.end,
                                              f.section.rawValue, f.sentence, f.assertion.rawValue, f.temporality.rawValue,
-                                             f.change?.rawValue, f.laterality?.rawValue, f.severity?.rawValue, w.string])
+                                             f.change?.rawValue, f.laterality?.rawValue, f.severity?.rawValue, w.string, f.certainty?.rawValue])
                         for l in f.locations {
                             try db.cachedStatement(sql: "INSERT INTO finding_site (report_id, ord, kind, value, cui, assertion) VALUES (?, ?, 'location', ?, ?, ?)")
                                 .execute(arguments: [e.id, ord, l.cui, f.concept.cui, f.assertion.rawValue])
@@ -279,6 +289,8 @@ public final class Store: Sendable {
         /// The anatomy concepts the query names (not expanded): answered from the closure rows when they exist.
         public var anatomyKeys: Set<String> = []
         public var assertion: String? = nil
+        /// `probable` or `possible`: uncertain findings hedged that strongly.
+        public var certainty: String? = nil
         public var change: String? = nil
         public var language: String? = nil
         public var patient: String? = nil
@@ -304,6 +316,7 @@ public final class Store: Sendable {
         public var laterality: String?
         public var severity: String?
         public var evidence: String
+        public var certainty: String? = nil
     }
 
     /// Matching findings, ordered by report id and position in the report; with the total count.
@@ -348,6 +361,7 @@ public final class Store: Sendable {
         var extra: [String] = []
         var extraArgs: [(any DatabaseValueConvertible)?] = []
         if let c = q.change { extra.append("f.change = ?"); extraArgs.append(c) }
+        if let c = q.certainty { extra.append("f.certainty = ?"); extraArgs.append(c) }
         for (col, v) in [("r.language", q.language), ("r.patient_id", q.patient), ("r.id", q.report)] {
             if let v { extra.append("\(col) = ?"); extraArgs.append(v) }
         }
@@ -362,7 +376,7 @@ public final class Store: Sendable {
                 let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(matched))", arguments: StatementArguments(allArgs)) ?? 0
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT f.report_id, r.patient_id, r.study_date, r.language, f.ord, f.cui, f.padchest, f.name, f.text, f.span_start,
-                           f.span_end, f.assertion, f.change, f.laterality, f.severity, f.evidence
+                           f.span_end, f.assertion, f.change, f.laterality, f.severity, f.evidence, f.certainty
                     FROM (SELECT report_id, ord FROM (\(matched)) ORDER BY report_id, ord LIMIT ? OFFSET ?) p
                     JOIN finding f ON f.report_id = p.report_id AND f.ord = p.ord
                     JOIN report r ON r.id = f.report_id
@@ -371,7 +385,7 @@ public final class Store: Sendable {
                 let hits = rows.map { row in
                     Hit(reportID: row[0], patientID: row[1], studyDate: row[2], language: row[3], ord: row[4], cui: row[5],
                         padchest: row[6], name: row[7], text: row[8], span: TextSpan(row[9], row[10]), assertion: row[11],
-                        change: row[12], laterality: row[13], severity: row[14], evidence: row[15])
+                        change: row[12], laterality: row[13], severity: row[14], evidence: row[15], certainty: row[16])
                 }
                 return (total, hits)
             }

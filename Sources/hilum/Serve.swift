@@ -136,6 +136,7 @@ struct DB: AsyncParsableCommand {
         @Option(help: "Anatomy: term, CUI, PadChest location or ImaGenome region ('left lung' includes its lobes and zones).") var anatomy: String?
         @Option(help: "Finding or diagnosis ('opacity' includes its descendants).") var finding: String?
         @Option(help: "present, absent or uncertain.") var assertion: String?
+        @Option(help: "probable or possible: uncertain findings hedged that strongly.") var certainty: String?
         @Option(help: "new, improved, worsened, unchanged, resolved, removed.") var change: String?
         @Option(help: "en or es.") var language: String?
         @Option(help: "Patient id.") var patient: String?
@@ -149,7 +150,7 @@ struct DB: AsyncParsableCommand {
                 let store = try Store(path: db)
                 let service = Service(ontology: o, store: store)
                 var params: [(String, JSONValue)] = [("limit", .number(Double(limit))), ("offset", .number(Double(offset)))]
-                for (k, v) in [("anatomy", anatomy), ("finding", finding), ("assertion", assertion), ("change", change), ("language", language), ("patient", patient)] {
+                for (k, v) in [("anatomy", anatomy), ("finding", finding), ("assertion", assertion), ("certainty", certainty), ("change", change), ("language", language), ("patient", patient)] {
                     if let v { params.append((k, .string(v))) }
                 }
                 if timeline { params.append(("timeline", .bool(true))) }

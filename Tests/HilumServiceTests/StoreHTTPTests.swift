@@ -2,7 +2,8 @@ import Foundation
 import Testing
 import HilumCore
 import HilumOntology
-import HilumStore
+@testable import HilumStore
+import GRDB
 import HilumHTTP
 @testable import HilumService
 
@@ -39,6 +40,38 @@ enum T {
         #expect(try store.counts().reports == 4)
         #expect(try store.integrityCheck() == "ok")
         #expect(try store.incompleteReports().isEmpty)
+    }
+
+    /// Uncertain findings keep how sure their hedge is; `certainty` filters the query and is in every hit.
+    @Test func certaintyIsStoredQueriedAndBackfilled() throws {
+        let path = StoreTests.scratchDB()
+        defer { StoreTests.remove(path) }
+        let body = #"{"reports": [{"id": "h1", "text": "Probable right lower lobe pneumonia. Possible small left pleural effusion. No pneumothorax."}]}"#
+        do {
+            let s = T.service(try Store(path: path))
+            _ = T.call(s, "ingest", body)
+            let probable = T.call(s, "query", #"{"certainty": "probable"}"#)["result"]?["hits"]?.array ?? []
+            #expect(probable.compactMap { $0["finding"]?["padchest"]?.string } == ["pneumonia"])
+            #expect(probable.first?["finding"]?["certainty"] == .string("probable"))
+            let possible = T.call(s, "query", #"{"certainty": "possible", "assertion": "uncertain"}"#)["result"]?["hits"]?.array ?? []
+            #expect(possible.compactMap { $0["finding"]?["padchest"]?.string } == ["pleural effusion"])
+            let absent = T.call(s, "query", #"{"assertion": "absent"}"#)["result"]?["hits"]?.array ?? []
+            #expect(!absent.isEmpty && absent.allSatisfy { $0["finding"]?["certainty"] == .null })
+            #expect(T.call(s, "query", #"{"certainty": "likely"}"#)["error"]?["code"] == .string("request.invalid_params"))
+        }
+        // A database stored before the column existed: the v4 migration fills it from each report's stored analysis.
+        do {
+            let old = try Store(path: path)
+            try old.writer.write { db in
+                try db.execute(sql: "ALTER TABLE finding DROP COLUMN certainty")
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v4'")
+            }
+        }
+        let s = T.service(try Store(path: path))
+        let probable = T.call(s, "query", #"{"certainty": "probable"}"#)["result"]?["hits"]?.array ?? []
+        #expect(probable.compactMap { $0["finding"]?["padchest"]?.string } == ["pneumonia"])
+        let possible = T.call(s, "query", #"{"certainty": "possible"}"#)["result"]?["hits"]?.array ?? []
+        #expect(possible.compactMap { $0["finding"]?["padchest"]?.string } == ["pleural effusion"])
     }
 
     @Test func anatomyRollUpFindingDescendantsAssertionAndTimeline() throws {
