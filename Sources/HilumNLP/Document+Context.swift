@@ -534,7 +534,10 @@ extension Document {
                     // The coordination rule that carried the side or site is part of the finding's evidence.
                     if shared, let c = link { evidenceLog.append(x, evidence(c)) }
                 }
+                // A hedge between two alternatives ("scarring or possible atelectasis", "atelectasis/pneumonia") covers
+                // both; between two findings joined by "and" it is the later one's ("cardiomegaly and possible effusion").
                 if mentions[b].assertion == .uncertain, mentions[a].assertion == .present,
+                   link.map({ tb.cues[$0.rule].alternatives }) ?? true,
                    let cue = mentions[b].decidingCue, cue.lowerBound >= gapStart, cue.upperBound <= gapEnd {
                     mentions[a].assertion = .uncertain
                     mentions[a].certainty = mentions[b].certainty

@@ -14,6 +14,7 @@ public final class AnalysisTables: Sendable {
         public var scope: Int
         public var assertion: Assertion?
         public var certainty: Certainty
+        public var alternatives: Bool = false
     }
 
     /// What the matcher does with a term payload.
@@ -184,7 +185,8 @@ public final class AnalysisTables: Sendable {
 
     static func build(_ o: Ontology, _ lx: Lexicon) -> AnalysisTables {
         var t = Builder()
-        t.cues = o.cues.map { Cue(category: $0.category, direction: $0.direction, scope: $0.scope, assertion: $0.assertion, certainty: $0.certainty) }
+        t.cues = o.cues.map { Cue(category: $0.category, direction: $0.direction, scope: $0.scope, assertion: $0.assertion, certainty: $0.certainty,
+                                 alternatives: $0.alternatives) }
         t.maxCueScope = o.cues.reduce(0) { max($0, $1.scope) }
         t.conceptIDs = o.conceptOrder
         for (i, id) in o.conceptOrder.enumerated() {

@@ -114,6 +114,8 @@ public struct CueRule: Sendable, Hashable {
     public var assertion: Assertion?
     /// Uncertainty cues: how sure the hedge is (`probable` or, by default, `possible`).
     public var certainty: Certainty = .possible
+    /// Coordinate rules: the joined findings are alternatives ("A or B"), so a hedge between them covers both.
+    public var alternatives: Bool = false
     public var example: String
     public var target: String
     public var expect: String

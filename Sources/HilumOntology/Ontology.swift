@@ -248,6 +248,8 @@ public struct Ontology: Sendable {
         var patterns: [String]
         var assertion: String?
         var certainty: String?
+        /// Coordinate rules: the findings it joins are alternatives ("or"), so a hedge on one covers the other.
+        var alternatives: Bool?
         var example: String
         var target: String
         var expect: String
@@ -296,6 +298,9 @@ public struct Ontology: Sendable {
                         r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): certainty '\(c)' needs category uncertainty and a value probable or possible"))
                     }
                 }
+                if raw.alternatives != nil, cat != .coordinate {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'alternatives' needs category coordinate"))
+                }
                 if !raw.example.lowercased().contains(raw.target.lowercased()) || raw.target.isEmpty {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): target '\(raw.target)' is not in its example"))
                 }
@@ -303,7 +308,8 @@ public struct Ontology: Sendable {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): scope must be 0...200"))
                 }
                 cues.append(CueRule(id: raw.id, language: lang, category: cat, direction: dir, scope: raw.scope,
-                                    patterns: raw.patterns, assertion: assertion, certainty: certainty, example: raw.example,
+                                    patterns: raw.patterns, assertion: assertion, certainty: certainty,
+                                    alternatives: raw.alternatives ?? false, example: raw.example,
                                     target: raw.target, expect: raw.expect))
             }
         }
