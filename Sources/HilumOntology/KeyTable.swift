@@ -24,17 +24,16 @@ public struct KeyTable: Sendable {
 
     public var count: Int { entries.count }
 
-    /// Hashes eight bytes at a time (multiply-xorshift), then finalizes; keys are words of a few bytes.
+    /// Hashes eight bytes at a time (multiply-xorshift), then finalizes; keys are words of a few bytes. The last
+    /// word is the zero-padded tail, so the padded and in-register lookups below hash the same key the same way.
     @inlinable @inline(__always)
     static func hash(_ p: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let n = p.count
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        var h = seed(n)
         var i = 0
         if let base = p.baseAddress {
             while i + 8 <= n {
-                let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-                h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-                h ^= h >> 32
+                h = mix(h, UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)))
                 i += 8
             }
             if i < n {
@@ -45,12 +44,46 @@ public struct KeyTable: Sendable {
                     shift += 8
                     i += 1
                 }
-                h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-                h ^= h >> 32
+                h = mix(h, w)
             }
         }
-        h = (h ^ (h >> 29)) &* 0xC4CE_B9FE_1A85_EC53
+        return finish(h)
+    }
+
+    @inlinable @inline(__always)
+    static func seed(_ n: Int) -> UInt64 { 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n) }
+
+    @inlinable @inline(__always)
+    static func mix(_ h0: UInt64, _ w: UInt64) -> UInt64 {
+        let h = (h0 ^ w) &* 0xFF51_AFD7_ED55_8CCD
         return h ^ (h >> 32)
+    }
+
+    @inlinable @inline(__always)
+    static func finish(_ h0: UInt64) -> UInt64 {
+        let h = (h0 ^ (h0 >> 29)) &* 0xC4CE_B9FE_1A85_EC53
+        return h ^ (h >> 32)
+    }
+
+    /// The id of the entry with hash `h` and length `n` whose bytes `same(arena, offset)` accepts (the one probe
+    /// loop of the lookups). `slots` has `mask + 1` entries and always an empty one (load factor <= 1/2).
+    @inlinable @inline(__always)
+    func probe(_ h: UInt64, _ n: Int, _ same: (UnsafeRawBufferPointer, Int) -> Bool) -> Int32? {
+        let m = mask
+        return slots.withUnsafeBufferPointer { sl in
+            entries.withUnsafeBufferPointer { en in
+                arena.withUnsafeBytes { a in
+                    var s = Int(truncatingIfNeeded: h) & m
+                    while true {
+                        let id = sl[s]
+                        if id < 0 { return nil }
+                        let e = en[Int(id)]
+                        if e.hash == h && Int(e.length) == n && same(a, Int(e.offset)) { return id }
+                        s = (s + 1) & m
+                    }
+                }
+            }
+        }
     }
 
     /// Returns the id of `key`, adding it if new.
@@ -83,27 +116,10 @@ public struct KeyTable: Sendable {
     /// The id of a key, or nil.
     @inlinable
     public func lookup(_ p: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let h = KeyTable.hash(p)
-        let m = mask
-        return slots.withUnsafeBufferPointer { sl in
-            entries.withUnsafeBufferPointer { en in
-                arena.withUnsafeBufferPointer { a in
-                    // `slots` has `mask + 1` entries and always an empty one (load factor <= 1/2).
-                    var i = Int(truncatingIfNeeded: h) & m
-                    while true {
-                        let id = sl[i]
-                        if id < 0 { return nil }
-                        let e = en[Int(id)]
-                        if e.hash == h && Int(e.length) == p.count {
-                            let o = Int(e.offset)
-                            var j = 0
-                            while j < p.count && a[o + j] == p[j] { j += 1 }
-                            if j == p.count { return id }
-                        }
-                        i = (i + 1) & m
-                    }
-                }
-            }
+        probe(KeyTable.hash(p), p.count) { a, o in
+            var j = 0
+            while j < p.count && a[o + j] == p[j] { j += 1 }
+            return j == p.count
         }
     }
 
@@ -113,30 +129,10 @@ public struct KeyTable: Sendable {
     /// other lookups, with one hash round and one compare.
     @inlinable
     public func lookup(word w: UInt64, count n: Int) -> Int32? {
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
-        h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-        h ^= h >> 32
-        h = (h ^ (h >> 29)) &* 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 32
-        let m = mask
         let keep: UInt64 = n >= 8 ? ~0 : (1 << UInt64(n * 8)) &- 1
-        return slots.withUnsafeBufferPointer { sl in
-            entries.withUnsafeBufferPointer { en in
-                arena.withUnsafeBytes { a in
-                    var s = Int(truncatingIfNeeded: h) & m
-                    while true {
-                        let id = sl[s]
-                        if id < 0 { return nil }
-                        let e = en[Int(id)]
-                        // `offset + 8 <= arena.count` (the arena ends with `pad` zero bytes).
-                        if e.hash == h && Int(e.length) == n,
-                           UInt64(littleEndian: a.loadUnaligned(fromByteOffset: Int(e.offset), as: UInt64.self)) & keep == w {
-                            return id
-                        }
-                        s = (s + 1) & m
-                    }
-                }
-            }
+        // `offset + 8 <= arena.count` (the arena ends with `pad` zero bytes).
+        return probe(KeyTable.finish(KeyTable.mix(KeyTable.seed(n), w)), n) { a, o in
+            UInt64(littleEndian: a.loadUnaligned(fromByteOffset: o, as: UInt64.self)) & keep == w
         }
     }
 
@@ -146,44 +142,23 @@ public struct KeyTable: Sendable {
     @inlinable
     public func lookup(padded p: UnsafePointer<UInt8>, count n: Int) -> Int32? {
         let raw = UnsafeRawPointer(p)
-        // The hash of `hash(_:)`: its tail word is the zero-padded last bytes, which is what the load reads here.
-        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(truncatingIfNeeded: n)
+        var h = KeyTable.seed(n)
         var i = 0
         while i < n {
-            let w = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            h = (h ^ w) &* 0xFF51_AFD7_ED55_8CCD
-            h ^= h >> 32
+            h = KeyTable.mix(h, UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
             i += 8
         }
-        h = (h ^ (h >> 29)) &* 0xC4CE_B9FE_1A85_EC53
-        h ^= h >> 32
-        let m = mask
-        return slots.withUnsafeBufferPointer { sl in
-            entries.withUnsafeBufferPointer { en in
-                arena.withUnsafeBytes { a in
-                    var s = Int(truncatingIfNeeded: h) & m
-                    while true {
-                        let id = sl[s]
-                        if id < 0 { return nil }
-                        let e = en[Int(id)]
-                        if e.hash == h && Int(e.length) == n {
-                            // `offset + length + pad <= arena.count`: whole words may be read; the last is masked.
-                            let o = Int(e.offset)
-                            var j = 0
-                            var same = true
-                            while j < n {
-                                var d = UInt64(littleEndian: a.loadUnaligned(fromByteOffset: o + j, as: UInt64.self))
-                                    ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
-                                if n - j < 8 { d &= (1 << UInt64((n - j) * 8)) &- 1 }
-                                if d != 0 { same = false; break }
-                                j += 8
-                            }
-                            if same { return id }
-                        }
-                        s = (s + 1) & m
-                    }
-                }
+        // `offset + length + pad <= arena.count`: whole words may be read; the last is masked.
+        return probe(KeyTable.finish(h), n) { a, o in
+            var j = 0
+            while j < n {
+                var d = UInt64(littleEndian: a.loadUnaligned(fromByteOffset: o + j, as: UInt64.self))
+                    ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                if n - j < 8 { d &= (1 << UInt64((n - j) * 8)) &- 1 }
+                if d != 0 { return false }
+                j += 8
             }
+            return true
         }
     }
 }
