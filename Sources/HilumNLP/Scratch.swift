@@ -84,7 +84,7 @@ extension Document {
         swap(&anatomy, &b.anatomy); anatomy.removeAll(keepingCapacity: true)
         swap(&cueHits, &b.cueHits); cueHits.removeAll(keepingCapacity: true)
         swap(&anchorHits, &b.anchorHits); anchorHits.removeAll(keepingCapacity: true)
-        swap(&termPrefix, &b.termPrefix)
+        swap(&termPrefix, &b.termPrefix); termPrefix.removeAll(keepingCapacity: true)   // refilled only when the language has tries
         swap(&cueStart, &b.cueStart); cueStart.removeAll(keepingCapacity: true)
         swap(&longestEnd, &b.longestEnd)
         swap(&longestNode, &b.longestNode)
