@@ -91,13 +91,7 @@ public enum Normalizer {
         return n
     }
 
-    /// The matching key of `bytes[start..<end]` (fold then stem) written to `out`; returns its length.
-    @inlinable @inline(__always)
-    public static func key(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        stem(out, fold(bytes, start, end, to: out))
-    }
-
-    /// The matching key of `bytes[start..<end]`, as `key(_:_:_:to:)` gives it, written to `out`, which has room for
+    /// The matching key of `bytes[start..<end]`, as `key(_:_:_:into:)` gives it, written to `out`, which has room for
     /// `end - start + 8` bytes (bytes after the key may be overwritten). ASCII is lowercased eight bytes at a time
     /// (SWAR), and an all-letter word is known to be one without a second pass; other bytes take the byte path.
     @inlinable

@@ -176,7 +176,6 @@ public final class AnalysisTables: Sendable {
     }
 
     /// Regions filtered to a side; the unfiltered list when none is on that side.
-    public func onSide(_ regions: [String], _ side: Laterality) -> [String] { AnalysisTables.onSide(regions, side, regionSide) }
 
     static func onSide(_ regions: [String], _ side: Laterality, _ regionSide: [String: Laterality]) -> [String] {
         let f = regions.filter { regionSide[$0] == nil || regionSide[$0] == side }
