@@ -220,9 +220,6 @@ public struct LabelJob: Sendable {
     }
 
     /// The PadChest cells as strings (JSONL rows).
-    /// `['normal']`, the cell of a sentence without terms.
-    static let normalList: [UInt8] = Array("['normal']".utf8)
-
     func padchestCells(_ r: AnalyzedReport) -> [String] {
         var out: [String] = []
         out.reserveCapacity(LabelJob.padchestColumns.count)
@@ -279,7 +276,7 @@ public struct LabelJob: Sendable {
                 if inRange { addToSentence(sentence, lp) }
             }
         }
-        if labels.isEmpty { labels = ["normal"] }
+        if labels.isEmpty, let nf = labeler.padchestNoFinding { labels = [nf] }
         var cell: [UInt8] = []
         cell.reserveCapacity(256)
         CSV.appendPyList(labels, to: &cell)
@@ -293,9 +290,9 @@ public struct LabelJob: Sendable {
         items.reserveCapacity(bySentence.count)
         for i in 1...max(1, r.sentences.count) {
             if i > 1 { cell.append(0x2C); cell.append(0x20) }
-            // A sentence with no term is `['normal']` (most sentences of most reports).
+            // A sentence with no term is the no-finding list, `['normal']` (most sentences of most reports).
             if !bySentence.contains(where: { $0.0 == i }) {
-                cell.append(contentsOf: LabelJob.normalList)
+                cell.append(contentsOf: labeler.padchestNoFindingList)
                 continue
             }
             items.removeAll(keepingCapacity: true)

@@ -34,6 +34,10 @@ public struct Labeler: Sendable {
     public let schemes: [CompiledScheme]
     /// The PadChest label of each concept index (nil when it has none or is not a finding, diagnosis or global).
     let padchestByIndex: [String?]
+    /// PadChest's label for "nothing found" (`no_finding` of `schemes/padchest.json`); nil when the scheme names none.
+    public let padchestNoFinding: String?
+    /// `[<no finding>]` as a Python list literal: the sentence cell of a sentence without terms.
+    let padchestNoFindingList: [UInt8]
     let conceptIDs: [ConceptID]
 
     /// The concept's dense index when it is valid for this labeler's ontology (a finding analyzed with another
@@ -129,6 +133,10 @@ public struct Labeler: Sendable {
         padchestByIndex = tb.conceptIDs.indices.map { k in
             tb.kinds[k] == .finding || tb.kinds[k] == .diagnosis || tb.kinds[k] == .global ? tb.padchest[k] : nil
         }
+        padchestNoFinding = ontology.schemes["padchest"]?.noFinding
+        var list: [UInt8] = []
+        CSV.appendPyList(padchestNoFinding.map { [$0] } ?? [], to: &list)
+        padchestNoFindingList = list
     }
 
     static func schemeOrder(_ a: String, _ b: String) -> Bool {
@@ -225,9 +233,11 @@ public struct Labeler: Sendable {
             }
         }
         // Roots of the taxonomy are not labels of their own.
-        let anyPositive = out.contains { $0.1 != .absent && $0.0 != "normal" }
-        if !anyPositive && !out.contains(where: { $0.0 == "normal" }) { out.append(("normal", .present)) }
-        if anyPositive { out.removeAll { $0.0 == "normal" } }
+        if let nf = padchestNoFinding {
+            let anyPositive = out.contains { $0.1 != .absent && $0.0 != nf }
+            if !anyPositive && !out.contains(where: { $0.0 == nf }) { out.append((nf, .present)) }
+            if anyPositive { out.removeAll { $0.0 == nf } }
+        }
         return out
     }
 
