@@ -4,7 +4,7 @@ Tests/HilumNLPTests/CasesTests.swift:
 
 - analyze cases: each expectation passes when some finding whose concept is the PadChest term's concept
   OR A MORE SPECIFIC DESCENDANT (transitive `isa`/`part_of` children, from Ontology/relations/*.tsv)
-  has every listed value (assertion, certainty, temporality, change, laterality, severity; JSON null = "null");
+  has every listed value (assertion, certainty, temporality, experiencer, change, laterality, severity; JSON null = "null");
   each forbidden term fails the case when a finding's concept.padchest equals it.
 - assert cases: the target must be found (span not null) and its assertion must equal `expect`.
 
@@ -75,7 +75,7 @@ def check_analyze(case, result, by_padchest, children):
         desc = descendants(cid, children) if cid else set()
         cands = [f for f in findings
                  if f["concept"].get("padchest") == term or f["concept"].get("cui") in desc]
-        ok = any(all(k == "padchest" or k not in ("assertion", "certainty", "temporality", "change", "laterality", "severity")
+        ok = any(all(k == "padchest" or k not in ("assertion", "certainty", "temporality", "experiencer", "change", "laterality", "severity")
                      or val(f.get(k)) == val(v) for k, v in e.items()) for f in cands)
         if not ok:
             got = " | ".join("%s[%s]/%s/%s/%s/%s/%s" % (f["concept"].get("padchest") or f["concept"]["name"], f["text"],

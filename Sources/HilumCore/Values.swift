@@ -43,6 +43,12 @@ public enum Temporality: String, Sendable, Codable, CaseIterable, Hashable {
     case current, historical, hypothetical
 }
 
+/// Whose finding it is: the patient's, or someone else's ("family history of", "padre con", "contacto con"): an
+/// `experiencer` cue of `Ontology/cues/` reaching the finding makes it `other`.
+public enum Experiencer: String, Sendable, Codable, CaseIterable, Hashable {
+    case patient, other
+}
+
 public enum Laterality: String, Sendable, Codable, CaseIterable, Hashable {
     case left, right, bilateral
 }

@@ -567,6 +567,7 @@ function tagsFor(f, id) {
   if (f.laterality) list.push(['t-laterality', f.laterality]);
   if (f.severity) list.push(['t-severity', f.severity]);
   if (f.temporality && f.temporality !== 'current') list.push(['t-temporality', f.temporality]);
+  if (f.experiencer && f.experiencer !== 'patient') list.push(['t-temporality', 'experiencer: ' + f.experiencer]);
   if (!list.length) return null;
   var wrap = el('span', { 'class': 'tags', 'data-for': id });
   list.forEach(function (t) { wrap.appendChild(el('span', { 'class': 'tag ' + t[0], 'data-label': t[1], title: (t[0] === 't-absent' || t[0] === 't-uncertain' ? 'assertion' : t[0].slice(2)) + ': ' + t[1] })); });
@@ -710,7 +711,7 @@ function renderDetails() {
     ['Text', '“' + (f.text || sliceCP(S.cps, f.span)) + '” [' + span + ']'],
     ['Assertion', assertionBadge(f.assertion)],
     ['Certainty', str(f.certainty)],
-    ['Temporality', str(f.temporality)], ['Change', str(f.change)], ['Laterality', str(f.laterality)], ['Severity', str(f.severity)],
+    ['Temporality', str(f.temporality)], ['Experiencer', str(f.experiencer)], ['Change', str(f.change)], ['Laterality', str(f.laterality)], ['Severity', str(f.severity)],
     ['Section', str(f.section) + (f.sentence != null ? ', sentence ' + f.sentence : '')],
     ['CUI', str(c.cui)], ['Kind', str(c.kind)], ['PadChest', str(c.padchest)],
     ['Regions', (f.regions || []).join(', ') + (f.region_basis ? ' (basis: ' + f.region_basis + ')' : '')]

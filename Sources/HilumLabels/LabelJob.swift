@@ -248,7 +248,7 @@ public struct LabelJob: Sendable {
             bySentence.append((sentence, term))
         }
         // Fields are read in place (a copy of a finding costs a reference count per string and array it holds).
-        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality) && r.findings[k].assertion != .absent {
+        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) && r.findings[k].assertion != .absent {
             guard let p = r.findings[k].concept.padchest else { continue }
             let cui = r.findings[k].concept.cui
             let sentence = r.findings[k].sentence

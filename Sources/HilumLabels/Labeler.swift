@@ -160,12 +160,13 @@ public struct Labeler: Sendable {
         return out
     }
 
-    /// Whether a finding counts towards report labels.
-    public static func counts(_ f: Finding) -> Bool { counts(f.temporality) }
+    /// Whether a finding counts towards report labels: a current finding of the patient (not a prior one, not a
+    /// requested or hypothetical one, not a family member's or a contact's).
+    public static func counts(_ f: Finding) -> Bool { counts(f.temporality, f.experiencer) }
 
-    /// The same rule on the temporality alone (read in place, without copying the finding).
+    /// The same rule on the two fields (read in place, without copying the finding).
     @inline(__always)
-    public static func counts(_ t: Temporality) -> Bool { t == .current }
+    public static func counts(_ t: Temporality, _ e: Experiencer) -> Bool { t == .current && e == .patient }
 
     /// Aggregated values of a scheme for a report's findings (label index → value); absent labels that
     /// were never mentioned are missing from the map.
@@ -186,7 +187,7 @@ public struct Labeler: Sendable {
         var v = [LabelValue?](repeating: nil, count: s.labels.count)
         let idx = indices ?? conceptIndices(r)
         // Fields are read in place: copying a finding costs a reference count per string and array it holds.
-        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality) {
+        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) {
             let val = LabelValue(r.findings[k].assertion, r.findings[k].certainty)
             let ci = k < idx.count && idx[k] >= 0 ? idx[k] : nil
             for i in s.labelIndices(ci, r.findings[k].concept) where i < v.count { v[i] = max(v[i] ?? .absent, val) }
@@ -216,7 +217,7 @@ public struct Labeler: Sendable {
             }
             out.append((p, val))
         }
-        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality) {
+        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) {
             let val = LabelValue(r.findings[k].assertion, r.findings[k].certainty)
             if !rollUp || val == .absent, let i = index(of: r.findings[k].concept), i < padchestByIndex.count {
                 // Fast path: the finding's own concept.

@@ -319,6 +319,7 @@ extension Document {
             var bestUnc: (CueHit, Int)? = nil
             var bestTemp: (CueHit, Int)? = nil
             var bestChange: (CueHit, Int)? = nil
+            var bestExperiencer: (CueHit, Int)? = nil
             for c in cues[window(cues, start: { $0.tokens.lowerBound }, around: m.tokens, words: reachWords)] {
                 switch tb.cues[c.rule].category {
                 case .negation:
@@ -332,6 +333,8 @@ extension Document {
                     if let r = reach(c, m.tokens), r.dist < (bestTemp?.1 ?? Int.max) { bestTemp = (c, r.dist) }
                 case .change:
                     if let r = reach(c, m.tokens), r.dist < (bestChange?.1 ?? Int.max) { bestChange = (c, r.dist) }
+                case .experiencer:
+                    if let r = reach(c, m.tokens), r.dist < (bestExperiencer?.1 ?? Int.max) { bestExperiencer = (c, r.dist) }
                 default: break
                 }
             }
@@ -370,6 +373,10 @@ extension Document {
                 case .indication, .history, .comparison: m.temporality = .historical
                 default: break
                 }
+            }
+            if let (c, _) = bestExperiencer {
+                m.experiencer = .other
+                log.append(i, evidence(c))
             }
             mentions[i] = m
         }
@@ -583,7 +590,7 @@ extension Document {
     func assertTarget(_ target: String) -> TargetAssertion {
         let keys = Normalizer.phraseKeys(target).filter { $0.count != 1 || ($0.first ?? 0) > 0x3F }
         var result = TargetAssertion(target: target, span: nil, assertion: .present, certainty: nil, temporality: .current,
-                                     change: nil, laterality: nil, severity: nil, evidence: [])
+                                     experiencer: .patient, change: nil, laterality: nil, severity: nil, evidence: [])
         guard !keys.isEmpty else { return result }
         // Keys of the word tokens of the text (computed on demand: targets need not be in the lexicon).
         var found: Range<Int>? = nil
@@ -623,6 +630,7 @@ extension Document {
         result.assertion = t.assertion
         result.certainty = t.certainty
         result.temporality = t.temporality
+        result.experiencer = t.experiencer
         result.change = t.change
         result.laterality = t.laterality
         result.severity = t.severity

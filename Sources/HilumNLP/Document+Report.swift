@@ -74,12 +74,13 @@ extension Document {
                 return LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: full ? slice(a.tokens) : "", span: span(a.tokens),
                                    laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil)
             }
-            let (regs, basis) = full ? regions(for: m, sites: siteList) : ([], nil)
+            // Someone else's finding ("padre con…") is in no region of this patient's image.
+            let (regs, basis) = full && m.experiencer == .patient ? regions(for: m, sites: siteList) : ([], nil)
             findings.append(Finding(
                 id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept),
                 text: full ? slice(m.tokens) : "", span: span(m.tokens),
                 section: sectionKind(ofToken: m.tokens.lowerBound), sentence: m.sentence + 1,
-                assertion: m.assertion, certainty: m.assertion == .uncertain ? (m.certainty ?? .possible) : nil, temporality: m.temporality, change: m.change, laterality: m.laterality,
+                assertion: m.assertion, certainty: m.assertion == .uncertain ? (m.certainty ?? .possible) : nil, temporality: m.temporality, experiencer: m.experiencer, change: m.change, laterality: m.laterality,
                 severity: m.severity, locations: locs, regions: regs, regionBasis: basis,
                 evidence: full ? rendered(i, in: evidenceLog) : []))
         }

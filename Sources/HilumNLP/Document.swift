@@ -124,6 +124,7 @@ struct Document {
         /// The hedge's certainty when `assertion` is uncertain.
         var certainty: Certainty? = nil
         var temporality: Temporality = .current
+        var experiencer: Experiencer = .patient
         var change: Change? = nil
         var laterality: Laterality? = nil
         var severity: Severity? = nil

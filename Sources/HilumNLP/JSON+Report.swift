@@ -62,7 +62,7 @@ extension Finding {
         w.comma(); w.key("span"); w.span(span)
         w.comma(); w.key("section"); w.string(section.rawValue)
         w.comma(); w.key("sentence"); w.int(sentence)
-        writeContext(&w, assertion, certainty, temporality, change, laterality, severity)
+        writeContext(&w, assertion, certainty, temporality, experiencer, change, laterality, severity)
         w.comma(); w.key("locations"); w.raw("[")
         for (i, l) in locations.enumerated() {
             if i > 0 { w.comma() }
@@ -88,11 +88,13 @@ extension Finding {
 }
 
 /// The context fields shared by findings and asserted targets, in contract order.
-func writeContext(_ w: inout JSONWriter, _ assertion: Assertion, _ certainty: Certainty?, _ temporality: Temporality, _ change: Change?,
+func writeContext(_ w: inout JSONWriter, _ assertion: Assertion, _ certainty: Certainty?, _ temporality: Temporality,
+                  _ experiencer: Experiencer, _ change: Change?,
                   _ laterality: Laterality?, _ severity: Severity?) {
     w.comma(); w.key("assertion"); w.string(assertion.rawValue)
     w.comma(); w.key("certainty"); w.optString(certainty?.rawValue)
     w.comma(); w.key("temporality"); w.string(temporality.rawValue)
+    w.comma(); w.key("experiencer"); w.string(experiencer.rawValue)
     w.comma(); w.key("change"); w.optString(change?.rawValue)
     w.comma(); w.key("laterality"); w.optString(laterality?.rawValue)
     w.comma(); w.key("severity"); w.optString(severity?.rawValue)
@@ -120,7 +122,7 @@ extension TargetAssertion {
     public func writeJSON(to w: inout JSONWriter) {
         w.raw("{"); w.key("target"); w.string(target)
         w.comma(); w.key("span"); if let s = span { w.span(s) } else { w.null() }
-        writeContext(&w, assertion, certainty, temporality, change, laterality, severity)
+        writeContext(&w, assertion, certainty, temporality, experiencer, change, laterality, severity)
         w.comma(); w.key("evidence"); Evidence.writeArray(evidence, to: &w)
         w.raw("}")
     }

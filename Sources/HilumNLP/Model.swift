@@ -46,6 +46,8 @@ public struct Finding: Sendable, Hashable {
     /// For an uncertain finding, how sure its hedge is (`probable` / `possible`); nil otherwise.
     public var certainty: Certainty?
     public var temporality: Temporality
+    /// Whose finding it is: `other` when an `experiencer` cue reaches it ("family history of", "padre con").
+    public var experiencer: Experiencer = .patient
     public var change: Change?
     public var laterality: Laterality?
     public var severity: Severity?
@@ -59,7 +61,7 @@ public struct Finding: Sendable, Hashable {
 
     public static func == (a: Finding, b: Finding) -> Bool {
         a.id == b.id && a.concept == b.concept && a.span == b.span && a.assertion == b.assertion && a.certainty == b.certainty
-            && a.temporality == b.temporality && a.change == b.change && a.laterality == b.laterality
+            && a.temporality == b.temporality && a.experiencer == b.experiencer && a.change == b.change && a.laterality == b.laterality
             && a.severity == b.severity && a.locations == b.locations && a.regions == b.regions && a.evidence == b.evidence
             && a.labels.map(\.0) == b.labels.map(\.0) && a.labels.map(\.1) == b.labels.map(\.1)
     }
@@ -100,8 +102,15 @@ public struct TargetAssertion: Sendable, Hashable {
     /// For an uncertain target, how sure its hedge is; nil otherwise.
     public var certainty: Certainty?
     public var temporality: Temporality
+    public var experiencer: Experiencer = .patient
     public var change: Change?
     public var laterality: Laterality?
     public var severity: Severity?
     public var evidence: [Evidence]
+
+    /// The values decided for the target (assertion, temporality, experiencer, then change, laterality and severity
+    /// when set): what a cue rule's `expect` is checked against.
+    public var contextValues: [String] {
+        [assertion.rawValue, temporality.rawValue, experiencer.rawValue, change?.rawValue, laterality?.rawValue, severity?.rawValue].compactMap { $0 }
+    }
 }

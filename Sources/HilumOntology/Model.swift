@@ -46,6 +46,8 @@ public enum CueDirection: String, Sendable, Codable { case forward, backward, bo
 /// The categories of context rules.
 public enum CueCategory: Sendable, Hashable {
     case negation, uncertainty, pseudo, terminate, historical, hypothetical, normal, coordinate
+    /// The findings it reaches are someone else's ("family history of", "padre con").
+    case experiencer
     /// Opens a sentence that points back at the previous one ("This likely represents…", "Dicha opacidad…").
     case anaphora
     case change(Change)
@@ -63,6 +65,7 @@ public enum CueCategory: Sendable, Hashable {
         case "normal": self = .normal
         case "coordinate": self = .coordinate
         case "anaphora": self = .anaphora
+        case "experiencer": self = .experiencer
         default:
             let parts = rawValue.split(separator: ".", maxSplits: 1).map(String.init)
             guard parts.count == 2 else { return nil }
@@ -86,6 +89,7 @@ public enum CueCategory: Sendable, Hashable {
         case .normal: "normal"
         case .coordinate: "coordinate"
         case .anaphora: "anaphora"
+        case .experiencer: "experiencer"
         case .change(let c): "change.\(c.rawValue)"
         case .laterality(let l): "laterality.\(l.rawValue)"
         case .severity(let s): "severity.\(s.rawValue)"

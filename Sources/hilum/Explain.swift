@@ -31,6 +31,7 @@ enum Explain {
         for f in r.findings {
             var attrs = [f.certainty.map { "\(f.assertion.rawValue) (\($0.rawValue))" } ?? f.assertion.rawValue]
             if f.temporality != .current { attrs.append(f.temporality.rawValue) }
+            if f.experiencer != .patient { attrs.append("experiencer=\(f.experiencer.rawValue)") }
             if let c = f.change { attrs.append("change=\(c.rawValue)") }
             if let l = f.laterality { attrs.append(l.rawValue) }
             if let s = f.severity { attrs.append(s.rawValue) }

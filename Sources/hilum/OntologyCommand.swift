@@ -133,7 +133,7 @@ enum RuleExamples {
         for c in o.cues {
             let (_, rs) = a.assert(c.example, targets: [c.target], lang: c.language)
             guard let r = rs.first else { continue }
-            let got = [r.assertion.rawValue, r.temporality.rawValue, r.change?.rawValue, r.laterality?.rawValue, r.severity?.rawValue].compactMap { $0 }
+            let got = r.contextValues
             if !got.contains(c.expect) {
                 out.append(OntologyProblem(file: "cues/\(c.language.rawValue).json", line: 0,
                     message: "rule \(c.id): example \"\(c.example)\" target \"\(c.target)\" expected \(c.expect), got \(got.joined(separator: "/"))"))

@@ -111,6 +111,22 @@ enum L {
         #expect(c["Pneumonia"] == .null)
     }
 
+    @Test func someoneElsesFindingsDoNotLabelNorSitInTheImage() throws {
+        let l = L.labels("Hermano con tuberculosis. Contacto estrecho con COVID-19. Derrame pleural izquierdo.", .es)
+        #expect(l["padchest"]?["tuberculosis"] == nil)
+        #expect(l["padchest"]?["COVID 19"] == nil)
+        #expect(l["padchest"]?["pleural effusion"] == .string("present"))
+        let en = L.labels("Family history of lung cancer. Lungs are clear.")
+        #expect(en["chexpert"]?["Lung Lesion"] == .null)
+        #expect(en["chexpert"]?["No Finding"] == .number(1))
+        let r = L.analyzer.analyze("Mother with tuberculosis. Right upper lobe nodule.", lang: .en)
+        let tb = try #require(r.findings.first { $0.concept.padchest == "tuberculosis" })
+        #expect(tb.experiencer == .other && tb.regions.isEmpty)
+        #expect(tb.evidence.contains { $0.category == "experiencer" })
+        let nodule = try #require(r.findings.first { $0.concept.padchest == "nodule" })
+        #expect(nodule.experiencer == .patient && !nodule.regions.isEmpty)
+    }
+
     @Test func spanishReportsLabelTheSameWay() {
         let l = L.labels("Cardiomegalia. Derrame pleural izquierdo. No se aprecia neumotórax.", .es)
         #expect(l["chexpert"]?["Cardiomegaly"] == .number(1))

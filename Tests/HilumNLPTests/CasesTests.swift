@@ -22,6 +22,7 @@ import HilumOntology
                     case "padchest": return true
                     case "assertion": return f.assertion.rawValue == v
                     case "temporality": return f.temporality.rawValue == v
+                    case "experiencer": return f.experiencer.rawValue == v
                     case "change": return (f.change?.rawValue ?? "null") == v
                     case "laterality": return (f.laterality?.rawValue ?? "null") == v
                     case "severity": return (f.severity?.rawValue ?? "null") == v

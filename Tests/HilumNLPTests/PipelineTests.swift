@@ -153,7 +153,7 @@ import HilumNLP
         for c in Fixtures.ontology.cues {
             let (_, rs) = a.assert(c.example, targets: [c.target], lang: c.language)
             guard let r = rs.first else { continue }
-            let got = [r.assertion.rawValue, r.temporality.rawValue, r.change?.rawValue, r.laterality?.rawValue, r.severity?.rawValue].compactMap { $0 }
+            let got = r.contextValues
             if !got.contains(c.expect) { failures.append("\(c.id): \(c.example) [\(c.target)] expected \(c.expect) got \(got)") }
         }
         #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")

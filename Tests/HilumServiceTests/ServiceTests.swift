@@ -26,7 +26,7 @@ enum S {
         #expect(r["ontology_version"]?.string?.hasPrefix("sha256:") == true)
         #expect(r["sections"]?.array?.first?["kind"] == .string("findings"))
         let f = try #require(r["findings"]?.array?.first)
-        for k in ["id", "concept", "text", "span", "section", "sentence", "assertion", "temporality", "change", "laterality",
+        for k in ["id", "concept", "text", "span", "section", "sentence", "assertion", "certainty", "temporality", "experiencer", "change", "laterality",
                   "severity", "locations", "regions", "labels", "evidence"] {
             #expect(f[k] != nil, "finding lacks \(k)")
         }
