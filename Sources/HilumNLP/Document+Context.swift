@@ -504,7 +504,8 @@ extension Document {
         // Coordinated findings ("scarring or atelectasis at the right base", "cicatriz y/o atelectasia"):
         // two findings separated by a `coordinate` cue (plus at most two other words, with no comma or
         // terminator: "opacity which represents chronic scarring"), or by nothing but a slash or a
-        // de-identification placeholder ("atelectasis/airspace disease", "opacity XXXX atelectasis"), share side
+        // de-identification placeholder, with or without a comma before it ("atelectasis/airspace disease", "opacity
+        // XXXX atelectasis", "basilar airspace disease, XXXX atelectasis"), share side
         // and site when one lacks them; a hedge standing between them ("and/or") covers both.
         for sent in 0..<bySentence.count where bySentence[sent].count > 1 {
             let idx = bySentence[sent]
@@ -515,7 +516,10 @@ extension Document {
                 let gapStart = mentions[a].tokens.upperBound, gapEnd = mentions[b].tokens.lowerBound
                 guard gapStart <= gapEnd, mentions[a].concept != mentions[b].concept else { continue }
                 let gapWords = wordsBetween(gapStart, gapEnd)
-                let adjacent = (gapStart..<gapEnd).allSatisfy { tokens[$0].kind == .placeholder }
+                // Nothing but placeholders, or a comma and placeholders (", XXXX": the removed word is most often a link
+                // such as "likely" or "representing").
+                let afterComma = gapStart < gapEnd && tokens[gapStart].kind == .punct && tokens[gapStart].punct == 0x2C ? gapStart + 1 : gapStart
+                let adjacent = (afterComma..<gapEnd).allSatisfy { tokens[$0].kind == .placeholder } && (afterComma == gapStart || afterComma < gapEnd)
                 var loose = adjacent
                 var link: CueHit? = nil
                 if !adjacent {
