@@ -48,11 +48,25 @@ extension Document {
                     longestNode[i] = m.node
                 }
             }
+            /// Whether the longest match at token `k` names a finding.
+            func namesFinding(_ k: Int) -> Bool {
+                for q in terms.payloadRange(longestNode[k]) {
+                    let p = terms.payload(at: q)
+                    if p >= 0 && Int(p) < actions.count, case .finding = actions[Int(p)] { return true }
+                }
+                return false
+            }
             var i = range.lowerBound
             while i < range.upperBound {
                 let end = Int(longestEnd[i])
                 guard end > i else { i += 1; continue }
                 let r = i..<end
+                // An anatomical phrase does not hide a finding that starts inside it and ends after it ("left 6th rib
+                // fracture": the anatomy "6th rib" and the finding "rib fracture"): matching resumes at that finding.
+                var resume = end
+                if !namesFinding(i) {
+                    for k in (i + 1)..<end where Int(longestEnd[k]) > end && namesFinding(k) { resume = k; break }
+                }
                 for q in terms.payloadRange(longestNode[i]) {
                     let p = terms.payload(at: q)
                     guard p >= 0 && Int(p) < actions.count else { continue }
@@ -74,7 +88,7 @@ extension Document {
                         break  // anchors are collected below, also inside longer matches
                     }
                 }
-                i = end
+                i = resume
             }
             var anchorEnd = -1
             for i in range {
@@ -459,9 +473,14 @@ extension Document {
             let starts = startTokens[cands.startIndex..<cands.endIndex]
             for i in cands[window(starts, start: { $0 }, around: a.tokens, words: 40).clamped(to: cands.indices)] {
                 let m = mentions[i]
-                if m.tokens.overlaps(a.tokens) { continue }
-                let forward = a.tokens.upperBound <= m.tokens.lowerBound
-                let (g0, g1) = forward ? (a.tokens.upperBound, m.tokens.lowerBound) : (m.tokens.upperBound, a.tokens.lowerBound)
+                // An anatomical phrase whose last words open the finding ("left basilar" + "basilar opacity") qualifies it
+                // as if written just before it.
+                let straddles = a.tokens.lowerBound < m.tokens.lowerBound && a.tokens.upperBound > m.tokens.lowerBound
+                    && a.tokens.upperBound <= m.tokens.upperBound
+                if m.tokens.overlaps(a.tokens) && !straddles { continue }
+                let forward = straddles || a.tokens.upperBound <= m.tokens.lowerBound
+                let (g0, g1) = straddles ? (m.tokens.lowerBound, m.tokens.lowerBound)
+                    : forward ? (a.tokens.upperBound, m.tokens.lowerBound) : (m.tokens.upperBound, a.tokens.lowerBound)
                 // A comma between them weighs like two words.
                 let d = wordsBetween(g0, g1) + 2 * commas(g0, g1)
                 var crossesClause = false
