@@ -159,10 +159,16 @@ extension Document {
 
     func isTerminator(_ i: Int) -> Bool { tokens[i].kind == .punct && tokens[i].punct == 0x3B }
 
-    /// Whether a terminator (a `terminate` cue or `;`) lies in tokens [a, b).
-    func terminated(_ a: Int, _ b: Int) -> Bool {
+    /// Whether a terminator (a `terminate` cue or `;`) lies in tokens [a, b). With `acrossAsides`, a `terminate` cue
+    /// on a closing parenthesis whose whole parenthetical lies in [a, b) does not count: a backward cue reaches over
+    /// the aside to its finding ("opacidad en base derecha (seno) que ha aumentado").
+    func terminated(_ a: Int, _ b: Int, acrossAsides: Bool = false) -> Bool {
         guard a < b, a >= 0, b < termPrefix.count else { return false }
-        return termPrefix[b] - termPrefix[a] > 0
+        let n = termPrefix[b] - termPrefix[a]
+        guard n > 0, acrossAsides, !parentheticals.isEmpty else { return n > 0 }
+        var inner: Int32 = 0
+        for pair in parentheticals where pair.open >= a && pair.close < b { inner += 1 }
+        return n > inner
     }
 
     /// Prefix counts of scope terminators (`;` and the first token of `terminate` cues), so that
@@ -174,10 +180,31 @@ extension Document {
         Document.refill(&p, 0, tokens.count + 1)
         for k in tokens.indices where isTerminator(k) { p[k + 1] = 1 }
         let tb = box.ontology.lexicon.tables
-        for c in cueHits where tb.cues[c.rule].category == .terminate && c.tokens.lowerBound < tokens.count { p[c.tokens.lowerBound + 1] = 1 }
+        parentheticals.removeAll()
+        for c in cueHits where tb.cues[c.rule].category == .terminate && c.tokens.lowerBound < tokens.count {
+            let k = c.tokens.lowerBound
+            p[k + 1] = 1
+            if tokens[k].kind == .punct && tokens[k].punct == 0x29, let open = openingParenthesis(of: k, sentence: c.sentence) {
+                parentheticals.append((open, k))
+            }
+        }
         for k in 0..<tokens.count { p[k + 1] += p[k] }
         termPrefix = p
         maxScope = tb.maxCueScope
+    }
+
+    /// The `(` that token `close` (a `)`) closes within its sentence, if any.
+    func openingParenthesis(of close: Int, sentence: Int) -> Int? {
+        guard sentence >= 0, sentence < sentences.count else { return nil }
+        var depth = 0
+        var k = close - 1
+        while k >= sentences[sentence].lowerBound {
+            if tokens[k].kind == .punct {
+                if tokens[k].punct == 0x29 { depth += 1 } else if tokens[k].punct == 0x28 { if depth == 0 { return k }; depth -= 1 }
+            }
+            k -= 1
+        }
+        return nil
     }
 
     /// Indices into `list` (sorted by start token) of the items that start within `words` words of `r`.
@@ -207,7 +234,7 @@ extension Document {
         if c.upperBound > target.upperBound, rule.direction != .forward {
             let to = max(c.lowerBound, target.upperBound)
             let d = wordsBetween(target.upperBound, to)
-            if d <= rule.scope, !terminated(target.upperBound, to) { return (d, false) }
+            if d <= rule.scope, !terminated(target.upperBound, to, acrossAsides: true) { return (d, false) }
         }
         return nil
     }

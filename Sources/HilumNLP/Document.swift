@@ -83,6 +83,8 @@ struct Document {
         }
     }
     var termPrefix: [Int32] = []
+    /// Parentheticals whose closing `)` is a `terminate` cue (token of `(`, token of `)`): see `terminated(_:_:acrossAsides:)`.
+    var parentheticals: [(open: Int, close: Int)] = []
     var maxScope = 0
     /// Cue hits of sentence s are `cueHits[cueStart[s]..<cueStart[s + 1]]` (hits are found sentence by sentence).
     var cueStart: [Int] = []
