@@ -12,11 +12,11 @@ extension Document {
     /// at every start: the leftmost-longest walk and the normality anchors (found at every start: "hilum"
     /// inside the anatomy term "left hilum") both read it.
     mutating func matchAll() {
-        guard let terms = box.ontology.lexicon.termTries[lang], let cueTrie = box.ontology.lexicon.cueTries[lang] else {
+        let tb = box.ontology.lexicon.tables
+        guard let tries = tb.tries(lang) else {
             Document.refill(&cueStart, 0, sentences.count + 1)
             return
         }
-        let tb = box.ontology.lexicon.tables
         let actions = tb.actions
         let cueCount = tb.cues.count
         let startBits = tb.languageBits
@@ -34,7 +34,6 @@ extension Document {
         Document.refill(&longestEnd, -1, tokens.count)
         Document.refill(&longestNode, -1, tokens.count)
         defer { swap(&longestEnd, &self.longestEnd); swap(&longestNode, &self.longestNode) }
-        var found: [(Range<Int>, Int32)] = []
         let view = MatchView(tokens: tokens, ids: ids, exactIDs: exactIDs)
         cueStart.reserveCapacity(sentences.count + 1)
         for (si, range) in sentences.enumerated() {
@@ -43,15 +42,15 @@ extension Document {
             for i in range where isWord(i) && !headerToken[i] {
                 // Most words start no term: skip the walk without a call.
                 guard mayStart(i, termBit) else { continue }
-                if let m = view.longest(terms, at: i, limit: range.upperBound, skip: headerToken) {
+                if let m = view.longest(tries.terms, at: i, limit: range.upperBound, skip: headerToken) {
                     longestEnd[i] = Int32(m.end)
                     longestNode[i] = m.node
                 }
             }
             /// Whether the longest match at token `k` names a finding.
             func namesFinding(_ k: Int) -> Bool {
-                for q in terms.payloadRange(longestNode[k]) {
-                    let p = terms.payload(at: q)
+                for q in tries.terms.payloadRange(longestNode[k]) {
+                    let p = tries.terms.payload(at: q)
                     if p >= 0 && Int(p) < actions.count, case .finding = actions[Int(p)] { return true }
                 }
                 return false
@@ -67,8 +66,8 @@ extension Document {
                 if !namesFinding(i) {
                     for k in (i + 1)..<end where Int(longestEnd[k]) > end && namesFinding(k) { resume = k; break }
                 }
-                for q in terms.payloadRange(longestNode[i]) {
-                    let p = terms.payload(at: q)
+                for q in tries.terms.payloadRange(longestNode[i]) {
+                    let p = tries.terms.payload(at: q)
                     guard p >= 0 && Int(p) < actions.count else { continue }
                     switch actions[Int(p)] {
                     case .anatomy(let c):
@@ -95,8 +94,8 @@ extension Document {
                 let end = Int(longestEnd[i])
                 guard end > i, end > anchorEnd else { continue }
                 var got = false
-                for q in terms.payloadRange(longestNode[i]) {
-                    let p = terms.payload(at: q)
+                for q in tries.terms.payloadRange(longestNode[i]) {
+                    let p = tries.terms.payload(at: q)
                     guard p >= 0 && Int(p) < actions.count else { continue }
                     if case .anchor(let a) = actions[Int(p)] {
                         anchors.append(AnchorHit(rule: a, tokens: i..<end, sentence: si))
@@ -108,22 +107,16 @@ extension Document {
             // Cues: the longest pattern at every start; a match inside a longer one is dropped ("no" in
             // "no change"), overlapping ones both stay ("resto sin" and "sin cambios"). Every rule
             // ending at the node fires.
-            found.removeAll(keepingCapacity: true)
-            for i in range where !headerToken[i] && tokens[i].kind != .placeholder {
-                guard mayStart(i, cueBit) else { continue }
-                if let m = view.longest(cueTrie, at: i, limit: range.upperBound, skip: headerToken) {
-                    found.append((i..<m.end, m.node))
-                }
-            }
             var maxEnd = -1
-            for (r, node) in found {
-                // Sorted by start: contained in an earlier match iff it ends no later than the furthest end so far.
-                if r.upperBound <= maxEnd { continue }
-                maxEnd = r.upperBound
-                for q in cueTrie.payloadRange(node) {
-                    let p = cueTrie.payload(at: q)
+            for i in range where !headerToken[i] && tokens[i].kind != .placeholder {
+                guard mayStart(i, cueBit), let m = view.longest(tries.cues, at: i, limit: range.upperBound, skip: headerToken) else { continue }
+                // In start order: contained in an earlier match iff it ends no later than the furthest end so far.
+                if m.end <= maxEnd { continue }
+                maxEnd = m.end
+                for q in tries.cues.payloadRange(m.node) {
+                    let p = tries.cues.payload(at: q)
                     guard p >= 0 && Int(p) < cueCount else { continue }
-                    cueHits.append(CueHit(rule: Int(p), tokens: r, sentence: si))
+                    cueHits.append(CueHit(rule: Int(p), tokens: i..<m.end, sentence: si))
                 }
             }
         }
@@ -263,6 +256,7 @@ extension Document {
     func rendered(_ i: Int, in log: MentionLog<Ev>) -> [Evidence] {
         // A loop, not `map(render)`: a method reference would capture a copy of the document.
         var out: [Evidence] = []
+        out.reserveCapacity(log.count(of: i))
         log.forEach(of: i) { out.append(render($0)) }
         out.sort { $0.span < $1.span }
         return out

@@ -8,7 +8,7 @@ extension Document {
     mutating func findSections() {
         Document.refill(&headerToken, false, tokens.count)
         Document.refill(&tokenSection, -1, tokens.count)
-        guard let trie = box.ontology.lexicon.headerTries[lang] else { return }
+        guard let tries = box.ontology.lexicon.tables.tries(lang) else { return }
         sections.reserveCapacity(8)
         var i = 0
         let n = tokens.count
@@ -16,13 +16,13 @@ extension Document {
             let t = tokens[i]
             let atLineStart = i == 0 || t.newlinesBefore > 0
             let afterSentence = i > 0 && tokens[i - 1].kind == .punct && (tokens[i - 1].punct == 0x2E || tokens[i - 1].punct == 0x3F || tokens[i - 1].punct == 0x21)
-            guard (atLineStart || afterSentence), isWord(i), let m = longest(trie, at: i, limit: n) else { i += 1; continue }
+            guard (atLineStart || afterSentence), isWord(i), let m = longest(tries.headers, at: i, limit: n) else { i += 1; continue }
             let end = m.end
             let followedByColon = end < n && tokens[end].kind == .punct && tokens[end].punct == 0x3A
             let allUpper = (i..<end).allSatisfy { !isWord($0) || tokens[$0].allUpper }
             let aloneOnLine = atLineStart && (end == n || tokens[end].newlinesBefore > 0)
             let accept = (followedByColon && (atLineStart || allUpper)) || (aloneOnLine && allUpper)
-            guard accept, let ruleIndex = trie.payloads(m.node).first,
+            guard accept, let ruleIndex = tries.headers.payloads(m.node).first,
                   Int(ruleIndex) < box.ontology.sections.count else { i += 1; continue }
             let rule = box.ontology.sections[Int(ruleIndex)]
             let headerEnd = followedByColon ? end + 1 : end

@@ -70,10 +70,21 @@ struct Document {
             }
         }
 
+        /// The number of entries of `mention`.
+        func count(of mention: Int) -> Int {
+            guard mention >= 0, mention < head.count else { return 0 }
+            var n = 0
+            var k = Int(head[mention])
+            while k >= 0 { n += 1; k = Int(next[k]) }
+            return n
+        }
+
         /// The entries of `mention`, in the order added.
         func of(_ mention: Int) -> [T] {
             guard mention >= 0, mention < head.count else { return [] }
             var out: [T] = []
+            // Sized once: growing from empty reallocates at 1, 2 and 4 entries.
+            out.reserveCapacity(count(of: mention))
             var k = Int(head[mention])
             while k >= 0 {
                 out.append(values[k])

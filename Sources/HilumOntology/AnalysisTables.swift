@@ -78,6 +78,24 @@ public final class AnalysisTables: Sendable {
     /// Length in bytes of the longest abbreviation of each language (a longer word before a period is not one).
     public let abbreviationMaxBytes: [Language: Int]
 
+    /// One language's tries, held by reference: a report reads them without hashing the language or copying (and
+    /// reference counting) each trie's arrays.
+    public final class LanguageTries: Sendable {
+        public let terms: PhraseTrie
+        public let cues: PhraseTrie
+        public let headers: PhraseTrie
+        init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie) { self.terms = terms; self.cues = cues; self.headers = headers }
+    }
+    /// The tries of each language, by `Language.allCases` order (nil when the lexicon has none).
+    let languageTries: [LanguageTries?]
+
+    /// The term, cue and header tries of `lang`.
+    @inline(__always)
+    public func tries(_ lang: Language) -> LanguageTries? {
+        let i = lang == .en ? 0 : 1
+        return i < languageTries.count ? languageTries[i] : nil
+    }
+
     @inline(__always)
     public func mayBeExact(first: UInt8, length: Int) -> Bool {
         exactFilter[Int(first)] & (1 << UInt64(min(length, 63))) != 0
@@ -104,6 +122,7 @@ public final class AnalysisTables: Sendable {
         var languageBits: [UInt8] = []
         var exactFilter: [UInt64] = [UInt64](repeating: 0, count: 256)
         var abbreviationMaxBytes: [Language: Int] = [:]
+        var languageTries: [LanguageTries?] = []
 
         func onSide(_ regions: [String], _ side: Laterality) -> [String] { AnalysisTables.onSide(regions, side, regionSide) }
     }
@@ -128,6 +147,7 @@ public final class AnalysisTables: Sendable {
         languageBits = b.languageBits
         exactFilter = b.exactFilter
         abbreviationMaxBytes = b.abbreviationMaxBytes
+        languageTries = b.languageTries
     }
 
     public convenience init() { self.init(Builder()) }
@@ -239,6 +259,10 @@ public final class AnalysisTables: Sendable {
             for id in 0..<t.languageBits.count where trie.start(Int32(id)) != nil { t.languageBits[id] |= bit << 2 }
             guard let cues = lx.cueTries[lang] else { continue }
             for id in 0..<t.languageBits.count where cues.start(Int32(id)) != nil { t.languageBits[id] |= bit << 4 }
+        }
+        t.languageTries = [Language.en, .es].map { lang in
+            guard let terms = lx.termTries[lang], let cues = lx.cueTries[lang], let headers = lx.headerTries[lang] else { return nil }
+            return LanguageTries(terms: terms, cues: cues, headers: headers)
         }
         return AnalysisTables(t)
     }
