@@ -83,7 +83,7 @@ public enum OpenAPI {
                                  ("schemes", .object([("type", .string("array")), ("items", str)]))], required: ["reports"])),
             ("IngestParams", obj([("reports", .object([("type", .string("array")), ("items", obj([("id", str), ("text", str), ("patient_id", str), ("study_id", str),
                                                                                                ("study_date", str), ("lang", lang)], required: ["id", "text"]))]))], required: ["reports"])),
-            ("QueryParams", obj([("anatomy", str), ("finding", str), ("assertion", str), ("certainty", str), ("change", str), ("language", str), ("patient", str),
+            ("QueryParams", obj([("anatomy", str), ("finding", str), ("assertion", str), ("certainty", str), ("temporality", str), ("experiencer", str), ("change", str), ("language", str), ("patient", str),
                                  ("timeline", .object([("type", .string("boolean"))])), ("limit", int), ("offset", int)])),
             ("LookupParams", obj([("query", str)], required: ["query"])),
             ("Span", span),

@@ -210,6 +210,8 @@ public struct Service: Sendable {
                 w.comma(); w.key("span"); w.span(h.span)
                 w.comma(); w.key("assertion"); w.string(h.assertion)
                 w.comma(); w.key("certainty"); w.optString(h.certainty)
+                w.comma(); w.key("temporality"); w.string(h.temporality)
+                w.comma(); w.key("experiencer"); w.string(h.experiencer)
                 w.comma(); w.key("change"); w.optString(h.change)
                 w.comma(); w.key("laterality"); w.optString(h.laterality)
                 w.comma(); w.key("severity"); w.optString(h.severity)
@@ -289,6 +291,14 @@ public struct Service: Sendable {
         if let c = try Params.optionalString(p, "certainty") {
             guard Certainty(rawValue: c) != nil else { throw HilumError("request.invalid_params", "'certainty' must be probable or possible") }
             q.certainty = c
+        }
+        if let t = try Params.optionalString(p, "temporality") {
+            guard Temporality(rawValue: t) != nil else { throw HilumError("request.invalid_params", "'temporality' must be current, historical or hypothetical") }
+            q.temporality = t
+        }
+        if let x = try Params.optionalString(p, "experiencer") {
+            guard Experiencer(rawValue: x) != nil else { throw HilumError("request.invalid_params", "'experiencer' must be patient or other") }
+            q.experiencer = x
         }
         if let c = try Params.optionalString(p, "change") {
             guard Change(rawValue: c) != nil else { throw HilumError("request.invalid_params", "unknown change '\(c)'") }

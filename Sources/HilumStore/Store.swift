@@ -130,6 +130,15 @@ public final class Store: Sendable {
                 WHERE assertion = 'uncertain'
                 """)
         }
+        // v5: whose finding it is (`patient` / `other`), filled in for the reports already stored from their stored analysis
+        // (`patient` where that analysis predates the field).
+        m.registerMigration("v5") { db in
+            try db.execute(sql: "ALTER TABLE finding ADD COLUMN experiencer TEXT NOT NULL DEFAULT 'patient'")
+            try db.execute(sql: """
+                UPDATE finding SET experiencer = 'other' WHERE (
+                    SELECT json_extract(r.analysis, '$.findings[' || finding.ord || '].experiencer') FROM report r WHERE r.id = finding.report_id) = 'other'
+                """)
+        }
         return m
     }
 
@@ -233,11 +242,12 @@ public final class Store: Sendable {
                         Evidence.writeArray(f.evidence, to: &w)
                         try db.cachedStatement(sql: """
                             INSERT INTO finding (report_id, ord, cui, padchest, name, text, span_start, span_end, section, sentence,
-                                                 assertion, temporality, change, laterality, severity, evidence, certainty)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                 assertion, temporality, change, laterality, severity, evidence, certainty, experiencer)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                             """).execute(arguments: [e.id, ord, f.concept.cui, f.concept.padchest, f.concept.name, f.text, f.span.start, f.span.end,
                                              f.section.rawValue, f.sentence, f.assertion.rawValue, f.temporality.rawValue,
-                                             f.change?.rawValue, f.laterality?.rawValue, f.severity?.rawValue, w.string, f.certainty?.rawValue])
+                                             f.change?.rawValue, f.laterality?.rawValue, f.severity?.rawValue, w.string, f.certainty?.rawValue,
+                                             f.experiencer.rawValue])
                         for l in f.locations {
                             try db.cachedStatement(sql: "INSERT INTO finding_site (report_id, ord, kind, value, cui, assertion) VALUES (?, ?, 'location', ?, ?, ?)")
                                 .execute(arguments: [e.id, ord, l.cui, f.concept.cui, f.assertion.rawValue])
@@ -292,6 +302,10 @@ public final class Store: Sendable {
         /// `probable` or `possible`: uncertain findings hedged that strongly.
         public var certainty: String? = nil
         public var change: String? = nil
+        /// `current`, `historical` or `hypothetical`.
+        public var temporality: String? = nil
+        /// `patient` or `other` (a relative's or a contact's finding).
+        public var experiencer: String? = nil
         public var language: String? = nil
         public var patient: String? = nil
         public var report: String? = nil
@@ -317,6 +331,8 @@ public final class Store: Sendable {
         public var severity: String?
         public var evidence: String
         public var certainty: String? = nil
+        public var temporality: String = "current"
+        public var experiencer: String = "patient"
     }
 
     /// Matching findings, ordered by report id and position in the report; with the total count.
@@ -362,6 +378,8 @@ public final class Store: Sendable {
         var extraArgs: [(any DatabaseValueConvertible)?] = []
         if let c = q.change { extra.append("f.change = ?"); extraArgs.append(c) }
         if let c = q.certainty { extra.append("f.certainty = ?"); extraArgs.append(c) }
+        if let t = q.temporality { extra.append("f.temporality = ?"); extraArgs.append(t) }
+        if let x = q.experiencer { extra.append("f.experiencer = ?"); extraArgs.append(x) }
         for (col, v) in [("r.language", q.language), ("r.patient_id", q.patient), ("r.id", q.report)] {
             if let v { extra.append("\(col) = ?"); extraArgs.append(v) }
         }
@@ -376,7 +394,8 @@ public final class Store: Sendable {
                 let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (\(matched))", arguments: StatementArguments(allArgs)) ?? 0
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT f.report_id, r.patient_id, r.study_date, r.language, f.ord, f.cui, f.padchest, f.name, f.text, f.span_start,
-                           f.span_end, f.assertion, f.change, f.laterality, f.severity, f.evidence, f.certainty
+                           f.span_end, f.assertion, f.change, f.laterality, f.severity, f.evidence, f.certainty,
+                           f.temporality, f.experiencer
                     FROM (SELECT report_id, ord FROM (\(matched)) ORDER BY report_id, ord LIMIT ? OFFSET ?) p
                     JOIN finding f ON f.report_id = p.report_id AND f.ord = p.ord
                     JOIN report r ON r.id = f.report_id
@@ -385,7 +404,8 @@ public final class Store: Sendable {
                 let hits = rows.map { row in
                     Hit(reportID: row[0], patientID: row[1], studyDate: row[2], language: row[3], ord: row[4], cui: row[5],
                         padchest: row[6], name: row[7], text: row[8], span: TextSpan(row[9], row[10]), assertion: row[11],
-                        change: row[12], laterality: row[13], severity: row[14], evidence: row[15], certainty: row[16])
+                        change: row[12], laterality: row[13], severity: row[14], evidence: row[15], certainty: row[16],
+                        temporality: row[17], experiencer: row[18])
                 }
                 return (total, hits)
             }

@@ -138,6 +138,8 @@ struct DB: AsyncParsableCommand {
         @Option(help: "present, absent or uncertain.") var assertion: String?
         @Option(help: "probable or possible: uncertain findings hedged that strongly.") var certainty: String?
         @Option(help: "new, improved, worsened, unchanged, resolved, removed.") var change: String?
+        @Option(help: "current, historical or hypothetical.") var temporality: String?
+        @Option(help: "patient, or other (a relative's or a contact's finding).") var experiencer: String?
         @Option(help: "en or es.") var language: String?
         @Option(help: "Patient id.") var patient: String?
         @Flag(help: "With --patient: the ordered exams with their analyses.") var timeline = false
@@ -150,7 +152,8 @@ struct DB: AsyncParsableCommand {
                 let store = try Store(path: db)
                 let service = Service(ontology: o, store: store)
                 var params: [(String, JSONValue)] = [("limit", .number(Double(limit))), ("offset", .number(Double(offset)))]
-                for (k, v) in [("anatomy", anatomy), ("finding", finding), ("assertion", assertion), ("certainty", certainty), ("change", change), ("language", language), ("patient", patient)] {
+                for (k, v) in [("anatomy", anatomy), ("finding", finding), ("assertion", assertion), ("certainty", certainty), ("change", change),
+                              ("temporality", temporality), ("experiencer", experiencer), ("language", language), ("patient", patient)] {
                     if let v { params.append((k, .string(v))) }
                 }
                 if timeline { params.append(("timeline", .bool(true))) }

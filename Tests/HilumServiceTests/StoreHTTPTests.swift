@@ -74,6 +74,37 @@ enum T {
         #expect(possible.compactMap { $0["finding"]?["padchest"]?.string } == ["pleural effusion"])
     }
 
+    /// Someone else's findings are stored with `experiencer: other`; `experiencer` and `temporality` filter the query
+    /// and are in every hit; a database from before the column gets it from the stored analyses.
+    @Test func experiencerAndTemporalityAreStoredQueriedAndBackfilled() throws {
+        let path = StoreTests.scratchDB()
+        defer { StoreTests.remove(path) }
+        let body = #"{"reports": [{"id": "e1", "lang": "es", "text": "Padre con tuberculosis. Antecedentes de neumotórax. Tuberculosis en lóbulo superior derecho."}]}"#
+        do {
+            let s = T.service(try Store(path: path))
+            _ = T.call(s, "ingest", body)
+            let all = T.call(s, "query", #"{"finding": "tuberculosis"}"#)["result"]?["hits"]?.array ?? []
+            #expect(all.compactMap { $0["finding"]?["experiencer"]?.string } == ["other", "patient"])
+            let own = T.call(s, "query", #"{"finding": "tuberculosis", "experiencer": "patient"}"#)["result"]?["hits"]?.array ?? []
+            #expect(own.count == 1 && own.first?["finding"]?["temporality"] == .string("current"))
+            let history = T.call(s, "query", #"{"temporality": "historical"}"#)["result"]?["hits"]?.array ?? []
+            #expect(history.compactMap { $0["finding"]?["padchest"]?.string } == ["pneumothorax"])
+            #expect(T.call(s, "query", #"{"experiencer": "family"}"#)["error"]?["code"] == .string("request.invalid_params"))
+            #expect(T.call(s, "query", #"{"temporality": "past"}"#)["error"]?["code"] == .string("request.invalid_params"))
+        }
+        // A database stored before the column existed: the v5 migration fills it from each report's stored analysis.
+        do {
+            let old = try Store(path: path)
+            try old.writer.write { db in
+                try db.execute(sql: "ALTER TABLE finding DROP COLUMN experiencer")
+                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v5'")
+            }
+        }
+        let s = T.service(try Store(path: path))
+        let other = T.call(s, "query", #"{"experiencer": "other"}"#)["result"]?["hits"]?.array ?? []
+        #expect(other.compactMap { $0["finding"]?["padchest"]?.string } == ["tuberculosis"])
+    }
+
     @Test func anatomyRollUpFindingDescendantsAssertionAndTimeline() throws {
         let store = try Store(path: nil)
         let s = T.service(store)
