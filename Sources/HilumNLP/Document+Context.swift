@@ -35,16 +35,20 @@ extension Document {
         Document.refill(&longestNode, -1, tokens.count)
         defer { swap(&longestEnd, &self.longestEnd); swap(&longestNode, &self.longestNode) }
         let view = MatchView(tokens: tokens, ids: ids, exactIDs: exactIDs)
+        /// Tokens of the sentence where a term match starts, in order.
+        var starts: [Int] = []
         cueStart.reserveCapacity(sentences.count + 1)
         for (si, range) in sentences.enumerated() {
             cueStart.append(cueHits.count)
             let sentenceFirstMention = mentions.count
+            starts.removeAll(keepingCapacity: true)
             for i in range where isWord(i) && !headerToken[i] {
                 // Most words start no term: skip the walk without a call.
                 guard mayStart(i, termBit) else { continue }
                 if let m = view.longest(tries.terms, at: i, limit: range.upperBound, skip: headerToken) {
                     longestEnd[i] = Int32(m.end)
                     longestNode[i] = m.node
+                    starts.append(i)
                 }
             }
             /// Whether the longest match at token `k` names a finding.
@@ -55,10 +59,11 @@ extension Document {
                 }
                 return false
             }
+            // The matches, in start order, skipping those inside the one taken.
             var i = range.lowerBound
-            while i < range.upperBound {
+            for st in starts where st >= i {
+                i = st
                 let end = Int(longestEnd[i])
-                guard end > i else { i += 1; continue }
                 let r = i..<end
                 // An anatomical phrase does not hide a finding that starts inside it and ends after it ("left 6th rib
                 // fracture": the anatomy "6th rib" and the finding "rib fracture"): matching resumes at that finding.
@@ -90,9 +95,9 @@ extension Document {
                 i = resume
             }
             var anchorEnd = -1
-            for i in range {
+            for i in starts {
                 let end = Int(longestEnd[i])
-                guard end > i, end > anchorEnd else { continue }
+                guard end > anchorEnd else { continue }
                 var got = false
                 for q in tries.terms.payloadRange(longestNode[i]) {
                     let p = tries.terms.payload(at: q)

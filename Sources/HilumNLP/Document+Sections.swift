@@ -7,7 +7,6 @@ extension Document {
     /// matching; the header is not a scope breaker for the sentence after it.
     mutating func findSections() {
         Document.refill(&headerToken, false, tokens.count)
-        Document.refill(&tokenSection, -1, tokens.count)
         guard let tries = box.ontology.lexicon.tables.tries(lang) else { return }
         sections.reserveCapacity(8)
         var i = 0
@@ -51,19 +50,18 @@ extension Document {
             }
             k += 1
         }
-        // Assign tokens to sections.
-        var current: Int32 = -1
-        var next = 0
-        for k in 0..<n {
-            while next < sections.count && sections[next].firstToken <= k { current = Int32(next); next += 1 }
-            tokenSection[k] = current
-        }
     }
 
+    /// The kind of the section token `i` is in (`none` before the first header): the last section starting at or
+    /// before it (sections are in token order).
     func sectionKind(ofToken i: Int) -> SectionKind {
-        guard i >= 0, i < tokenSection.count else { return .none }
-        let s = Int(tokenSection[i])
-        return s >= 0 && s < sections.count ? sections[s].kind : .none
+        guard i >= 0, i < tokens.count else { return .none }
+        var lo = 0, hi = sections.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if sections[mid].firstToken <= i { lo = mid + 1 } else { hi = mid }
+        }
+        return lo > 0 ? sections[lo - 1].kind : .none
     }
 
     /// Splits tokens into sentences: at `. ! ?` (not after an abbreviation or inside a number), at a

@@ -16,8 +16,6 @@ struct Document {
     var wordPos: [Int32] = []
     var lang: Language = .en
     var sections: [SectionInfo] = []
-    /// Section index per token, -1 before any header.
-    var tokenSection: [Int32] = []
     /// Tokens that belong to a header (skipped by matching).
     var headerToken: [Bool] = []
     var sentences: [Range<Int>] = []

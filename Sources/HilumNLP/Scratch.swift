@@ -19,7 +19,6 @@ final class AnalysisScratch {
         var ids: [Int32] = []
         var exactIDs: [Int32] = []
         var wordPos: [Int32] = []
-        var tokenSection: [Int32] = []
         var headerToken: [Bool] = []
         var sentences: [Range<Int>] = []
         var mentions: [Document.Mention] = []
@@ -77,7 +76,6 @@ extension Document {
         swap(&ids, &b.ids)
         swap(&exactIDs, &b.exactIDs)
         swap(&wordPos, &b.wordPos)
-        swap(&tokenSection, &b.tokenSection)
         swap(&headerToken, &b.headerToken)
         swap(&sentences, &b.sentences); sentences.removeAll(keepingCapacity: true)
         swap(&mentions, &b.mentions); mentions.removeAll(keepingCapacity: true)
@@ -96,7 +94,7 @@ extension Document {
     mutating func recycle(into s: AnalysisScratch) {
         var b = AnalysisScratch.Buffers()
         swap(&b.bytes, &bytes); swap(&b.tokens, &tokens); swap(&b.ids, &ids); swap(&b.exactIDs, &exactIDs)
-        swap(&b.wordPos, &wordPos); swap(&b.tokenSection, &tokenSection); swap(&b.headerToken, &headerToken)
+        swap(&b.wordPos, &wordPos); swap(&b.headerToken, &headerToken)
         swap(&b.sentences, &sentences); swap(&b.mentions, &mentions); swap(&b.anatomy, &anatomy); swap(&b.cueHits, &cueHits)
         swap(&b.anchorHits, &anchorHits); swap(&b.termPrefix, &termPrefix); swap(&b.cueStart, &cueStart)
         swap(&b.longestEnd, &longestEnd); swap(&b.longestNode, &longestNode)
