@@ -175,16 +175,35 @@ public struct JSONParser {
         return v
     }
 
-    func string(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(HilumError) -> String {
-        let start = i
-        i += 1
-        // Fast path: no escape before the closing quote (most strings) is validated straight from the input.
-        var j = i
-        while j < p.count {
+    /// The index of the first byte at or after `from` that ends a run of plain string bytes: `"`, `\\` or a control
+    /// byte (or `p.count`). Eight bytes at a time with the exact word tests for "a byte below 0x20" and "a byte equal to".
+    @inline(__always)
+    static func plainRunEnd(_ p: UnsafeBufferPointer<UInt8>, _ from: Int) -> Int {
+        var j = from
+        let n = p.count
+        if let base = p.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while j + 8 <= n {
+                let w = UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+                let q = w ^ (ones &* 0x22), bs = w ^ (ones &* 0x5C)
+                let stop = ((w &- ones &* 0x20) | (q &- ones) | (bs &- ones)) & ~w & highs
+                if stop != 0 { return j + stop.trailingZeroBitCount >> 3 }
+                j += 8
+            }
+        }
+        while j < n {
             let b = p[j]
             if b == 0x22 || b == 0x5C || b < 0x20 { break }
             j += 1
         }
+        return j
+    }
+
+    func string(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(HilumError) -> String {
+        let start = i
+        i += 1
+        // Fast path: no escape before the closing quote (most strings) is validated straight from the input.
+        let j = JSONParser.plainRunEnd(p, i)
         if j < p.count, p[j] == 0x22 {
             guard let s = String(validating: UnsafeBufferPointer(rebasing: p[i..<j]), as: UTF8.self) else {
                 throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))")
@@ -195,7 +214,10 @@ public struct JSONParser {
         var out: [UInt8] = []
         out.reserveCapacity(j - i + 16)
         var simpleStart = i
+        // Bytes up to `j` are plain: resume there, and skip each later run of plain bytes in one step.
+        i = j
         while true {
+            i = JSONParser.plainRunEnd(p, i)
             guard i < p.count else { throw err("unterminated string", start) }
             let b = p[i]
             if b == 0x22 {

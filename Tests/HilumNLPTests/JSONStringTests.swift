@@ -1,0 +1,44 @@
+import Testing
+import HilumCore
+
+/// The JSON parser skips plain string bytes eight at a time and stops at `"`, `\` and control bytes; these tests check
+/// it on generated strings where every kind of byte falls at every offset of an eight-byte word, against the writer's
+/// escaping (a round trip) and against hand-written inputs.
+@Suite struct JSONStringTests {
+    /// Pieces whose JSON escaping differs from their text, or that are multi-byte.
+    static let pieces: [String] = ["a", "Z", "7", " ", "\"", "\\", "/", "\n", "\t", "\r", "\u{01}", "\u{1F}", "é", "ñ", "€", "😀", "\u{7F}"]
+
+    @Test func roundTripsEveryPieceAtEveryOffset() throws {
+        var failures: [String] = []
+        for prefix in 0..<17 {
+            for piece in JSONStringTests.pieces {
+                for suffix in [0, 1, 7, 8, 9] {
+                    let text = String(repeating: "x", count: prefix) + piece + String(repeating: "y", count: suffix) + piece
+                    var w = JSONWriter()
+                    w.raw("{"); w.key("t"); w.string(text); w.raw("}")
+                    let v = try JSONParser().parse(w.string)
+                    if v["t"]?.string != text { failures.append("\(prefix)/\(piece.unicodeScalars.map { $0.value })/\(suffix)") }
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(10))")
+    }
+
+    @Test func escapesAndErrorsAtWordBoundaries() throws {
+        // An escape right at the 8th and 9th byte, and several in a row.
+        #expect(try JSONParser().parse(#"{"t": "abcdefg\nhij\\k\"l\u00e9\ud83d\ude00"}"#)["t"]?.string == "abcdefg\nhij\\k\"lé😀")
+        #expect(try JSONParser().parse(#"{"t": "abcdefgh\t"}"#)["t"]?.string == "abcdefgh\t")
+        // A raw control byte, an unterminated string and invalid UTF-8 are errors, wherever they sit.
+        for pad in 0..<10 {
+            let x = String(repeating: "x", count: pad)
+            #expect(throws: HilumError.self) { try JSONParser().parse("[\"\(x)\u{01}\"]") }
+            #expect(throws: HilumError.self) { try JSONParser().parse("[\"\(x)\\n\(x)") }
+            var bytes = Array("[\"\(x)\\n".utf8) + [0xC3, 0x28] + Array("\"]".utf8)
+            let err = bytes.withUnsafeMutableBufferPointer { p in
+                Result { () throws(HilumError) -> JSONValue in try JSONParser().parse(UnsafeBufferPointer(p)) }
+            }
+            if case .failure(let e) = err { #expect(e.code == "request.invalid_utf8") } else { Issue.record("invalid UTF-8 accepted at pad \(pad)") }
+            bytes.removeAll()
+        }
+    }
+}
