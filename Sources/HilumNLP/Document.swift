@@ -212,6 +212,12 @@ struct Document {
             exactBuf.initialize(repeating: 0, count: room)
             exactBuf[0] = Lexicon.exactPrefix
             var w: Int32 = 0
+            // The three per-token arrays are written through their buffers (sized to `count` just above): an index
+            // write to a local array costs a uniqueness check and a bounds check per token.
+            ids.withUnsafeMutableBufferPointer { ids in
+            exact.withUnsafeMutableBufferPointer { exact in
+            wp.withUnsafeMutableBufferPointer { wp in
+            guard ids.count == count, exact.count == count, wp.count == count else { return }
             for k in 0..<count {
                 let t = toks[k]
                 wp[k] = w
@@ -249,6 +255,7 @@ struct Document {
                     break
                 }
             }
+            }}}  // wp, exact, ids
         }
         tokens = toks
         self.ids = ids
