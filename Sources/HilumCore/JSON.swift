@@ -355,13 +355,48 @@ public struct JSONWriter {
 
     @inlinable
     public mutating func string(_ s: String) {
-        byte(0x22)
-        let done: Void? = s.utf8.withContiguousStorageIfAvailable { appendEscaped($0) }
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { quoted($0) }
         if done == nil {
             var c = s
-            c.withUTF8 { appendEscaped($0) }
+            c.withUTF8 { quoted($0) }
         }
-        byte(0x22)
+    }
+
+    /// `p` as a JSON string. Most strings need no escape: those are written with their quotes in one step.
+    @inlinable
+    mutating func quoted(_ p: UnsafeBufferPointer<UInt8>) {
+        let n = p.count
+        guard let src = p.baseAddress, JSONWriter.isPlain(p) else {
+            byte(0x22); appendEscaped(p); byte(0x22)
+            return
+        }
+        let d = room(n + 2)
+        d.pointee = 0x22
+        (d + 1).update(from: src, count: n)
+        d[n + 1] = 0x22
+        storage.count += n + 2
+    }
+
+    /// Whether no byte of `p` needs escaping (a control byte, '"' or '\\'): eight bytes at a time with the exact word
+    /// tests, then byte by byte.
+    @inlinable
+    static func isPlain(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = p.baseAddress else { return true }
+        let n = p.count
+        var i = 0
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= n {
+            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            let q = w ^ (ones &* 0x22), bs = w ^ (ones &* 0x5C)
+            if ((w &- ones &* 0x20) | (q &- ones) | (bs &- ones)) & ~w & highs != 0 { return false }
+            i += 8
+        }
+        while i < n {
+            let b = base[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            i += 1
+        }
+        return true
     }
 
     @inlinable
