@@ -561,6 +561,19 @@ extension Document {
                 let gapStart = mentions[a].tokens.upperBound, gapEnd = mentions[b].tokens.lowerBound
                 guard gapStart <= gapEnd, mentions[a].concept != mentions[b].concept else { continue }
                 let gapWords = wordsBetween(gapStart, gapEnd)
+                // A finding offered as the interpretation of a negated one ("no consolidation suggestive of pneumonia",
+                // "sin condensaciones sugestivas de neumonía") is denied with it: the hedge linking them stands inside
+                // the negation. Only a hedge that joins the two directly (no comma or terminator, at most two other words).
+                if mentions[a].assertion == .absent, mentions[b].assertion == .uncertain,
+                   let neg = mentions[a].decidingCue, neg.upperBound <= mentions[a].tokens.lowerBound,
+                   let hedge = mentions[b].decidingCue, hedge.lowerBound >= gapStart, hedge.upperBound <= gapEnd,
+                   commas(gapStart, gapEnd) == 0, !terminated(gapStart, gapEnd),
+                   gapWords - wordsBetween(hedge.lowerBound, hedge.upperBound) <= 2 {
+                    mentions[b].assertion = .absent
+                    mentions[b].certainty = nil
+                    mentions[b].decidingCue = neg
+                    for e in evidenceLog.of(a) where !e.normality && e.tokens == neg { evidenceLog.append(b, e) }
+                }
                 // Nothing but placeholders, or a comma and placeholders (", XXXX": the removed word is most often a link
                 // such as "likely" or "representing").
                 let afterComma = gapStart < gapEnd && tokens[gapStart].kind == .punct && tokens[gapStart].punct == 0x2C ? gapStart + 1 : gapStart
