@@ -90,8 +90,9 @@ struct Analyze: ParsableCommand {
         let isJSONL = (input.hasSuffix(".jsonl") || input.hasSuffix(".ndjson")) || bytes.first == UInt8(ascii: "{")
         var failed = false
         var out = FileOutput()
-        func emit(_ r: AnalyzedReport, _ text: String) {
-            var r = r
+        func emit(_ r: consuming AnalyzedReport, _ text: String) {
+            // Moved, not copied: a copy would make `apply` copy the findings array to write their labels.
+            var r = consume r
             service.labeler.apply(&r, policy: policy)
             if explain {
                 out.write(Explain.render(r, text: text))
