@@ -227,7 +227,7 @@ extension Document {
         if c.lowerBound < target.lowerBound, rule.direction != .backward {
             let from = min(c.upperBound, target.lowerBound)
             let d = wordsBetween(from, target.lowerBound)
-            if d <= rule.scope, !terminated(from, target.lowerBound) { return (d, true) }
+            if d <= rule.scope, !terminated(from, target.lowerBound), !rule.commaLists || listGoesOn(cue, from, target) { return (d, true) }
         }
         if c.upperBound > target.upperBound, rule.direction != .forward {
             let to = max(c.lowerBound, target.upperBound)
@@ -235,6 +235,28 @@ extension Document {
             if d <= rule.scope, !terminated(target.upperBound, to, acrossAsides: true) { return (d, false) }
         }
         return nil
+    }
+
+    /// For a `comma_lists` rule: whether its scope goes on over the commas between `from` and the target, i.e. into a
+    /// list ("sin derrame, neumotórax ni condensaciones": a `list` conjunction, or another negation, after the last comma
+    /// before the target) and not into the next statement ("sin derrame pleural, cardiomegalia moderada").
+    func listGoesOn(_ cue: CueHit, _ from: Int, _ target: Range<Int>) -> Bool {
+        var comma = -1
+        var k = target.lowerBound - 1
+        while k >= from {
+            if tokens[k].kind == .punct && tokens[k].punct == 0x2C { comma = k; break }
+            k -= 1
+        }
+        guard comma >= 0 else { return true }
+        let tb = box.ontology.lexicon.tables
+        for h in cues(ofSentence: cue.sentence) where h.tokens.lowerBound > comma {
+            let rule = tb.cues[h.rule]
+            guard rule.category == .negation || (rule.category == .coordinate && rule.list) else { continue }
+            // After the target, the list must not have ended first.
+            if h.tokens.lowerBound >= target.upperBound && terminated(target.upperBound, h.tokens.lowerBound) { return false }
+            return true
+        }
+        return false
     }
 
     func span(_ r: Range<Int>) -> TextSpan {

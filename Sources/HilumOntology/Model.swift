@@ -120,6 +120,13 @@ public struct CueRule: Sendable, Hashable {
     public var certainty: Certainty = .possible
     /// Coordinate rules: the joined findings are alternatives ("A or B"), so a hedge between them covers both.
     public var alternatives: Bool = false
+    /// Coordinate rules: the conjunction ends a list ("A, B or C", "A, B ni C"): a negation or hedge reaches over a
+    /// comma only into a list that goes on to such a conjunction (or to another negation).
+    public var list: Bool = false
+    /// Negation and uncertainty rules: reach over a comma only into a list that goes on to a `list` conjunction or to
+    /// another negation ("sin derrame, neumotórax ni condensaciones"), not into the next statement ("sin derrame pleural,
+    /// cardiomegalia moderada").
+    public var commaLists: Bool = false
     public var example: String
     public var target: String
     public var expect: String

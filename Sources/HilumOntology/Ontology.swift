@@ -250,6 +250,10 @@ public struct Ontology: Sendable {
         var certainty: String?
         /// Coordinate rules: the findings it joins are alternatives ("or"), so a hedge on one covers the other.
         var alternatives: Bool?
+        /// Coordinate rules: the conjunction ends a list ("A, B or C"), so a negation or hedge reaches over commas into it.
+        var list: Bool?
+        /// Negation and uncertainty rules: reach over a comma only into a list (see `CueRule.commaLists`).
+        var comma_lists: Bool?
         var example: String
         var target: String
         var expect: String
@@ -301,6 +305,12 @@ public struct Ontology: Sendable {
                 if raw.alternatives != nil, cat != .coordinate {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'alternatives' needs category coordinate"))
                 }
+                if raw.list != nil, cat != .coordinate {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'list' needs category coordinate"))
+                }
+                if raw.comma_lists != nil, cat != .negation && cat != .uncertainty {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'comma_lists' needs category negation or uncertainty"))
+                }
                 if !raw.example.lowercased().contains(raw.target.lowercased()) || raw.target.isEmpty {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): target '\(raw.target)' is not in its example"))
                 }
@@ -309,7 +319,7 @@ public struct Ontology: Sendable {
                 }
                 cues.append(CueRule(id: raw.id, language: lang, category: cat, direction: dir, scope: raw.scope,
                                     patterns: raw.patterns, assertion: assertion, certainty: certainty,
-                                    alternatives: raw.alternatives ?? false, example: raw.example,
+                                    alternatives: raw.alternatives ?? false, list: raw.list ?? false, commaLists: raw.comma_lists ?? false, example: raw.example,
                                     target: raw.target, expect: raw.expect))
             }
         }

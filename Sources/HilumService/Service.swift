@@ -284,26 +284,11 @@ public struct Service: Sendable {
             q.concepts = all
             resolved.append(("finding", .array(all.sorted().map { .string($0) })))
         }
-        if let a = try Params.optionalString(p, "assertion") {
-            guard Assertion(rawValue: a) != nil else { throw HilumError("request.invalid_params", "'assertion' must be present, absent or uncertain") }
-            q.assertion = a
-        }
-        if let c = try Params.optionalString(p, "certainty") {
-            guard Certainty(rawValue: c) != nil else { throw HilumError("request.invalid_params", "'certainty' must be probable or possible") }
-            q.certainty = c
-        }
-        if let t = try Params.optionalString(p, "temporality") {
-            guard Temporality(rawValue: t) != nil else { throw HilumError("request.invalid_params", "'temporality' must be current, historical or hypothetical") }
-            q.temporality = t
-        }
-        if let x = try Params.optionalString(p, "experiencer") {
-            guard Experiencer(rawValue: x) != nil else { throw HilumError("request.invalid_params", "'experiencer' must be patient or other") }
-            q.experiencer = x
-        }
-        if let c = try Params.optionalString(p, "change") {
-            guard Change(rawValue: c) != nil else { throw HilumError("request.invalid_params", "unknown change '\(c)'") }
-            q.change = c
-        }
+        q.assertion = try Params.optionalValue(p, "assertion", of: Assertion.self)
+        q.certainty = try Params.optionalValue(p, "certainty", of: Certainty.self)
+        q.temporality = try Params.optionalValue(p, "temporality", of: Temporality.self)
+        q.experiencer = try Params.optionalValue(p, "experiencer", of: Experiencer.self)
+        q.change = try Params.optionalValue(p, "change", of: Change.self)
         q.language = try Params.optionalString(p, "language")
         q.patient = try Params.optionalString(p, "patient")
         q.report = try Params.optionalString(p, "report")
@@ -354,6 +339,15 @@ enum Params {
         if let s = v.string { return s }
         if let i = v.int { return String(i) }
         throw HilumError("request.invalid_params", "'\(k)' must be a string")
+    }
+    /// An optional string parameter that must be a value of `E` (returned as written).
+    static func optionalValue<E: RawRepresentable & CaseIterable>(_ p: JSONValue, _ k: String, of _: E.Type) throws(HilumError) -> String?
+    where E.RawValue == String {
+        guard let v = try optionalString(p, k) else { return nil }
+        guard E(rawValue: v) != nil else {
+            throw HilumError("request.invalid_params", "'\(k)' must be one of \(E.allCases.map(\.rawValue).joined(separator: ", ")); got '\(v)'")
+        }
+        return v
     }
     static func language(_ p: JSONValue) throws(HilumError) -> Language? {
         guard let v = p["lang"], !v.isNull else { return nil }

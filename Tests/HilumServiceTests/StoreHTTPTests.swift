@@ -60,13 +60,7 @@ enum T {
             #expect(T.call(s, "query", #"{"certainty": "likely"}"#)["error"]?["code"] == .string("request.invalid_params"))
         }
         // A database stored before the column existed: the v4 migration fills it from each report's stored analysis.
-        do {
-            let old = try Store(path: path)
-            try old.writer.write { db in
-                try db.execute(sql: "ALTER TABLE finding DROP COLUMN certainty")
-                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v4'")
-            }
-        }
+        try StoreTests.dropColumn("certainty", addedBy: "v4", at: path)
         let s = T.service(try Store(path: path))
         let probable = T.call(s, "query", #"{"certainty": "probable"}"#)["result"]?["hits"]?.array ?? []
         #expect(probable.compactMap { $0["finding"]?["padchest"]?.string } == ["pneumonia"])
@@ -93,13 +87,7 @@ enum T {
             #expect(T.call(s, "query", #"{"temporality": "past"}"#)["error"]?["code"] == .string("request.invalid_params"))
         }
         // A database stored before the column existed: the v5 migration fills it from each report's stored analysis.
-        do {
-            let old = try Store(path: path)
-            try old.writer.write { db in
-                try db.execute(sql: "ALTER TABLE finding DROP COLUMN experiencer")
-                try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v5'")
-            }
-        }
+        try StoreTests.dropColumn("experiencer", addedBy: "v5", at: path)
         let s = T.service(try Store(path: path))
         let other = T.call(s, "query", #"{"experiencer": "other"}"#)["result"]?["hits"]?.array ?? []
         #expect(other.compactMap { $0["finding"]?["padchest"]?.string } == ["tuberculosis"])
@@ -165,6 +153,14 @@ enum T {
     }
     static func remove(_ path: String) {
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+    /// Makes the database at `path` look as it was before `migration` added `column` to the finding table.
+    static func dropColumn(_ column: String, addedBy migration: String, at path: String) throws {
+        let old = try Store(path: path)
+        try old.writer.write { db in
+            try db.execute(sql: "ALTER TABLE finding DROP COLUMN \(column)")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = ?", arguments: [migration])
+        }
     }
 
     /// A full disk (the file capped by max_page_count) gives store.disk_full; what was committed stays complete.
