@@ -203,64 +203,75 @@ struct Document {
             Document.refill(&ids, -1, count)
             Document.refill(&exact, -1, count)
             Document.refill(&wp, 0, count)
-            // Keys are built in fixed buffers (no array traffic per word) and looked up zero-padded to whole words.
-            let room = Normalizer.maxKeyBytes + 16
-            let keyBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: room)
-            let exactBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: room)
-            defer { keyBuf.deallocate(); exactBuf.deallocate() }
-            keyBuf.initialize(repeating: 0, count: room)
-            exactBuf.initialize(repeating: 0, count: room)
-            exactBuf[0] = Lexicon.exactPrefix
-            var w: Int32 = 0
             // The three per-token arrays are written through their buffers (sized to `count` just above): an index
             // write to a local array costs a uniqueness check and a bounds check per token.
             ids.withUnsafeMutableBufferPointer { ids in
-            exact.withUnsafeMutableBufferPointer { exact in
-            wp.withUnsafeMutableBufferPointer { wp in
-            guard ids.count == count, exact.count == count, wp.count == count else { return }
-            for k in 0..<count {
-                let t = toks[k]
-                wp[k] = w
-                switch t.kind {
-                case .word, .number:
-                    w += 1
-                    let s = Int(t.byteStart), e = Int(t.byteEnd)
-                    if e - s > 48 { continue }
-                    // An ASCII word of up to eight bytes is keyed and looked up in a register.
-                    if e - s <= 8, s + 8 <= p.count, let base = p.baseAddress,
-                       let kw = Normalizer.keyWord(UInt64(littleEndian: UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self)), e - s) {
-                        ids[k] = keys.lookup(word: kw.key, count: kw.count) ?? -1
-                    } else {
-                        let n = Normalizer.keyWide(p, s, e, to: keyBuf)
-                        // Zero the bytes after the key up to the next whole word (n <= 48 < room - 8).
-                        UnsafeMutableRawPointer(keyBuf + n).storeBytes(of: 0, as: UInt64.self)
-                        ids[k] = keys.lookup(padded: keyBuf, count: n) ?? -1
+                exact.withUnsafeMutableBufferPointer { exact in
+                    wp.withUnsafeMutableBufferPointer { wp in
+                        Document.keyTokens(toks, p, ids: ids, exact: exact, wordPos: wp, keys: keys, tables: tables, yearID: yearID)
                     }
-                    // A four-digit year also matches the `{year}` pattern token.
-                    if t.kind == .number, e - s == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
-                        exact[k] = yearID
-                        continue
-                    }
-                    // Exact form for case-sensitive terms (only tokens with an uppercase letter).
-                    if t.hasASCIIUpper || t.allUpper, tables.mayBeExact(first: p[s], length: e - s) {
-                        if let src = p.baseAddress { (exactBuf + 1).update(from: src + s, count: e - s) }
-                        UnsafeMutableRawPointer(exactBuf + 1 + e - s).storeBytes(of: 0, as: UInt64.self)
-                        exact[k] = keys.lookup(padded: exactBuf, count: e - s + 1) ?? -1
-                    }
-                case .punct:
-                    keyBuf[0] = t.punct
-                    UnsafeMutableRawPointer(keyBuf + 1).storeBytes(of: 0, as: UInt64.self)
-                    ids[k] = keys.lookup(padded: keyBuf, count: 1) ?? -1
-                case .placeholder:
-                    break
                 }
             }
-            }}}  // wp, exact, ids
         }
         tokens = toks
         self.ids = ids
         exactIDs = exact
         wordPos = wp
+    }
+
+    /// Keys each token of `toks` and looks it up: the normalized id, the exact-case id of case-sensitive terms (and the
+    /// `{year}` id of a four-digit year), and the word position. The three buffers have one entry per token.
+    static func keyTokens(_ toks: [Token], _ p: UnsafeBufferPointer<UInt8>, ids: UnsafeMutableBufferPointer<Int32>,
+                          exact: UnsafeMutableBufferPointer<Int32>, wordPos wp: UnsafeMutableBufferPointer<Int32>,
+                          keys: KeyTable, tables: AnalysisTables, yearID: Int32) {
+        let count = toks.count
+        guard ids.count == count, exact.count == count, wp.count == count else { return }
+        // Keys are built in fixed buffers (no array traffic per word) and looked up zero-padded to whole words.
+        let room = Normalizer.maxKeyBytes + 16
+        let keyBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: room)
+        let exactBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: room)
+        defer { keyBuf.deallocate(); exactBuf.deallocate() }
+        keyBuf.initialize(repeating: 0, count: room)
+        exactBuf.initialize(repeating: 0, count: room)
+        exactBuf[0] = Lexicon.exactPrefix
+        var w: Int32 = 0
+        for k in 0..<count {
+            let t = toks[k]
+            wp[k] = w
+            switch t.kind {
+            case .word, .number:
+                w += 1
+                let s = Int(t.byteStart), e = Int(t.byteEnd)
+                if e - s > 48 { continue }
+                // An ASCII word of up to eight bytes is keyed and looked up in a register.
+                if e - s <= 8, s + 8 <= p.count, let base = p.baseAddress,
+                   let kw = Normalizer.keyWord(UInt64(littleEndian: UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self)), e - s) {
+                    ids[k] = keys.lookup(word: kw.key, count: kw.count) ?? -1
+                } else {
+                    let n = Normalizer.keyWide(p, s, e, to: keyBuf)
+                    // Zero the bytes after the key up to the next whole word (n <= 48 < room - 8).
+                    UnsafeMutableRawPointer(keyBuf + n).storeBytes(of: 0, as: UInt64.self)
+                    ids[k] = keys.lookup(padded: keyBuf, count: n) ?? -1
+                }
+                // A four-digit year also matches the `{year}` pattern token.
+                if t.kind == .number, e - s == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
+                    exact[k] = yearID
+                    continue
+                }
+                // Exact form for case-sensitive terms (only tokens with an uppercase letter).
+                if t.hasASCIIUpper || t.allUpper, tables.mayBeExact(first: p[s], length: e - s) {
+                    if let src = p.baseAddress { (exactBuf + 1).update(from: src + s, count: e - s) }
+                    UnsafeMutableRawPointer(exactBuf + 1 + e - s).storeBytes(of: 0, as: UInt64.self)
+                    exact[k] = keys.lookup(padded: exactBuf, count: e - s + 1) ?? -1
+                }
+            case .punct:
+                keyBuf[0] = t.punct
+                UnsafeMutableRawPointer(keyBuf + 1).storeBytes(of: 0, as: UInt64.self)
+                ids[k] = keys.lookup(padded: keyBuf, count: 1) ?? -1
+            case .placeholder:
+                break
+            }
+        }
     }
 
     /// Language of the text: marker words (function words of `Ontology/language/`), words that start a
