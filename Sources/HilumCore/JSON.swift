@@ -175,35 +175,12 @@ public struct JSONParser {
         return v
     }
 
-    /// The index of the first byte at or after `from` that ends a run of plain string bytes: `"`, `\\` or a control
-    /// byte (or `p.count`). Eight bytes at a time with the exact word tests for "a byte below 0x20" and "a byte equal to".
-    @inline(__always)
-    static func plainRunEnd(_ p: UnsafeBufferPointer<UInt8>, _ from: Int) -> Int {
-        var j = from
-        let n = p.count
-        if let base = p.baseAddress {
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            while j + 8 <= n {
-                let w = UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
-                let q = w ^ (ones &* 0x22), bs = w ^ (ones &* 0x5C)
-                let stop = ((w &- ones &* 0x20) | (q &- ones) | (bs &- ones)) & ~w & highs
-                if stop != 0 { return j + stop.trailingZeroBitCount >> 3 }
-                j += 8
-            }
-        }
-        while j < n {
-            let b = p[j]
-            if b == 0x22 || b == 0x5C || b < 0x20 { break }
-            j += 1
-        }
-        return j
-    }
 
     func string(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) throws(HilumError) -> String {
         let start = i
         i += 1
         // Fast path: no escape before the closing quote (most strings) is validated straight from the input.
-        let j = JSONParser.plainRunEnd(p, i)
+        let j = JSONBytes.plainRunEnd(p, i)
         if j < p.count, p[j] == 0x22 {
             guard let s = String(validating: UnsafeBufferPointer(rebasing: p[i..<j]), as: UTF8.self) else {
                 throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))")
@@ -217,7 +194,7 @@ public struct JSONParser {
         // Bytes up to `j` are plain: resume there, and skip each later run of plain bytes in one step.
         i = j
         while true {
-            i = JSONParser.plainRunEnd(p, i)
+            i = JSONBytes.plainRunEnd(p, i)
             guard i < p.count else { throw err("unterminated string", start) }
             let b = p[i]
             if b == 0x22 {
@@ -264,6 +241,34 @@ public struct JSONParser {
         }
         guard let s = String(validating: out, as: UTF8.self) else { throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))") }
         return s
+    }
+}
+
+/// The byte scan JSON reading and writing share: runs of string bytes that need no escape.
+@usableFromInline
+enum JSONBytes {
+    /// The index of the first byte at or after `from` that ends a run of plain string bytes: `"`, `\\` or a control
+    /// byte (or `p.count`). Eight bytes at a time with the exact word tests for "a byte below 0x20" and "a byte equal to".
+    @inlinable @inline(__always)
+    static func plainRunEnd(_ p: UnsafeBufferPointer<UInt8>, _ from: Int) -> Int {
+        var j = from
+        let n = p.count
+        if let base = p.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while j + 8 <= n {
+                let w = UInt64(littleEndian: UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+                let q = w ^ (ones &* 0x22), bs = w ^ (ones &* 0x5C)
+                let stop = ((w &- ones &* 0x20) | (q &- ones) | (bs &- ones)) & ~w & highs
+                if stop != 0 { return j + stop.trailingZeroBitCount >> 3 }
+                j += 8
+            }
+        }
+        while j < n {
+            let b = p[j]
+            if b == 0x22 || b == 0x5C || b < 0x20 { break }
+            j += 1
+        }
+        return j
     }
 }
 
@@ -366,7 +371,7 @@ public struct JSONWriter {
     @inlinable
     mutating func quoted(_ p: UnsafeBufferPointer<UInt8>) {
         let n = p.count
-        guard let src = p.baseAddress, JSONWriter.isPlain(p) else {
+        guard let src = p.baseAddress, JSONBytes.plainRunEnd(p, 0) == n else {
             byte(0x22); appendEscaped(p); byte(0x22)
             return
         }
@@ -377,55 +382,20 @@ public struct JSONWriter {
         storage.count += n + 2
     }
 
-    /// Whether no byte of `p` needs escaping (a control byte, '"' or '\\'): eight bytes at a time with the exact word
-    /// tests, then byte by byte.
-    @inlinable
-    static func isPlain(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = p.baseAddress else { return true }
-        let n = p.count
-        var i = 0
-        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-        while i + 8 <= n {
-            let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-            let q = w ^ (ones &* 0x22), bs = w ^ (ones &* 0x5C)
-            if ((w &- ones &* 0x20) | (q &- ones) | (bs &- ones)) & ~w & highs != 0 { return false }
-            i += 8
-        }
-        while i < n {
-            let b = base[i]
-            if b < 0x20 || b == 0x22 || b == 0x5C { return false }
-            i += 1
-        }
-        return true
-    }
 
     @inlinable
     mutating func appendEscaped(_ p: UnsafeBufferPointer<UInt8>) {
         guard let base = p.baseAddress else { return }
-        var start = 0
-        var i = 0
         let n = p.count
-        while i < n {
-            // Eight bytes at a time while none needs escaping (a control byte, '"' or '\\'): the exact
-            // "has a byte less than 0x20" and "has a zero byte" word tests.
-            if i + 8 <= n {
-                let w = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
-                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-                let control = (w &- ones &* 0x20) & ~w & highs
-                let q = w ^ (ones &* 0x22), bs = w ^ (ones &* 0x5C)
-                let quote = (q &- ones) & ~q & highs
-                let slash = (bs &- ones) & ~bs & highs
-                if control | quote | slash == 0 { i += 8; continue }
-            }
-            let b = base[i]
-            if b < 0x20 || b == 0x22 || b == 0x5C {
-                if i > start { raw(bytes: UnsafeBufferPointer(start: base + start, count: i - start)) }
-                escape(b)
-                start = i + 1
-            }
-            i += 1
+        var start = 0
+        while true {
+            // Copy each run of plain bytes at once, then escape the byte that ended it.
+            let i = JSONBytes.plainRunEnd(p, start)
+            if i > start { raw(bytes: UnsafeBufferPointer(start: base + start, count: i - start)) }
+            guard i < n else { return }
+            escape(base[i])
+            start = i + 1
         }
-        if n > start { raw(bytes: UnsafeBufferPointer(start: base + start, count: n - start)) }
     }
 
     @usableFromInline
