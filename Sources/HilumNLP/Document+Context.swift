@@ -241,7 +241,9 @@ extension Document {
         if c.lowerBound < target.lowerBound, rule.direction != .backward {
             let from = min(c.upperBound, target.lowerBound)
             let d = wordsBetween(from, target.lowerBound)
-            if d <= rule.scope, !terminated(from, target.lowerBound), !rule.commaLists || listGoesOn(cue, from, target) { return (d, true) }
+            if d <= rule.scope, !terminated(from, target.lowerBound),
+               rule.opensList || ((!rule.commaLists || listGoesOn(cue, from, target))
+                                  && (!rule.category.qualifiesAssertion || !statementOpens(cue, from, target))) { return (d, true) }
         }
         if c.upperBound > target.upperBound, rule.direction != .forward {
             let to = max(c.lowerBound, target.upperBound)
@@ -271,6 +273,42 @@ extension Document {
             return true
         }
         return false
+    }
+
+    /// Whether the target's list item, after a comma between `from` and the target, holds a modifier that opens a new
+    /// statement (`opens_statement`: "no pleural effusion, mild cardiomegaly"; "sin derrame pleural, cardiomegalia leve
+    /// y elongación aórtica"). The item runs from the last comma, or from an "and" joining it to such an item, to the next
+    /// comma or conjunction. It stays in the negated list after "or" ("no consolidation, pneumothorax or large
+    /// effusion"), and when "or" follows it ("no consolidation, large effusion, or pneumothorax").
+    func statementOpens(_ cue: CueHit, _ from: Int, _ target: Range<Int>) -> Bool {
+        var comma = -1
+        var k = target.lowerBound - 1
+        while k >= from {
+            if tokens[k].kind == .punct && tokens[k].punct == 0x2C { comma = k; break }
+            k -= 1
+        }
+        guard comma >= 0 else { return false }
+        var itemEnd = target.upperBound
+        let sentenceEnd = cue.sentence < sentences.count ? sentences[cue.sentence].upperBound : tokens.count
+        while itemEnd < sentenceEnd && !(tokens[itemEnd].kind == .punct && tokens[itemEnd].punct == 0x2C) { itemEnd += 1 }
+        let tb = box.ontology.lexicon.tables
+        var opens = false
+        for h in cues(ofSentence: cue.sentence) where h.tokens.lowerBound > comma {
+            let at = h.tokens.lowerBound
+            let rule = tb.cues[h.rule]
+            let conjunction = rule.category == .coordinate && rule.list
+            if at < target.lowerBound {
+                if conjunction && rule.alternatives { return false }
+                if rule.opensStatement { opens = true }
+            } else if at >= target.upperBound && at < itemEnd {
+                if conjunction { itemEnd = at } else if rule.opensStatement { opens = true }
+            }
+            if at >= itemEnd {
+                guard opens else { return false }
+                if conjunction && rule.alternatives { return terminated(target.upperBound, at) }
+            }
+        }
+        return opens
     }
 
     func span(_ r: Range<Int>) -> TextSpan {

@@ -97,6 +97,14 @@ public enum CueCategory: Sendable, Hashable {
     }
 
     /// Evidence category name as it appears in results (`negation`, `change`, `severity`...).
+    /// Whether the cue decides a finding's assertion, time or experiencer (and so stops where a new statement opens).
+    public var qualifiesAssertion: Bool {
+        switch self {
+        case .negation, .uncertainty, .historical, .hypothetical, .experiencer: true
+        default: false
+        }
+    }
+
     public var family: String {
         switch self {
         case .change: "change"
@@ -127,6 +135,14 @@ public struct CueRule: Sendable, Hashable {
     /// another negation ("sin derrame, neumotórax ni condensaciones"), not into the next statement ("sin derrame pleural,
     /// cardiomegalia moderada").
     public var commaLists: Bool = false
+    /// Severity and change rules: after a comma, the modifier opens a new statement ("no pleural effusion, mild
+    /// cardiomegaly"; "no acute disease, stable cardiomegaly"): a forward negation or hedge before the comma does not
+    /// reach the finding it qualifies, unless the list goes on to an alternative conjunction ("or") or another negation
+    /// after that finding ("no consolidation, large effusion, or pneumothorax").
+    public var opensStatement: Bool = false
+    /// Negation and uncertainty rules: the cue introduces a list ("differential diagnosis includes", "diagnóstico
+    /// diferencial entre"), so its scope runs over the list's commas whatever modifiers its items carry.
+    public var opensList: Bool = false
     public var example: String
     public var target: String
     public var expect: String

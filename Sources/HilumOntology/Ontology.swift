@@ -254,6 +254,10 @@ public struct Ontology: Sendable {
         var list: Bool?
         /// Negation and uncertainty rules: reach over a comma only into a list (see `CueRule.commaLists`).
         var comma_lists: Bool?
+        /// Severity and change rules: after a comma, the modifier opens a new statement (see `CueRule.opensStatement`).
+        var opens_statement: Bool?
+        /// Negation and uncertainty rules: the cue introduces a list (see `CueRule.opensList`).
+        var opens_list: Bool?
         var example: String
         var target: String
         var expect: String
@@ -311,6 +315,12 @@ public struct Ontology: Sendable {
                 if raw.comma_lists != nil, cat != .negation && cat != .uncertainty {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'comma_lists' needs category negation or uncertainty"))
                 }
+                if raw.opens_statement != nil, cat.family != "severity" && cat.family != "change" {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'opens_statement' needs a severity or change category"))
+                }
+                if raw.opens_list != nil, cat != .negation && cat != .uncertainty || raw.comma_lists == true {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'opens_list' needs category negation or uncertainty, and no 'comma_lists'"))
+                }
                 if !raw.example.lowercased().contains(raw.target.lowercased()) || raw.target.isEmpty {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): target '\(raw.target)' is not in its example"))
                 }
@@ -319,7 +329,8 @@ public struct Ontology: Sendable {
                 }
                 cues.append(CueRule(id: raw.id, language: lang, category: cat, direction: dir, scope: raw.scope,
                                     patterns: raw.patterns, assertion: assertion, certainty: certainty,
-                                    alternatives: raw.alternatives ?? false, list: raw.list ?? false, commaLists: raw.comma_lists ?? false, example: raw.example,
+                                    alternatives: raw.alternatives ?? false, list: raw.list ?? false, commaLists: raw.comma_lists ?? false,
+                                    opensStatement: raw.opens_statement ?? false, opensList: raw.opens_list ?? false, example: raw.example,
                                     target: raw.target, expect: raw.expect))
             }
         }
