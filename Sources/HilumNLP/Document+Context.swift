@@ -342,8 +342,19 @@ extension Document {
     }
 
     /// Gives mention `to` the sites of mention `from` (when `to` has none: callers check).
+    /// A finding without a side (`unsided`) takes only the sites that have none ("scoliosis and degenerative changes of
+    /// the thoracic spine"; not "left lower lobe opacity and cardiomegaly").
     mutating func copySites(from: Int, to: Int) {
-        for ai in sites.of(from) { sites.append(to, ai) }
+        let midlineOnly = unsided(to)
+        if midlineOnly, mentions[to].siteSide == nil { mentions[to].siteSide = mentions[from].laterality ?? mentions[from].siteSide }
+        let tb = box.ontology.lexicon.tables
+        for ai in sites.of(from) {
+            if midlineOnly {
+                let c = Int(anatomy[Int(ai)].concept)
+                if c >= 0 && c < tb.laterality.count && tb.laterality[c] != nil { continue }
+            }
+            sites.append(to, ai)
+        }
     }
 
     /// The anatomy indices of mention `i`, in order.
@@ -543,9 +554,20 @@ extension Document {
             let hasBoth = list.contains { $0.0 == .bilateral } || (list.contains { $0.0 == .left } && list.contains { $0.0 == .right })
             let value: Laterality = hasBoth
                 ? .bilateral : (list.min { $0.1 < $1.1 }?.0 ?? .bilateral)
+            // A finding without a side keeps the side for its site only, and the cue is not its evidence.
+            if unsided(concept: mentions[i].concept) { mentions[i].siteSide = value; continue }
             mentions[i].laterality = value
             for (_, _, c) in list { log.append(i, evidence(c)) }
         }
+    }
+
+    /// Whether mention `i` is of a finding that has no side (`Concept.unsided`: cardiomegaly, hiatal hernia).
+    func unsided(_ i: Int) -> Bool { i >= 0 && i < mentions.count && unsided(concept: mentions[i].concept) }
+
+    func unsided(concept: Int32) -> Bool {
+        let c = Int(concept)
+        let u = box.ontology.lexicon.tables.unsided
+        return c >= 0 && c < u.count && u[c]
     }
 
     /// Whether tokens `r` of sentence `sentence` hold a laterality cue or an anatomical mention.
@@ -614,11 +636,17 @@ extension Document {
                 case .bilateral: both = true
                 }
             }
+            let fromSites: Laterality? = both || (left && right) ? .bilateral : left ? .left : right ? .right : nil
+            // A finding without a side: the sites' side only picks its regions.
+            if unsided(i) {
+                if let l = fromSites { mentions[i].siteSide = mentions[i].siteSide == nil || mentions[i].siteSide == l ? l : .bilateral }
+                continue
+            }
             if mentions[i].laterality != nil {
                 if left && right { mentions[i].laterality = .bilateral }
                 continue
             }
-            mentions[i].laterality = both || (left && right) ? .bilateral : left ? .left : right ? .right : nil
+            mentions[i].laterality = fromSites
         }
         // Coordinated findings ("scarring or atelectasis at the right base", "cicatriz y/o atelectasia"):
         // two findings separated by a `coordinate` cue (plus at most two other words, with no comma or
@@ -669,10 +697,11 @@ extension Document {
                     // ("cardiomegaly and persistent bibasilar opacities").
                     if loose, y == b, namesSide(mentions[b].tokens, sentence: sent, cues: sentenceCues) { continue }
                     var shared = false
-                    if mentions[x].laterality == nil, let l = mentions[y].laterality { mentions[x].laterality = l; shared = true }
+                    // A finding without a side takes none from its partner ("left effusion and cardiomegaly").
+                    if mentions[x].laterality == nil, !unsided(x), let l = mentions[y].laterality { mentions[x].laterality = l; shared = true }
                     if !sites.has(x) && sites.has(y) {
                         copySites(from: y, to: x)
-                        shared = true
+                        shared = sites.has(x)
                     }
                     // The coordination rule that carried the side or site is part of the finding's evidence.
                     if shared, let c = link { evidenceLog.append(x, evidence(c)) }
@@ -701,7 +730,7 @@ extension Document {
                 // The nearest earlier finding that ends before the hedge, with no terminator in between.
                 guard let j = idx[idx.startIndex..<k].last(where: { mentions[$0].tokens.upperBound <= cue.lowerBound }),
                       !terminated(mentions[j].tokens.upperBound, mentions[i].tokens.lowerBound) else { continue }
-                if mentions[i].laterality == nil { mentions[i].laterality = mentions[j].laterality }
+                if mentions[i].laterality == nil, !unsided(i) { mentions[i].laterality = mentions[j].laterality }
                 copySites(from: j, to: i)
             }
         }
@@ -715,7 +744,7 @@ extension Document {
                   let j = bySentence[s - 1].last(where: { mentions[$0].assertion != .absent
                       && (mentions[$0].laterality != nil || sites.has($0)) }) else { continue }
             for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && !sites.has(i) {
-                mentions[i].laterality = mentions[j].laterality
+                if !unsided(i) { mentions[i].laterality = mentions[j].laterality }
                 copySites(from: j, to: i)
                 evidenceLog.append(i, evidence(opener))
             }

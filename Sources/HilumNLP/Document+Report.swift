@@ -21,7 +21,8 @@ extension Document {
         let tb = box.ontology.lexicon.tables
         var out: [String] = []
         var sideOnly: [String] = []
-        let side: Laterality? = m.laterality == .bilateral ? nil : m.laterality
+        let stated = m.laterality ?? m.siteSide
+        let side: Laterality? = stated == .bilateral ? nil : stated
         // One site (the usual case): its regions as the ontology holds them, no list to build.
         if locations.count == 1, let ai = locations.first, ai >= 0, ai < anatomy.count {
             let c = Int(anatomy[ai].concept)

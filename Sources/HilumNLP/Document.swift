@@ -138,6 +138,9 @@ struct Document {
         var experiencer: Experiencer = .patient
         var change: Change? = nil
         var laterality: Laterality? = nil
+        /// A finding without a side (`unsided`): the side the text gives its site ("hiatal hernia in the left
+        /// cardiophrenic angle"), used only to pick regions; it is never reported as the finding's laterality.
+        var siteSide: Laterality? = nil
         var severity: Severity? = nil
         var isTarget = false
         var fromNormality = false

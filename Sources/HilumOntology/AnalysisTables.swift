@@ -55,6 +55,8 @@ public final class AnalysisTables: Sendable {
     public let conceptIndex: [ConceptID: Int32]
     public let kinds: [ConceptKind]
     public let laterality: [Laterality?]
+    /// Findings that have no side (`Concept.unsided`).
+    public let unsided: [Bool]
     public let namesEN: [String]
     public let namesES: [String]
     public let padchest: [String?]
@@ -114,6 +116,7 @@ public final class AnalysisTables: Sendable {
         var conceptIndex: [ConceptID: Int32] = [:]
         var kinds: [ConceptKind] = []
         var laterality: [Laterality?] = []
+        var unsided: [Bool] = []
         var namesEN: [String] = []
         var namesES: [String] = []
         var padchest: [String?] = []
@@ -139,6 +142,7 @@ public final class AnalysisTables: Sendable {
         conceptIndex = b.conceptIndex
         kinds = b.kinds
         laterality = b.laterality
+        unsided = b.unsided
         namesEN = b.namesEN
         namesES = b.namesES
         padchest = b.padchest
@@ -218,6 +222,7 @@ public final class AnalysisTables: Sendable {
             let c = o.concepts[id]
             t.kinds.append(c?.kind ?? .finding)
             t.laterality.append(c?.laterality)
+            t.unsided.append(c?.unsided ?? false)
             t.namesEN.append(c?.preferredEN ?? id)
             t.namesES.append(c?.preferredES ?? "")
             t.padchest.append(c?.padchest)

@@ -10,6 +10,9 @@ public struct Concept: Sendable, Hashable, Codable {
     public var padchest: String?
     public var altCUIs: [String]
     public var laterality: Laterality?
+    /// Findings and diagnoses: the finding has no side (`none` in the laterality column: cardiomegaly, hiatal hernia,
+    /// sternotomy), so no laterality cue, coordination or anatomy gives it one.
+    public var unsided: Bool = false
 
     enum CodingKeys: String, CodingKey {
         case id, kind, padchest, laterality

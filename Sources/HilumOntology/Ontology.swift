@@ -154,7 +154,12 @@ public struct Ontology: Sendable {
                     r.problems.append(.init(file: f, line: row.line, message: "concept \(c[0]) (\(c[2])) has no Spanish name"))
                 }
                 var lat: Laterality? = nil
-                if !c[6].isEmpty {
+                let unsided = c[6] == "none"
+                if unsided {
+                    if kind == .anatomy || kind == .global {
+                        r.problems.append(.init(file: f, line: row.line, message: "laterality 'none' is for findings and diagnoses"))
+                    }
+                } else if !c[6].isEmpty {
                     lat = Laterality(rawValue: c[6])
                     if lat == nil { r.problems.append(.init(file: f, line: row.line, message: "unknown laterality '\(c[6])'")) }
                 }
@@ -168,7 +173,7 @@ public struct Ontology: Sendable {
                 }
                 where_[c[0]] = loc
                 concepts[c[0]] = Concept(id: c[0], kind: kind, preferredEN: c[2], preferredES: c[3], padchest: pad,
-                                         altCUIs: c[5].split(separator: "|").map(String.init), laterality: lat)
+                                         altCUIs: c[5].split(separator: "|").map(String.init), laterality: lat, unsided: unsided)
                 conceptOrder.append(c[0])
             }
         }
