@@ -21,8 +21,15 @@ enum L {
         return out
     }
 
+    /// One scratch folder for this test process, removed when it exits.
+    static let scratch: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hilum-labels-\(getpid())")
+        atexit { try? FileManager.default.removeItem(at: L.scratch) }
+        return dir
+    }()
+
     static func tmp(_ name: String, _ bytes: [UInt8]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hilum-labels-\(UUID().uuidString)")
+        let dir = scratch.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let p = dir.appendingPathComponent(name).path
         try Data(bytes).write(to: URL(fileURLWithPath: p))

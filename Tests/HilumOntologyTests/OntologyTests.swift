@@ -7,13 +7,19 @@ enum Paths {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let ontology = root.appendingPathComponent("Ontology")
     static let shared = root.deletingLastPathComponent().appendingPathComponent("shared")
+    /// One scratch folder for this test process, removed when it exits.
+    static let scratch: URL = {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hilum-onto-\(getpid())")
+        atexit { try? FileManager.default.removeItem(at: Paths.scratch) }
+        return dir
+    }()
 }
 
 /// A scratch ontology folder: a minimal valid ontology that tests then break one way at a time.
 struct Scratch {
     let dir: URL
     init() throws {
-        dir = FileManager.default.temporaryDirectory.appendingPathComponent("hilum-onto-\(UUID().uuidString)")
+        dir = Paths.scratch.appendingPathComponent(UUID().uuidString)
         for d in ["concepts", "relations", "terms", "cues", "sections", "normality", "schemes"] {
             try FileManager.default.createDirectory(at: dir.appendingPathComponent(d), withIntermediateDirectories: true)
         }
