@@ -561,6 +561,19 @@ extension Document {
         }
     }
 
+    /// Whether the head noun of anatomy phrase `r` is a plural the normalizer folds (a final "s" after a letter other
+    /// than s, u or i, in a word of more than three letters), so the matched singular key hides it: the last word in
+    /// English ("lower lobes", "lung bases", "lungs"), the first of two or more in Spanish ("bases pulmonares", "lóbulos
+    /// inferiores"), where a lone plural is most often an adjective agreeing with its noun ("alteraciones pulmonares").
+    func namesPlural(_ r: Range<Int>) -> Bool {
+        let words = r.filter { $0 >= 0 && $0 < tokens.count && tokens[$0].kind == .word }
+        guard let head = lang == .es ? (words.count >= 2 ? words.first : nil) : words.last else { return false }
+        let s = Int(tokens[head].byteStart), e = Int(tokens[head].byteEnd)
+        guard e - s > 3, s >= 0, e <= bytes.count else { return false }
+        let last = bytes[e - 1] | 0x20, prev = bytes[e - 2] | 0x20
+        return last == 0x73 && prev != 0x73 && prev != 0x75 && prev != 0x69 && prev >= 0x61 && prev <= 0x7A
+    }
+
     /// Whether mention `i` is of a finding that has no side (`Concept.unsided`: cardiomegaly, hiatal hernia).
     func unsided(_ i: Int) -> Bool { i >= 0 && i < mentions.count && unsided(concept: mentions[i].concept) }
 
@@ -626,17 +639,23 @@ extension Document {
         // Laterality from anatomy when no cue gave one; sites on both sides make a finding bilateral even when a cue
         // named one side ("infiltrados en campo inferior izquierdo y medio derecho").
         for i in mentions.indices where mentions[i].laterality != .bilateral && sites.has(i) {
-            var left = false, right = false, both = false
+            var left = false, right = false, both = false, plural = false
             sites.forEach(of: i) { ai in
                 let c = Int(anatomy[Int(ai)].concept)
-                guard c >= 0, c < tb.laterality.count, let l = tb.laterality[c] else { return }
+                guard c >= 0, c < tb.laterality.count else { return }
+                guard let l = tb.laterality[c] else {
+                    // A paired structure named in the plural is on both sides ("in the lower lobes", "bases pulmonares").
+                    if mentions[i].assertion != .absent, c < tb.sites.count, tb.sites[c].paired, namesPlural(anatomy[Int(ai)].tokens) { plural = true }
+                    return
+                }
                 switch l {
                 case .left: left = true
                 case .right: right = true
                 case .bilateral: both = true
                 }
             }
-            let fromSites: Laterality? = both || (left && right) ? .bilateral : left ? .left : right ? .right : nil
+            // A plural names both sides unless another site names one ("right 3rd and 4th ribs").
+            let fromSites: Laterality? = both || (left && right) ? .bilateral : left ? .left : right ? .right : plural ? .bilateral : nil
             // A finding without a side: the sites' side only picks its regions.
             if unsided(i) {
                 if let l = fromSites { mentions[i].siteSide = mentions[i].siteSide == nil || mentions[i].siteSide == l ? l : .bilateral }

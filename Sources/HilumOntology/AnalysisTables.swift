@@ -39,6 +39,8 @@ public final class AnalysisTables: Sendable {
         public var all: [String] = []
         public var left: [String] = []
         public var right: [String] = []
+        /// Whether the structure has a left and a right (lungs, lower lobe, hemidiaphragm): a plural names both.
+        public var paired: Bool { !left.isEmpty && !right.isEmpty && left != right }
         public func on(_ side: Laterality?) -> [String] {
             switch side {
             case .left?: left
