@@ -130,7 +130,12 @@ public func buildApplication(service: Service, config: HTTPConfig,
             // Large requests run on NIO's blocking thread pool, not on the cooperative pool that accepts connections,
             // reads request heads and fires this very time budget: CPU-bound work there would leave /healthz, new
             // connections and the 503 timeout answer waiting for a free cooperative thread (2 on a 2-core machine).
-            group.addTask { try? await NIOThreadPool.singleton.runIfActive(work) }
+            group.addTask {
+                // A pool that no longer runs (the server is stopping) is not a slow request: say so, not "timeout".
+                do { return try await NIOThreadPool.singleton.runIfActive(work) } catch {
+                    return Service.Answer(bytes: Envelope.error(.null, HilumError("service.busy", "the server is stopping; retry later")), errorCode: "service.busy")
+                }
+            }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(Int(budget * 1000)))
                 return nil

@@ -67,6 +67,21 @@ enum L {
         #expect(c["Edema"] == .null)
     }
 
+    /// The CheXpert labeler's mention lists: a mass in the lung is a Lung Lesion (a mediastinal or breast mass is not),
+    /// and vascular congestion is Edema.
+    @Test func chexpertMentionConventions() {
+        let lobe = L.labels("Mass in the right upper lobe.")["chexpert"] ?? [:]
+        #expect(lobe["Lung Lesion"] == .number(1))
+        #expect(lobe["Lung Opacity"] == .number(1))
+        let mediastinal = L.labels("Large mediastinal mass.")["chexpert"] ?? [:]
+        #expect(mediastinal["Lung Lesion"] == .null)
+        let breast = L.labels("Left breast mass.")["chexpert"] ?? [:]
+        #expect(breast["Lung Lesion"] == .null)
+        let congestion = L.labels("Mild pulmonary vascular congestion.")["chexpert"] ?? [:]
+        #expect(congestion["Edema"] == .number(1))
+        #expect(congestion["No Finding"] == .null)
+    }
+
     @Test func presentBeatsUncertainBeatsAbsent() {
         let c = L.labels("No pleural effusion on the left. Possible right pleural effusion. Small pleural effusion on the right.")["chexpert"] ?? [:]
         #expect(c["Pleural Effusion"] == .number(1))
