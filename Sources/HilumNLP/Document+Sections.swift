@@ -67,6 +67,22 @@ extension Document {
     /// Splits tokens into sentences: at `. ! ?` (not after an abbreviation or inside a number), at a
     /// blank line, at a section header, and before a numbered-list item at the start of a line.
     /// Single line breaks inside a sentence do not split it.
+    /// Whether the words of the line before token `end` (not before token `from`) are all capitals.
+    static func capitalLine(_ tokens: [Token], from: Int, endingAt end: Int) -> Bool {
+        var k = end - 1
+        var words = false
+        while k >= from && k < tokens.count {
+            let w = tokens[k]
+            if w.kind == .word {
+                if !w.allUpper { return false }
+                words = true
+            }
+            if w.newlinesBefore > 0 { break }
+            k -= 1
+        }
+        return words
+    }
+
     mutating func findSentences() {
         let n = tokens.count
         var start = 0
@@ -107,21 +123,6 @@ extension Document {
             let b = bytes[Int(t.byteStart)]
             return (b >= 0x41 && b <= 0x5A) || b == 0xC3 && Int(t.byteStart) + 1 < bytes.count && bytes[Int(t.byteStart) + 1] >= 0x80 && bytes[Int(t.byteStart) + 1] <= 0x9E
         }
-        /// Whether the words of the line before token `end` (within the current sentence) are all capitals.
-        func capitalLine(endingAt end: Int) -> Bool {
-            var k = end - 1
-            var words = false
-            while k >= start {
-                let w = tokens[k]
-                if w.kind == .word {
-                    if !w.allUpper { return false }
-                    words = true
-                }
-                if w.newlinesBefore > 0 { break }
-                k -= 1
-            }
-            return words
-        }
         func close(_ end: Int) {
             // Drop leading header tokens.
             var s = start
@@ -148,7 +149,7 @@ extension Document {
             }
             // A line in capitals that ends with a colon, in a mixed-case report, is a heading ("TC TÓRAX ALTA
             // RESOLUCIÓN:", "PA AND LATERAL CHEST:"): it ends before the next line.
-            if t.kind == .punct && t.punct == 0x3A, mixedCase, i + 1 < n, tokens[i + 1].newlinesBefore > 0, capitalLine(endingAt: i) {
+            if t.kind == .punct && t.punct == 0x3A, mixedCase, i + 1 < n, tokens[i + 1].newlinesBefore > 0, Document.capitalLine(tokens, from: start, endingAt: i) {
                 close(i + 1)
                 i += 1
                 continue
