@@ -267,9 +267,15 @@ public struct LabelJob: Sendable {
             let inRange = sentence >= 1 && sentence <= r.sentences.count
             if inRange { addToSentence(sentence, p) }
             for j in r.findings[k].locations.indices {
-                guard let lp = r.findings[k].locations[j].padchest else { continue }
+                let lc = r.findings[k].locations[j].cui
+                guard let lp = r.findings[k].locations[j].padchest else {
+                    for d in labeler.derivedLocations[lc] ?? [] {
+                        if !locs.contains(d.label) { locs.append(d.label); locCUIs.append(d.cui) }
+                        if inRange { addToSentence(sentence, d.label) }
+                    }
+                    continue
+                }
                 if !locs.contains(lp) {
-                    let lc = r.findings[k].locations[j].cui
                     locs.append(lp)
                     locCUIs.append(lc.hasPrefix("HL:") ? "" : lc)
                 }

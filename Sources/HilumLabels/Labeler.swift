@@ -39,6 +39,10 @@ public struct Labeler: Sendable {
     /// `[<no finding>]` as a Python list literal: the sentence cell of a sentence without terms.
     let padchestNoFindingList: [UInt8]
     let conceptIDs: [ConceptID]
+    /// PadChest localizations of an anatomical concept that has no PadChest string of its own ("base derecha":
+    /// the right lower lung zone): those of its parents that have one (`loc basal`), and its side (`loc right`)
+    /// when none of those names it. Each with its CUI (empty for the ontology's own HL: ids).
+    let derivedLocations: [ConceptID: [(label: String, cui: String)]]
 
     /// The concept's dense index when it is valid for this labeler's ontology (a finding analyzed with another
     /// ontology, or read back from JSON, is looked up by CUI).
@@ -137,6 +141,33 @@ public struct Labeler: Sendable {
         var list: [UInt8] = []
         CSV.appendPyList(padchestNoFinding.map { [$0] } ?? [], to: &list)
         padchestNoFindingList = list
+        derivedLocations = Labeler.deriveLocations(ontology)
+    }
+
+    static func deriveLocations(_ o: Ontology) -> [ConceptID: [(label: String, cui: String)]] {
+        func cuiCell(_ id: ConceptID) -> String { id.hasPrefix("HL:") ? "" : id }
+        var side: [Laterality: (label: String, cui: String, id: ConceptID)] = [:]
+        for id in o.conceptOrder {
+            guard let c = o.concepts[id], c.kind == .anatomy, let p = c.padchest, let l = c.laterality,
+                  side[l] == nil, p == "loc " + l.rawValue else { continue }
+            side[l] = (p, cuiCell(id), id)
+        }
+        var out: [ConceptID: [(label: String, cui: String)]] = [:]
+        for id in o.conceptOrder {
+            guard let c = o.concepts[id], c.kind == .anatomy, c.padchest == nil else { continue }
+            // Direct parents only: further up are whole organs and sides ("right lung" is part of the right
+            // hemithorax), which PadChest does not write for a zone.
+            var found: [(label: String, cui: String)] = []
+            var sided = false
+            for a in o.parents[id] ?? [] {
+                guard let ac = o.concepts[a], let p = ac.padchest else { continue }
+                if !found.contains(where: { $0.label == p }) { found.append((p, cuiCell(a))) }
+                if ac.laterality != nil { sided = true }
+            }
+            if !sided, let l = c.laterality, let s = side[l] { found.append((s.label, s.cui)) }
+            if !found.isEmpty { out[id] = found }
+        }
+        return out
     }
 
     static func schemeOrder(_ a: String, _ b: String) -> Bool {

@@ -550,7 +550,11 @@ extension Document {
         var done: [Int] = []
         for (i, _, _, _) in lats where !done.contains(i) {
             done.append(i)
-            let list = lats.filter { $0.0 == i }.map { ($0.1, $0.2, $0.3) }
+            var list = lats.filter { $0.0 == i }.map { ($0.1, $0.2, $0.3) }
+            // A side implied by a region word gives way to a stated one ("basilar atelectasis on the left").
+            if list.contains(where: { tb.cues[$0.2.rule].weakSide }) && list.contains(where: { !tb.cues[$0.2.rule].weakSide }) {
+                list.removeAll { tb.cues[$0.2.rule].weakSide }
+            }
             let hasBoth = list.contains { $0.0 == .bilateral } || (list.contains { $0.0 == .left } && list.contains { $0.0 == .right })
             let value: Laterality = hasBoth
                 ? .bilateral : (list.min { $0.1 < $1.1 }?.0 ?? .bilateral)

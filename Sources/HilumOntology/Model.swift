@@ -146,6 +146,9 @@ public struct CueRule: Sendable, Hashable {
     /// Negation and uncertainty rules: the cue introduces a list ("differential diagnosis includes", "diagnóstico
     /// diferencial entre"), so its scope runs over the list's commas whatever modifiers its items carry.
     public var opensList: Bool = false
+    /// Laterality rules: the side is implied by a region word ("basilar atelectasis": both bases), so a side stated for
+    /// the same finding wins over it ("basilar atelectasis on the left": left).
+    public var weakSide: Bool = false
     public var example: String
     public var target: String
     public var expect: String

@@ -263,6 +263,8 @@ public struct Ontology: Sendable {
         var opens_statement: Bool?
         /// Negation and uncertainty rules: the cue introduces a list (see `CueRule.opensList`).
         var opens_list: Bool?
+        /// Laterality rules: the side is implied, and gives way to a stated one (see `CueRule.weakSide`).
+        var weak_side: Bool?
         var example: String
         var target: String
         var expect: String
@@ -326,6 +328,9 @@ public struct Ontology: Sendable {
                 if raw.opens_list != nil, cat != .negation && cat != .uncertainty || raw.comma_lists == true {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'opens_list' needs category negation or uncertainty, and no 'comma_lists'"))
                 }
+                if raw.weak_side != nil, cat.family != "laterality" {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'weak_side' needs a laterality category"))
+                }
                 if !raw.example.lowercased().contains(raw.target.lowercased()) || raw.target.isEmpty {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): target '\(raw.target)' is not in its example"))
                 }
@@ -335,7 +340,8 @@ public struct Ontology: Sendable {
                 cues.append(CueRule(id: raw.id, language: lang, category: cat, direction: dir, scope: raw.scope,
                                     patterns: raw.patterns, assertion: assertion, certainty: certainty,
                                     alternatives: raw.alternatives ?? false, list: raw.list ?? false, commaLists: raw.comma_lists ?? false,
-                                    opensStatement: raw.opens_statement ?? false, opensList: raw.opens_list ?? false, example: raw.example,
+                                    opensStatement: raw.opens_statement ?? false, opensList: raw.opens_list ?? false,
+                                    weakSide: raw.weak_side ?? false, example: raw.example,
                                     target: raw.target, expect: raw.expect))
             }
         }

@@ -172,6 +172,17 @@ enum L {
         L.labeler.apply(&n)
         #expect(job.padchestCells(n)[0] == "['normal']")
     }
+
+    /// A site without a PadChest location of its own ("base derecha", a lung zone) is written as its parents' location
+    /// and its side, as PadChest's annotators write it.
+    @Test func padchestLocalizationOfAZoneIsItsParentAndSide() throws {
+        let job = try LabelJob(ontology: L.ontology, scheme: "padchest", format: .csv)
+        var r = L.analyzer.analyze("Atelectasia laminar en base derecha.", lang: .es)
+        L.labeler.apply(&r)
+        let cells = job.padchestCells(r)
+        #expect(cells[1] == "['loc basal', 'loc right']")
+        #expect(cells[4] == "['C1282378' 'C0444532']")
+    }
 }
 
 @Suite struct CorpusReaderTests {
