@@ -253,17 +253,21 @@ extension Document {
         return nil
     }
 
+    /// The last comma token in `from..<end`, if any.
+    func lastComma(_ from: Int, before end: Int) -> Int? {
+        var k = min(end, tokens.count) - 1
+        while k >= max(from, 0) {
+            if tokens[k].kind == .punct && tokens[k].punct == 0x2C { return k }
+            k -= 1
+        }
+        return nil
+    }
+
     /// For a `comma_lists` rule: whether its scope goes on over the commas between `from` and the target, i.e. into a
     /// list ("sin derrame, neumotórax ni condensaciones": a `list` conjunction, or another negation, after the last comma
     /// before the target) and not into the next statement ("sin derrame pleural, cardiomegalia moderada").
     func listGoesOn(_ cue: CueHit, _ from: Int, _ target: Range<Int>) -> Bool {
-        var comma = -1
-        var k = target.lowerBound - 1
-        while k >= from {
-            if tokens[k].kind == .punct && tokens[k].punct == 0x2C { comma = k; break }
-            k -= 1
-        }
-        guard comma >= 0 else { return true }
+        guard let comma = lastComma(from, before: target.lowerBound) else { return true }
         let tb = box.ontology.lexicon.tables
         for h in cues(ofSentence: cue.sentence) where h.tokens.lowerBound > comma {
             let rule = tb.cues[h.rule]
@@ -281,13 +285,7 @@ extension Document {
     /// comma or conjunction. It stays in the negated list after "or" ("no consolidation, pneumothorax or large
     /// effusion"), and when "or" follows it ("no consolidation, large effusion, or pneumothorax").
     func statementOpens(_ cue: CueHit, _ from: Int, _ target: Range<Int>) -> Bool {
-        var comma = -1
-        var k = target.lowerBound - 1
-        while k >= from {
-            if tokens[k].kind == .punct && tokens[k].punct == 0x2C { comma = k; break }
-            k -= 1
-        }
-        guard comma >= 0 else { return false }
+        guard let comma = lastComma(from, before: target.lowerBound) else { return false }
         var itemEnd = target.upperBound
         let sentenceEnd = cue.sentence < sentences.count ? sentences[cue.sentence].upperBound : tokens.count
         while itemEnd < sentenceEnd && !(tokens[itemEnd].kind == .punct && tokens[itemEnd].punct == 0x2C) { itemEnd += 1 }

@@ -158,28 +158,28 @@ enum L {
         #expect(l["chestxray14"]?["Effusion"] == .number(1))
     }
 
-    @Test func padchestCellsBindLocationsOnlyToPositiveFindingsOfTheSentence() throws {
+    /// The PadChest CSV cells of one Spanish report.
+    static func padchestCells(_ text: String) throws -> [String] {
         let job = try LabelJob(ontology: L.ontology, scheme: "padchest", format: .csv)
-        var r = L.analyzer.analyze("Derrame pleural derecho. No se observa neumotórax izquierdo.", lang: .es)
+        var r = L.analyzer.analyze(text, lang: .es)
         L.labeler.apply(&r)
-        let cells = job.padchestCells(r)
+        return job.padchestCells(r)
+    }
+
+    @Test func padchestCellsBindLocationsOnlyToPositiveFindingsOfTheSentence() throws {
+        let cells = try Self.padchestCells("Derrame pleural derecho. No se observa neumotórax izquierdo.")
         #expect(cells[0] == "['pleural effusion']")
         #expect(cells[1].contains("loc right") || cells[1].contains("costophrenic"))
         #expect(!cells[1].contains("left"))
         #expect(cells[2].hasPrefix("[['pleural effusion'"))
         #expect(cells[2].hasSuffix("['normal']]"))
-        var n = L.analyzer.analyze("Sin hallazgos.", lang: .es)
-        L.labeler.apply(&n)
-        #expect(job.padchestCells(n)[0] == "['normal']")
+        #expect(try Self.padchestCells("Sin hallazgos.")[0] == "['normal']")
     }
 
     /// A site without a PadChest location of its own ("base derecha", a lung zone) is written as its parents' location
     /// and its side, as PadChest's annotators write it.
     @Test func padchestLocalizationOfAZoneIsItsParentAndSide() throws {
-        let job = try LabelJob(ontology: L.ontology, scheme: "padchest", format: .csv)
-        var r = L.analyzer.analyze("Atelectasia laminar en base derecha.", lang: .es)
-        L.labeler.apply(&r)
-        let cells = job.padchestCells(r)
+        let cells = try Self.padchestCells("Atelectasia laminar en base derecha.")
         #expect(cells[1] == "['loc basal', 'loc right']")
         #expect(cells[4] == "['C1282378' 'C0444532']")
     }
