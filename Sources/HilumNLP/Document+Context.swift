@@ -719,7 +719,8 @@ extension Document {
                     if loose, y == b, namesSide(mentions[b].tokens, sentence: sent, cues: sentenceCues) { continue }
                     var shared = false
                     // A finding without a side takes none from its partner ("left effusion and cardiomegaly").
-                    if mentions[x].laterality == nil, !unsided(x), let l = mentions[y].laterality { mentions[x].laterality = l; shared = true }
+                    // One without a side still passes on the side of its site ("right costophrenic XXXX unchanged XXXX scarring").
+                    if mentions[x].laterality == nil, !unsided(x), let l = mentions[y].laterality ?? mentions[y].siteSide { mentions[x].laterality = l; shared = true }
                     if !sites.has(x) && sites.has(y) {
                         copySites(from: y, to: x)
                         shared = sites.has(x)
@@ -751,7 +752,7 @@ extension Document {
                 // The nearest earlier finding that ends before the hedge, with no terminator in between.
                 guard let j = idx[idx.startIndex..<k].last(where: { mentions[$0].tokens.upperBound <= cue.lowerBound }),
                       !terminated(mentions[j].tokens.upperBound, mentions[i].tokens.lowerBound) else { continue }
-                if mentions[i].laterality == nil, !unsided(i) { mentions[i].laterality = mentions[j].laterality }
+                if mentions[i].laterality == nil, !unsided(i) { mentions[i].laterality = mentions[j].laterality ?? mentions[j].siteSide }
                 copySites(from: j, to: i)
             }
         }
@@ -765,7 +766,7 @@ extension Document {
                   let j = bySentence[s - 1].last(where: { mentions[$0].assertion != .absent
                       && (mentions[$0].laterality != nil || sites.has($0)) }) else { continue }
             for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && !sites.has(i) {
-                if !unsided(i) { mentions[i].laterality = mentions[j].laterality }
+                if !unsided(i) { mentions[i].laterality = mentions[j].laterality ?? mentions[j].siteSide }
                 copySites(from: j, to: i)
                 evidenceLog.append(i, evidence(opener))
             }

@@ -226,7 +226,8 @@ public final class AnalysisTables: Sendable {
             let c = o.concepts[id]
             t.kinds.append(c?.kind ?? .finding)
             t.laterality.append(c?.laterality)
-            t.unsided.append(c?.unsided ?? false)
+            // A global label ("normal", "unchanged" of the whole study) has no side either.
+            t.unsided.append((c?.unsided ?? false) || c?.kind == .global)
             t.namesEN.append(c?.preferredEN ?? id)
             t.namesES.append(c?.preferredES ?? "")
             t.padchest.append(c?.padchest)
