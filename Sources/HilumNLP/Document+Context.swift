@@ -606,32 +606,49 @@ extension Document {
             let a = anatomy[ai]
             guard a.sentence >= 0, a.sentence < bySentence.count, !bySentence[a.sentence].isEmpty else { continue }
             let cands = bySentence[a.sentence]
-            var best: (Int, Int, Bool)? = nil
             let starts = startTokens[cands.startIndex..<cands.endIndex]
-            for i in cands[window(starts, start: { $0 }, around: a.tokens, words: 40).clamped(to: cands.indices)] {
-                let m = mentions[i]
-                // An anatomical phrase whose last words open the finding ("left basilar" + "basilar opacity") qualifies it
-                // as if written just before it.
-                let straddles = a.tokens.lowerBound < m.tokens.lowerBound && a.tokens.upperBound > m.tokens.lowerBound
-                    && a.tokens.upperBound <= m.tokens.upperBound
-                if m.tokens.overlaps(a.tokens) && !straddles { continue }
-                let forward = straddles || a.tokens.upperBound <= m.tokens.lowerBound
-                let (g0, g1) = straddles ? (m.tokens.lowerBound, m.tokens.lowerBound)
-                    : forward ? (a.tokens.upperBound, m.tokens.lowerBound) : (m.tokens.upperBound, a.tokens.lowerBound)
-                // A comma between them weighs like two words.
-                let d = wordsBetween(g0, g1) + 2 * commas(g0, g1)
-                var crossesClause = false
-                var q = g0
-                while q < g1 { if tokens[q].kind == .punct && tokens[q].punct == 0x3B { crossesClause = true; break }; q += 1 }
-                if crossesClause || d > 12 { continue }
-                if let b = best {
-                    if d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward) { best = (i, d, forward) }
-                } else {
-                    best = (i, d, forward)
+            /// The finding the phrase qualifies: the nearest in its clause, within 12 words (a comma weighs two), the
+            /// preferred direction on a tie; with `before`, only findings that end before it.
+            func nearest(before: Bool) -> Int? {
+                var best: (Int, Int, Bool)? = nil
+                for i in cands[window(starts, start: { $0 }, around: a.tokens, words: 40).clamped(to: cands.indices)] {
+                    let m = mentions[i]
+                    if before && m.tokens.upperBound > a.tokens.lowerBound { continue }
+                    // An anatomical phrase whose last words open the finding ("left basilar" + "basilar opacity") qualifies
+                    // it as if written just before it.
+                    let straddles = a.tokens.lowerBound < m.tokens.lowerBound && a.tokens.upperBound > m.tokens.lowerBound
+                        && a.tokens.upperBound <= m.tokens.upperBound
+                    if m.tokens.overlaps(a.tokens) && !straddles { continue }
+                    let forward = straddles || a.tokens.upperBound <= m.tokens.lowerBound
+                    let (g0, g1) = straddles ? (m.tokens.lowerBound, m.tokens.lowerBound)
+                        : forward ? (a.tokens.upperBound, m.tokens.lowerBound) : (m.tokens.upperBound, a.tokens.lowerBound)
+                    let d = wordsBetween(g0, g1) + 2 * commas(g0, g1)
+                    var crossesClause = false
+                    var q = g0
+                    while q < g1 { if tokens[q].kind == .punct && tokens[q].punct == 0x3B { crossesClause = true; break }; q += 1 }
+                    if crossesClause || d > 12 { continue }
+                    if let b = best {
+                        if d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward) { best = (i, d, forward) }
+                    } else {
+                        best = (i, d, forward)
+                    }
                 }
+                return best?.0
             }
-            if let (i, _, _) = best {
-                anatomy[ai].attachedTo = i
+            var owners: [Int] = []
+            if let i = nearest(before: false) { owners.append(i) }
+            // A place introduced by a locative preposition ("opacity in the left base", "opacidad en la base izquierda
+            // sugestiva de infección") also belongs to the nearest finding before it, even when a later one is nearer.
+            // Not over a negation between them ("elongación aórtica, no mostrando alteraciones en hilios").
+            let sentenceCues = cues(ofSentence: a.sentence)
+            if sentenceCues.contains(where: { tb.cues[$0.rule].category == .locative && $0.tokens.upperBound == a.tokens.lowerBound }),
+               let i = nearest(before: true), !owners.contains(i),
+               !sentenceCues.contains(where: { tb.cues[$0.rule].category == .negation
+                   && $0.tokens.lowerBound >= mentions[i].tokens.upperBound && $0.tokens.upperBound <= a.tokens.lowerBound }) {
+                owners.append(i)
+            }
+            for i in owners {
+                anatomy[ai].attachedTo = anatomy[ai].attachedTo ?? i
                 // Every concept of the same words shares the site.
                 for j in cands where j == i || mentions[j].tokens == mentions[i].tokens {
                     sites.append(j, Int32(ai))

@@ -53,6 +53,9 @@ public enum CueCategory: Sendable, Hashable {
     case experiencer
     /// Opens a sentence that points back at the previous one ("This likely represents…", "Dicha opacidad…").
     case anaphora
+    /// A preposition that makes the anatomy after it a place of the finding before it ("opacity in the left base",
+    /// "opacidad en la base izquierda").
+    case locative
     case change(Change)
     case laterality(Laterality)
     case severity(Severity)
@@ -68,6 +71,7 @@ public enum CueCategory: Sendable, Hashable {
         case "normal": self = .normal
         case "coordinate": self = .coordinate
         case "anaphora": self = .anaphora
+        case "locative": self = .locative
         case "experiencer": self = .experiencer
         default:
             let parts = rawValue.split(separator: ".", maxSplits: 1).map(String.init)
@@ -92,6 +96,7 @@ public enum CueCategory: Sendable, Hashable {
         case .normal: "normal"
         case .coordinate: "coordinate"
         case .anaphora: "anaphora"
+        case .locative: "locative"
         case .experiencer: "experiencer"
         case .change(let c): "change.\(c.rawValue)"
         case .laterality(let l): "laterality.\(l.rawValue)"
