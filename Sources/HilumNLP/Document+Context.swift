@@ -152,6 +152,18 @@ extension Document {
         return cueHits[cueStart[s]..<cueStart[s + 1]]
     }
 
+    /// The cue hits of sentence `s` that start at token `from` or later (hits are in start order: a binary search, so
+    /// that a look along one long sentence does not walk it from its start).
+    func cues(ofSentence s: Int, from: Int) -> ArraySlice<CueHit> {
+        let all = cues(ofSentence: s)
+        var lo = all.startIndex, hi = all.endIndex
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if all[mid].tokens.lowerBound < from { lo = mid + 1 } else { hi = mid }
+        }
+        return all[lo..<all.endIndex]
+    }
+
     /// Words strictly between two token positions (a <= b).
     @inline(__always)
     func wordsBetween(_ a: Int, _ b: Int) -> Int {
@@ -269,7 +281,7 @@ extension Document {
     func listGoesOn(_ cue: CueHit, _ from: Int, _ target: Range<Int>) -> Bool {
         guard let comma = lastComma(from, before: target.lowerBound) else { return true }
         let tb = box.ontology.lexicon.tables
-        for h in cues(ofSentence: cue.sentence) where h.tokens.lowerBound > comma {
+        for h in cues(ofSentence: cue.sentence, from: comma + 1) {
             let rule = tb.cues[h.rule]
             guard rule.category == .negation || (rule.category == .coordinate && rule.list) else { continue }
             // After the target, the list must not have ended first.
@@ -286,12 +298,13 @@ extension Document {
     /// effusion"), and when "or" follows it ("no consolidation, large effusion, or pneumothorax").
     func statementOpens(_ cue: CueHit, _ from: Int, _ target: Range<Int>) -> Bool {
         guard let comma = lastComma(from, before: target.lowerBound) else { return false }
+        // The item ends at the next comma, or at most 32 tokens on (an item is a short phrase).
         var itemEnd = target.upperBound
-        let sentenceEnd = cue.sentence < sentences.count ? sentences[cue.sentence].upperBound : tokens.count
+        let sentenceEnd = min(cue.sentence < sentences.count ? sentences[cue.sentence].upperBound : tokens.count, target.upperBound + 32)
         while itemEnd < sentenceEnd && !(tokens[itemEnd].kind == .punct && tokens[itemEnd].punct == 0x2C) { itemEnd += 1 }
         let tb = box.ontology.lexicon.tables
         var opens = false
-        for h in cues(ofSentence: cue.sentence) where h.tokens.lowerBound > comma {
+        for h in cues(ofSentence: cue.sentence, from: comma + 1) {
             let at = h.tokens.lowerBound
             let rule = tb.cues[h.rule]
             let conjunction = rule.category == .coordinate && rule.list
@@ -301,9 +314,9 @@ extension Document {
             } else if at >= target.upperBound && at < itemEnd {
                 if conjunction { itemEnd = at } else if rule.opensStatement { opens = true }
             }
+            // The first cue after the item decides: an "or" keeps the item in the list.
             if at >= itemEnd {
-                guard opens else { return false }
-                if conjunction && rule.alternatives { return terminated(target.upperBound, at) }
+                return opens && !(conjunction && rule.alternatives && !terminated(target.upperBound, at))
             }
         }
         return opens
@@ -532,7 +545,8 @@ extension Document {
             }
             guard let (best0, d, _) = best else { continue }
             // A term that names several concepts ("calcified nodule": granuloma and nodule) gives each the modifier.
-            for i in indices where i == best0 || (mentions[i].tokens == mentions[best0].tokens && !mentions[i].fromNormality) {
+            let sameWords = window(indices, start: { mentions[$0].tokens.lowerBound }, around: mentions[best0].tokens, words: 0)
+            for i in indices[sameWords] where i == best0 || (mentions[i].tokens == mentions[best0].tokens && !mentions[i].fromNormality) {
                 switch rule.category {
                 case .laterality(let l):
                     lats.append((i, l, d, c))
@@ -545,10 +559,15 @@ extension Document {
                 }
             }
         }
-        var done: [Int] = []
-        for (i, _, _, _) in lats where !done.contains(i) {
-            done.append(i)
-            var list = lats.filter { $0.0 == i }.map { ($0.1, $0.2, $0.3) }
+        // Grouped by mention, each mention's cues kept in text order.
+        lats = lats.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
+        var g = 0
+        while g < lats.count {
+            let i = lats[g].0
+            var e = g
+            while e < lats.count && lats[e].0 == i { e += 1 }
+            defer { g = e }
+            var list = lats[g..<e].map { ($0.1, $0.2, $0.3) }
             // A side implied by a region word gives way to a stated one ("basilar atelectasis on the left").
             if list.contains(where: { tb.cues[$0.2.rule].weakSide }) && list.contains(where: { !tb.cues[$0.2.rule].weakSide }) {
                 list.removeAll { tb.cues[$0.2.rule].weakSide }
@@ -640,17 +659,19 @@ extension Document {
             // A place introduced by a locative preposition ("opacity in the left base", "opacidad en la base izquierda
             // sugestiva de infección") also belongs to the nearest finding before it, even when a later one is nearer.
             // Not over a negation between them ("elongación aórtica, no mostrando alteraciones en hilios").
-            let sentenceCues = cues(ofSentence: a.sentence)
-            if sentenceCues.contains(where: { tb.cues[$0.rule].category == .locative && $0.tokens.upperBound == a.tokens.lowerBound }),
+            // Cue patterns are a few tokens long: a locative ending at the phrase starts at most 8 tokens before it.
+            let near = cues(ofSentence: a.sentence, from: a.tokens.lowerBound - 8).prefix(while: { $0.tokens.lowerBound < a.tokens.lowerBound })
+            if near.contains(where: { tb.cues[$0.rule].category == .locative && $0.tokens.upperBound == a.tokens.lowerBound }),
                let i = nearest(before: true), !owners.contains(i),
-               !sentenceCues.contains(where: { tb.cues[$0.rule].category == .negation
-                   && $0.tokens.lowerBound >= mentions[i].tokens.upperBound && $0.tokens.upperBound <= a.tokens.lowerBound }) {
+               !cues(ofSentence: a.sentence, from: mentions[i].tokens.upperBound).prefix(while: { $0.tokens.lowerBound < a.tokens.lowerBound })
+                   .contains(where: { tb.cues[$0.rule].category == .negation && $0.tokens.upperBound <= a.tokens.lowerBound }) {
                 owners.append(i)
             }
             for i in owners {
                 anatomy[ai].attachedTo = anatomy[ai].attachedTo ?? i
                 // Every concept of the same words shares the site.
-                for j in cands where j == i || mentions[j].tokens == mentions[i].tokens {
+                let sameWords = window(starts, start: { $0 }, around: mentions[i].tokens, words: 0).clamped(to: cands.indices)
+                for j in cands[sameWords] where j == i || mentions[j].tokens == mentions[i].tokens {
                     sites.append(j, Int32(ai))
                 }
             }
@@ -721,7 +742,10 @@ extension Document {
                 var loose = adjacent
                 var link: CueHit? = nil
                 if !adjacent {
-                    guard let c = coords.first(where: { $0.tokens.lowerBound >= gapStart && $0.tokens.upperBound <= gapEnd }) else { continue }
+                    // Coordination cues are in start order: the first one starting in the gap, by binary search.
+                    var lo = coords.startIndex, hi = coords.endIndex
+                    while lo < hi { let mid = (lo + hi) / 2; if coords[mid].tokens.lowerBound < gapStart { lo = mid + 1 } else { hi = mid } }
+                    guard let c = coords[lo...].prefix(while: { $0.tokens.lowerBound < gapEnd }).first(where: { $0.tokens.upperBound <= gapEnd }) else { continue }
                     link = c
                     let extra = gapWords - wordsBetween(c.tokens.lowerBound, c.tokens.upperBound)
                     // Extra words must not name a side or a site: "cardiomegaly and small left effusion" is two findings.

@@ -91,6 +91,12 @@ import HilumNLP
         let big = String(repeating: "Mild cardiomegaly. No pleural effusion.\n", count: 5_000)
         let r = a.analyze(big, lang: .en)
         #expect(r.findings.count == 10_000)
+        // One long sentence dense with findings, sides, sites and list commas (work per cue and per site stays local:
+        // this took minutes at 10 MB when each looked along the whole sentence).
+        let denseEN = String(repeating: "no effusion, mild cardiomegaly, opacity in the left base, ", count: 3_000)
+        #expect(a.analyze(denseEN, lang: .en).findings.filter { $0.laterality == .left }.count == 3_000)
+        let denseES = String(repeating: "sin derrame, leve cardiomegalia, opacidad en la base izquierda sugestiva de neumonía, ", count: 3_000)
+        #expect(a.analyze(denseES, lang: .es).findings.filter { $0.concept.padchest == "cardiomegaly" && $0.assertion == .present }.count == 3_000)
     }
 
     @Test func deterministicAndIndependentOfOtherSentences() {
