@@ -559,8 +559,10 @@ extension Document {
                 }
             }
         }
-        // Grouped by mention, each mention's cues kept in text order.
-        lats = lats.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
+        // Grouped by mention, each mention's cues kept in text order (most sentences already have them in order).
+        if zip(lats, lats.dropFirst()).contains(where: { $0.0 > $1.0 }) {
+            lats = lats.enumerated().sorted { ($0.element.0, $0.offset) < ($1.element.0, $1.offset) }.map(\.element)
+        }
         var g = 0
         while g < lats.count {
             let i = lats[g].0
@@ -614,9 +616,39 @@ extension Document {
     }
 
     /// Binds each anatomical mention to the nearest finding of its sentence (same clause first).
+    /// The finding anatomical phrase `a` qualifies among `cands` (its sentence's mentions in start order, `starts` their
+    /// start tokens): the nearest in its clause, within 12 words (a comma weighs two), the preferred direction on a tie;
+    /// with `before`, only findings that end before it. A method, not a closure: a closure would copy the document.
+    func nearestFinding(to a: AnatomyMention, among cands: ArraySlice<Int>, starts: ArraySlice<Int>, before: Bool) -> Int? {
+        let preferForward = lang == .en
+        var best: (Int, Int, Bool)? = nil
+        for i in cands[window(starts, start: { $0 }, around: a.tokens, words: 40).clamped(to: cands.indices)] {
+            let m = mentions[i]
+            if before && m.tokens.upperBound > a.tokens.lowerBound { continue }
+            // An anatomical phrase whose last words open the finding ("left basilar" + "basilar opacity") qualifies it as
+            // if written just before it.
+            let straddles = a.tokens.lowerBound < m.tokens.lowerBound && a.tokens.upperBound > m.tokens.lowerBound
+                && a.tokens.upperBound <= m.tokens.upperBound
+            if m.tokens.overlaps(a.tokens) && !straddles { continue }
+            let forward = straddles || a.tokens.upperBound <= m.tokens.lowerBound
+            let (g0, g1) = straddles ? (m.tokens.lowerBound, m.tokens.lowerBound)
+                : forward ? (a.tokens.upperBound, m.tokens.lowerBound) : (m.tokens.upperBound, a.tokens.lowerBound)
+            let d = wordsBetween(g0, g1) + 2 * commas(g0, g1)
+            var crossesClause = false
+            var q = g0
+            while q < g1 { if tokens[q].kind == .punct && tokens[q].punct == 0x3B { crossesClause = true; break }; q += 1 }
+            if crossesClause || d > 12 { continue }
+            if let b = best {
+                if d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward) { best = (i, d, forward) }
+            } else {
+                best = (i, d, forward)
+            }
+        }
+        return best?.0
+    }
+
     mutating func linkAnatomy() {
         let tb = box.ontology.lexicon.tables
-        let preferForward = lang == .en
         let bySentence = groupedMentions { !$0.fromNormality }
         // Start token of each grouped mention, parallel to `bySentence.order` (slices share its indices).
         var startTokens = [Int](repeating: 0, count: bySentence.order.count)
@@ -626,43 +658,15 @@ extension Document {
             guard a.sentence >= 0, a.sentence < bySentence.count, !bySentence[a.sentence].isEmpty else { continue }
             let cands = bySentence[a.sentence]
             let starts = startTokens[cands.startIndex..<cands.endIndex]
-            /// The finding the phrase qualifies: the nearest in its clause, within 12 words (a comma weighs two), the
-            /// preferred direction on a tie; with `before`, only findings that end before it.
-            func nearest(before: Bool) -> Int? {
-                var best: (Int, Int, Bool)? = nil
-                for i in cands[window(starts, start: { $0 }, around: a.tokens, words: 40).clamped(to: cands.indices)] {
-                    let m = mentions[i]
-                    if before && m.tokens.upperBound > a.tokens.lowerBound { continue }
-                    // An anatomical phrase whose last words open the finding ("left basilar" + "basilar opacity") qualifies
-                    // it as if written just before it.
-                    let straddles = a.tokens.lowerBound < m.tokens.lowerBound && a.tokens.upperBound > m.tokens.lowerBound
-                        && a.tokens.upperBound <= m.tokens.upperBound
-                    if m.tokens.overlaps(a.tokens) && !straddles { continue }
-                    let forward = straddles || a.tokens.upperBound <= m.tokens.lowerBound
-                    let (g0, g1) = straddles ? (m.tokens.lowerBound, m.tokens.lowerBound)
-                        : forward ? (a.tokens.upperBound, m.tokens.lowerBound) : (m.tokens.upperBound, a.tokens.lowerBound)
-                    let d = wordsBetween(g0, g1) + 2 * commas(g0, g1)
-                    var crossesClause = false
-                    var q = g0
-                    while q < g1 { if tokens[q].kind == .punct && tokens[q].punct == 0x3B { crossesClause = true; break }; q += 1 }
-                    if crossesClause || d > 12 { continue }
-                    if let b = best {
-                        if d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward) { best = (i, d, forward) }
-                    } else {
-                        best = (i, d, forward)
-                    }
-                }
-                return best?.0
-            }
             var owners: [Int] = []
-            if let i = nearest(before: false) { owners.append(i) }
+            if let i = nearestFinding(to: a, among: cands, starts: starts, before: false) { owners.append(i) }
             // A place introduced by a locative preposition ("opacity in the left base", "opacidad en la base izquierda
             // sugestiva de infección") also belongs to the nearest finding before it, even when a later one is nearer.
             // Not over a negation between them ("elongación aórtica, no mostrando alteraciones en hilios").
             // Cue patterns are a few tokens long: a locative ending at the phrase starts at most 8 tokens before it.
             let near = cues(ofSentence: a.sentence, from: a.tokens.lowerBound - 8).prefix(while: { $0.tokens.lowerBound < a.tokens.lowerBound })
             if near.contains(where: { tb.cues[$0.rule].category == .locative && $0.tokens.upperBound == a.tokens.lowerBound }),
-               let i = nearest(before: true), !owners.contains(i),
+               let i = nearestFinding(to: a, among: cands, starts: starts, before: true), !owners.contains(i),
                !cues(ofSentence: a.sentence, from: mentions[i].tokens.upperBound).prefix(while: { $0.tokens.lowerBound < a.tokens.lowerBound })
                    .contains(where: { tb.cues[$0.rule].category == .negation && $0.tokens.upperBound <= a.tokens.lowerBound }) {
                 owners.append(i)
