@@ -647,6 +647,15 @@ extension Document {
         return best?.0
     }
 
+    /// Makes anatomical mention `ai` a site of finding `i` and of every concept of the same words.
+    mutating func attachSite(_ ai: Int, to i: Int, among cands: ArraySlice<Int>, starts: ArraySlice<Int>) {
+        anatomy[ai].attachedTo = anatomy[ai].attachedTo ?? i
+        let sameWords = window(starts, start: { $0 }, around: mentions[i].tokens, words: 0).clamped(to: cands.indices)
+        for j in cands[sameWords] where j == i || mentions[j].tokens == mentions[i].tokens {
+            sites.append(j, Int32(ai))
+        }
+    }
+
     mutating func linkAnatomy() {
         let tb = box.ontology.lexicon.tables
         let bySentence = groupedMentions { !$0.fromNormality }
@@ -658,26 +667,18 @@ extension Document {
             guard a.sentence >= 0, a.sentence < bySentence.count, !bySentence[a.sentence].isEmpty else { continue }
             let cands = bySentence[a.sentence]
             let starts = startTokens[cands.startIndex..<cands.endIndex]
-            var owners: [Int] = []
-            if let i = nearestFinding(to: a, among: cands, starts: starts, before: false) { owners.append(i) }
+            let nearest = nearestFinding(to: a, among: cands, starts: starts, before: false)
+            if let i = nearest { attachSite(ai, to: i, among: cands, starts: starts) }
             // A place introduced by a locative preposition ("opacity in the left base", "opacidad en la base izquierda
             // sugestiva de infección") also belongs to the nearest finding before it, even when a later one is nearer.
             // Not over a negation between them ("elongación aórtica, no mostrando alteraciones en hilios").
             // Cue patterns are a few tokens long: a locative ending at the phrase starts at most 8 tokens before it.
             let near = cues(ofSentence: a.sentence, from: a.tokens.lowerBound - 8).prefix(while: { $0.tokens.lowerBound < a.tokens.lowerBound })
             if near.contains(where: { tb.cues[$0.rule].category == .locative && $0.tokens.upperBound == a.tokens.lowerBound }),
-               let i = nearestFinding(to: a, among: cands, starts: starts, before: true), !owners.contains(i),
+               let i = nearestFinding(to: a, among: cands, starts: starts, before: true), i != nearest,
                !cues(ofSentence: a.sentence, from: mentions[i].tokens.upperBound).prefix(while: { $0.tokens.lowerBound < a.tokens.lowerBound })
                    .contains(where: { tb.cues[$0.rule].category == .negation && $0.tokens.upperBound <= a.tokens.lowerBound }) {
-                owners.append(i)
-            }
-            for i in owners {
-                anatomy[ai].attachedTo = anatomy[ai].attachedTo ?? i
-                // Every concept of the same words shares the site.
-                let sameWords = window(starts, start: { $0 }, around: mentions[i].tokens, words: 0).clamped(to: cands.indices)
-                for j in cands[sameWords] where j == i || mentions[j].tokens == mentions[i].tokens {
-                    sites.append(j, Int32(ai))
-                }
+                attachSite(ai, to: i, among: cands, starts: starts)
             }
         }
         // Laterality from anatomy when no cue gave one; sites on both sides make a finding bilateral even when a cue
