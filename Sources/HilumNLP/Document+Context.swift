@@ -649,7 +649,6 @@ extension Document {
 
     /// Makes anatomical mention `ai` a site of finding `i` and of every concept of the same words.
     mutating func attachSite(_ ai: Int, to i: Int, among cands: ArraySlice<Int>, starts: ArraySlice<Int>) {
-        anatomy[ai].attachedTo = anatomy[ai].attachedTo ?? i
         let sameWords = window(starts, start: { $0 }, around: mentions[i].tokens, words: 0).clamped(to: cands.indices)
         for j in cands[sameWords] where j == i || mentions[j].tokens == mentions[i].tokens {
             sites.append(j, Int32(ai))

@@ -160,7 +160,6 @@ struct Document {
         var concept: Int32
         var tokens: Range<Int>
         var sentence: Int
-        var attachedTo: Int? = nil
     }
 
     init(text: String, box: OntologyBox, maxBytes: Int, scratch: AnalysisScratch? = nil) {

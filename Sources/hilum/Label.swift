@@ -34,8 +34,9 @@ final class ErrorLog {
     var count = 0
     init(path: String?) throws {
         if let path {
-            FileManager.default.createFile(atPath: path, contents: nil)
-            guard let h = FileHandle(forWritingAtPath: path) else { throw ValidationError("cannot write \(path)") }
+            guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+                throw ValidationError("cannot write \(path)")
+            }
             file = h
         }
     }
