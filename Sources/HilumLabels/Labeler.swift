@@ -146,11 +146,11 @@ public struct Labeler: Sendable {
 
     static func deriveLocations(_ o: Ontology) -> [ConceptID: [(label: String, cui: String)]] {
         func cuiCell(_ id: ConceptID) -> String { id.hasPrefix("HL:") ? "" : id }
-        var side: [Laterality: (label: String, cui: String, id: ConceptID)] = [:]
-        for id in o.conceptOrder {
-            guard let c = o.concepts[id], c.kind == .anatomy, let p = c.padchest, let l = c.laterality,
-                  side[l] == nil, p == "loc " + l.rawValue else { continue }
-            side[l] = (p, cuiCell(id), id)
+        // The side-only locations of `side-locations.tsv` ("left", "derecho"), one per side.
+        var side: [Laterality: (label: String, cui: String)] = [:]
+        for id in o.conceptOrder where o.sideOnlyLocations.contains(id) {
+            guard let c = o.concepts[id], let p = c.padchest, let l = c.laterality, side[l] == nil else { continue }
+            side[l] = (p, cuiCell(id))
         }
         var out: [ConceptID: [(label: String, cui: String)]] = [:]
         for id in o.conceptOrder {
