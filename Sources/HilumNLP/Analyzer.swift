@@ -33,11 +33,9 @@ public struct Analyzer: Sendable {
 
     /// Analyzes one report. `lang` nil means detect.
     public func analyze(_ text: String, lang: Language? = nil, id: String? = nil, detail: Detail = .full) -> AnalyzedReport {
-        let scratch = AnalysisScratch.take()
-        var doc = Document(text: text, box: box, maxBytes: maxBytes, scratch: scratch)
-        doc.run(lang: lang)
-        let r = doc.report(id: id, full: detail == .full)
-        doc.recycle(into: scratch)
+        let scratch = AnalysisScratch.take(box: box)
+        scratch.doc.reset(text: text, box: box, maxBytes: maxBytes)
+        let r = scratch.doc.analyze(lang: lang, id: id, full: detail == .full)
         AnalysisScratch.give(scratch)
         return r
     }
@@ -52,18 +50,17 @@ public struct Analyzer: Sendable {
 
     /// ConText on phrases the caller names, whether or not they are in the ontology.
     public func assert(_ text: String, targets: [String], lang: Language? = nil) -> (Language, [TargetAssertion]) {
-        let scratch = AnalysisScratch.take()
-        var doc = Document(text: text, box: box, maxBytes: maxBytes, scratch: scratch)
-        doc.run(lang: lang)
-        let r = (doc.lang, targets.map { doc.assertTarget($0) })
-        doc.recycle(into: scratch)
+        let scratch = AnalysisScratch.take(box: box)
+        scratch.doc.reset(text: text, box: box, maxBytes: maxBytes)
+        let r = scratch.doc.assert(lang: lang, targets: targets)
         AnalysisScratch.give(scratch)
         return r
     }
 
     /// Detects the language of a text from its marker words.
     public func detectLanguage(_ text: String) -> Language {
-        var doc = Document(text: text, box: box, maxBytes: maxBytes)
+        var doc = Document(box: box)
+        doc.reset(text: text, box: box, maxBytes: maxBytes)
         doc.prepare()
         return doc.detect()
     }

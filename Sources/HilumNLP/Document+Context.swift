@@ -392,25 +392,34 @@ extension Document {
     }
 
     /// Mention indices grouped by sentence in one array, each group sorted by start token (ties in mention order):
-    /// group `s` is `order[start[s]..<start[s + 1]]`. Two arrays, whatever the number of sentences.
+    /// group `s` is `order[start[s]..<start[s + 1]]`. Three arrays, whatever the number of sentences, kept by the
+    /// document from report to report.
     struct MentionGroups {
         var order: [Int] = []
         var start: [Int] = [0]
+        /// Start token of each grouped mention, parallel to `order` (slices share its indices).
+        var startTokens: [Int] = []
         var count: Int { start.count - 1 }
         subscript(s: Int) -> ArraySlice<Int> { order[start[s]..<start[s + 1]] }
     }
 
-    func groupedMentions(where include: (Mention) -> Bool = { _ in true }) -> MentionGroups {
+    /// Groups the mentions by sentence into `groups`, leaving out those made by normality statements (which the
+    /// context rules and the anatomy linker both skip). Mentions are not added or moved after `matchAll`, so the
+    /// grouping made for the context rules also serves the anatomy linker.
+    mutating func groupMentions() {
         let n = sentences.count
         var g = MentionGroups()
-        g.start = [Int](repeating: 0, count: n + 1)
-        for m in mentions where include(m) && m.sentence >= 0 && m.sentence < n { g.start[m.sentence + 1] += 1 }
+        swap(&g, &groups)
+        Document.refill(&g.start, 0, n + 1)
+        for m in mentions where !m.fromNormality && m.sentence >= 0 && m.sentence < n { g.start[m.sentence + 1] += 1 }
         for s in 0..<n { g.start[s + 1] += g.start[s] }
-        g.order = [Int](repeating: 0, count: g.start[n])
-        var fill = g.start
-        for (i, m) in mentions.enumerated() where include(m) && m.sentence >= 0 && m.sentence < n {
-            g.order[fill[m.sentence]] = i
-            fill[m.sentence] += 1
+        Document.refill(&g.order, 0, g.start[n])
+        // The next free slot of each group (held in `startTokens` until the groups are filled).
+        Document.refill(&g.startTokens, 0, n + 1)
+        for s in 0...n { g.startTokens[s] = g.start[s] }
+        for (i, m) in mentions.enumerated() where !m.fromNormality && m.sentence >= 0 && m.sentence < n {
+            g.order[g.startTokens[m.sentence]] = i
+            g.startTokens[m.sentence] += 1
         }
         // Stable insertion sort of each (short) group by start token.
         for s in 0..<n {
@@ -426,12 +435,14 @@ extension Document {
                 a += 1
             }
         }
-        return g
+        Document.refill(&g.startTokens, 0, g.order.count)
+        for k in g.order.indices { g.startTokens[k] = mentions[g.order[k]].tokens.lowerBound }
+        swap(&g, &groups)
     }
 
     /// Applies the context rules of each sentence to its mentions.
     mutating func applyContext() {
-        let groups = groupedMentions()
+        groupMentions()
         // Move the mentions out while resolving so that `self` is not copied for the inout access.
         var ms = mentions
         mentions = []
@@ -657,10 +668,9 @@ extension Document {
 
     mutating func linkAnatomy() {
         let tb = box.ontology.lexicon.tables
-        let bySentence = groupedMentions { !$0.fromNormality }
-        // Start token of each grouped mention, parallel to `bySentence.order` (slices share its indices).
-        var startTokens = [Int](repeating: 0, count: bySentence.order.count)
-        for k in bySentence.order.indices { startTokens[k] = mentions[bySentence.order[k]].tokens.lowerBound }
+        // The grouping `applyContext` made (mentions are not added or moved in between).
+        let bySentence = groups
+        let startTokens = bySentence.startTokens
         for ai in anatomy.indices {
             let a = anatomy[ai]
             guard a.sentence >= 0, a.sentence < bySentence.count, !bySentence[a.sentence].isEmpty else { continue }

@@ -49,22 +49,37 @@ extension Document {
         return sideOnly.isEmpty ? ([], nil) : (sideOnly, "laterality")
     }
 
+    /// Whether mention `a` comes before mention `b` in the result: by span, then by concept id.
+    @inline(__always)
+    static func before(_ a: Mention, _ b: Mention, _ tb: AnalysisTables) -> Bool {
+        if a.tokens.lowerBound != b.tokens.lowerBound { return a.tokens.lowerBound < b.tokens.lowerBound }
+        if a.tokens.upperBound != b.tokens.upperBound { return a.tokens.upperBound < b.tokens.upperBound }
+        return a.concept != b.concept && tb.id(a.concept) < tb.id(b.concept)
+    }
+
     /// Finding ids `f1`, `f2`, … (made once).
     static let findingIDs: [String] = (1...512).map { "f\($0)" }
 
     /// The result; `full` false leaves out what `Analyzer.Detail.labels` documents.
-    func report(id: String?, full: Bool = true) -> AnalyzedReport {
+    mutating func report(id: String?, full: Bool = true) -> AnalyzedReport {
         let tb = box.ontology.lexicon.tables
         var findings: [Finding] = []
         findings.reserveCapacity(mentions.count)
-        // Order: by span, then by concept id (the CUI string, compared only on a tie).
-        let keys = mentions.map { (Int32($0.tokens.lowerBound), Int32($0.tokens.upperBound), $0.concept) }
-        let ordered = keys.indices.sorted {
-            let a = keys[$0], b = keys[$1]
-            if a.0 != b.0 { return a.0 < b.0 }
-            if a.1 != b.1 { return a.1 < b.1 }
-            return a.2 != b.2 && tb.id(a.2) < tb.id(b.2)
+        // Order: by span, then by concept id (the CUI string, compared only on a tie). Mentions are found nearly in
+        // this order, so a stable insertion sort into the document's buffer does little work.
+        var ordered: [Int] = []
+        swap(&ordered, &reportOrder)
+        ordered.removeAll(keepingCapacity: true)
+        for i in mentions.indices {
+            var b = ordered.count
+            ordered.append(i)
+            while b > 0 && Document.before(mentions[i], mentions[ordered[b - 1]], tb) {
+                ordered[b] = ordered[b - 1]
+                b -= 1
+            }
+            ordered[b] = i
         }
+        defer { swap(&ordered, &reportOrder) }
         for (n, i) in ordered.enumerated() {
             let m = mentions[i]
             let siteList = siteIndices(of: i)

@@ -87,8 +87,7 @@ extension Document {
         let n = tokens.count
         var start = 0
         var i = 0
-        let abbrevs = box.ontology.abbreviations[lang] ?? []
-        let abbrevMax = box.ontology.lexicon.tables.abbreviationMaxBytes[lang] ?? 0
+        let (abbrevs, abbrevMax) = box.ontology.lexicon.tables.abbreviations(lang)
         let bits = box.ontology.lexicon.tables.languageBits
         let abbrevBit: UInt8 = lang == .es ? 0x80 : 0x40
         var buf: [UInt8] = []

@@ -3,9 +3,9 @@ internal import HilumOntology
 
 /// Scratch state of one analysis.
 struct Document {
-    let text: String
+    var text: String
     /// The ontology, read through one reference (`box.ontology.…` borrows; it is never copied out).
-    let box: OntologyBox
+    var box: OntologyBox
     var bytes: [UInt8]
     var tokens: [Token] = []
     /// Normalized key id per token (-1 unknown).
@@ -37,8 +37,7 @@ struct Document {
         var tail: [Int32] = []
 
         mutating func removeAll() {
-            values.removeAll(keepingCapacity: true); next.removeAll(keepingCapacity: true)
-            head.removeAll(keepingCapacity: true); tail.removeAll(keepingCapacity: true)
+            Document.clear(&values); Document.clear(&next); Document.clear(&head); Document.clear(&tail)
         }
 
         mutating func append(_ mention: Int, _ v: T) {
@@ -104,6 +103,16 @@ struct Document {
     /// Longest term match at each token (end token and trie node), filled by `matchAll`.
     var longestEnd: [Int32] = []
     var longestNode: [Int32] = []
+    /// The mentions grouped by sentence (`groupMentions`).
+    var groups = MentionGroups()
+    /// Finding order of the result (`report`).
+    var reportOrder: [Int] = []
+
+    /// Empties `a`, keeping its storage (an empty array is left alone: emptying costs a call even then).
+    @inline(__always)
+    static func clear<T>(_ a: inout [T]) {
+        if !a.isEmpty { a.removeAll(keepingCapacity: true) }
+    }
 
     /// Makes `a` hold `n` copies of `v`, reusing its storage: resized at its end, then overwritten in place (the
     /// scratch arrays come back with the last report's length, so most of the work is the overwrite).
@@ -162,27 +171,49 @@ struct Document {
         var sentence: Int
     }
 
-    init(text: String, box: OntologyBox, maxBytes: Int, scratch: AnalysisScratch? = nil) {
+    /// An empty document on `box`; `reset` starts each analysis.
+    init(box: OntologyBox) {
+        text = ""
+        self.box = box
+        bytes = []
+    }
+
+    /// Starts the analysis of `text`: every buffer is emptied with its capacity kept (a thread's document is reused
+    /// from report to report, so a report costs no allocation for its buffers once the thread has seen one as long).
+    /// The per-token arrays that are always refilled before they are read (`Document.refill`) keep their contents.
+    mutating func reset(text: String, box: OntologyBox, maxBytes: Int) {
         self.text = text
         self.box = box
-        var b: [UInt8] = []
-        if let scratch {
-            swap(&b, &scratch.store.bytes)
-            b.removeAll(keepingCapacity: true)
+        Document.clear(&bytes)
+        // Native strings are contiguous UTF-8: one copy, not a walk of the UTF-8 view.
+        if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
+            bytes.append(contentsOf: text.utf8)
         }
-        b.append(contentsOf: text.utf8)
-        if b.count > maxBytes {
+        truncatedAt = nil
+        Document.clear(&warnings)
+        if bytes.count > maxBytes {
             // Cut at a scalar boundary.
             var cut = maxBytes
-            while cut > 0 && b[cut] & 0xC0 == 0x80 { cut -= 1 }
-            b.removeSubrange(cut...)
+            while cut > 0 && bytes[cut] & 0xC0 == 0x80 { cut -= 1 }
+            bytes.removeSubrange(cut...)
             truncatedAt = cut
+            warnings.append(HilumError("input.too_large", "report longer than the limit; analyzed the first \(cut) bytes"))
         }
-        self.bytes = b
-        if let scratch { adopt(scratch) }
-        if let t = truncatedAt {
-            warnings.append(HilumError("input.too_large", "report longer than the limit; analyzed the first \(t) bytes"))
-        }
+        Document.clear(&tokens)
+        lang = .en
+        Document.clear(&sections)
+        Document.clear(&sentences)
+        Document.clear(&mentions)
+        Document.clear(&anatomy)
+        Document.clear(&cueHits)
+        Document.clear(&anchorHits)
+        evidenceLog.removeAll()
+        sites.removeAll()
+        Document.clear(&termPrefix)   // refilled only when the language has tries
+        Document.clear(&parentheticals)
+        maxScope = 0
+        Document.clear(&cueStart)
+        scalarCount = 0
     }
 
     // MARK: - Tokens
@@ -323,6 +354,19 @@ struct Document {
         }
         es += 2 * letters
         return es > en ? .es : .en
+    }
+
+    /// The whole analysis and its result, in one mutating call: a thread's document is analyzed in place, never
+    /// copied out of its scratch to build the result.
+    mutating func analyze(lang: Language?, id: String?, full: Bool) -> AnalyzedReport {
+        run(lang: lang)
+        return report(id: id, full: full)
+    }
+
+    /// The analysis and the `assert` result of each target.
+    mutating func assert(lang: Language?, targets: [String]) -> (Language, [TargetAssertion]) {
+        run(lang: lang)
+        return (self.lang, targets.map { assertTarget($0) })
     }
 
     mutating func run(lang: Language?) {

@@ -84,8 +84,16 @@ public final class AnalysisTables: Sendable {
     /// Quick reject for case-sensitive lookups: bit `min(n, 63)` of entry `b` is set when some case-sensitive
     /// term has a word of `n` bytes starting with byte `b`.
     public let exactFilter: [UInt64]
-    /// Length in bytes of the longest abbreviation of each language (a longer word before a period is not one).
-    public let abbreviationMaxBytes: [Language: Int]
+    /// The abbreviations of each language (folded keys) and the length in bytes of the longest one (a longer word
+    /// before a period is not one), by `Language` index: read per report without hashing the language.
+    let abbreviationSets: [(keys: Set<[UInt8]>, maxBytes: Int)]
+
+    /// The abbreviations of `lang` and the length of the longest.
+    @inline(__always)
+    public func abbreviations(_ lang: Language) -> (keys: Set<[UInt8]>, maxBytes: Int) {
+        let i = lang == .en ? 0 : 1
+        return i < abbreviationSets.count ? abbreviationSets[i] : ([], 0)
+    }
 
     /// One language's tries, held by reference: a report reads them without hashing the language or copying (and
     /// reference counting) each trie's arrays.
@@ -131,7 +139,7 @@ public final class AnalysisTables: Sendable {
         var regionSide: [String: Laterality] = [:]
         var languageBits: [UInt8] = []
         var exactFilter: [UInt64] = [UInt64](repeating: 0, count: 256)
-        var abbreviationMaxBytes: [Language: Int] = [:]
+        var abbreviationSets: [(keys: Set<[UInt8]>, maxBytes: Int)] = []
         var languageTries: [LanguageTries?] = []
 
         func onSide(_ regions: [String], _ side: Laterality) -> [String] { AnalysisTables.onSide(regions, side, regionSide) }
@@ -157,7 +165,7 @@ public final class AnalysisTables: Sendable {
         regionSide = b.regionSide
         languageBits = b.languageBits
         exactFilter = b.exactFilter
-        abbreviationMaxBytes = b.abbreviationMaxBytes
+        abbreviationSets = b.abbreviationSets
         languageTries = b.languageTries
     }
 
@@ -265,7 +273,10 @@ public final class AnalysisTables: Sendable {
                 t.exactFilter[Int(w[0])] |= 1 << UInt64(min(w.count, 63))
             }
         }
-        for (lang, set) in o.abbreviations { t.abbreviationMaxBytes[lang] = set.reduce(0) { max($0, $1.count) } }
+        t.abbreviationSets = [Language.en, .es].map { lang in
+            let set = o.abbreviations[lang] ?? []
+            return (set, set.reduce(0) { max($0, $1.count) })
+        }
         t.languageBits = [UInt8](repeating: 0, count: lx.keys.count)
         for (lang, bit) in [(Language.en, UInt8(1)), (.es, 2)] {
             for id in lx.markerIds[lang] ?? [] where id >= 0 && Int(id) < t.languageBits.count { t.languageBits[Int(id)] |= bit }

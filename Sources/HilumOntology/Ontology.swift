@@ -47,6 +47,9 @@ public struct Ontology: Sendable {
 
     init() {}
 
+    /// An ontology with nothing in it (what an idle analysis buffer points at).
+    public static let empty = Ontology()
+
     /// Loads every file under `root` (the `Ontology/` folder), validates it, and compiles the lexicon.
     /// Throws `ontology.invalid` with every problem as `file:line: message`.
     public static func load(from root: URL) throws(HilumError) -> Ontology {
