@@ -37,6 +37,8 @@ extension Document {
         let view = MatchView(tokens: tokens, ids: ids, exactIDs: exactIDs)
         /// Tokens of the sentence where a term match starts, in order.
         var starts: [Int] = []
+        swap(&starts, &termStarts)
+        defer { swap(&starts, &termStarts) }
         cueStart.reserveCapacity(sentences.count + 1)
         for (si, range) in sentences.enumerated() {
             cueStart.append(cueHits.count)
@@ -694,13 +696,17 @@ extension Document {
         // named one side ("infiltrados en campo inferior izquierdo y medio derecho").
         for i in mentions.indices where mentions[i].laterality != .bilateral && sites.has(i) {
             var left = false, right = false, both = false, plural = false
-            sites.forEach(of: i) { ai in
+            // A loop over the chain, not a closure: a closure calling a method of `self` here copied the document.
+            var k = sites.first(of: i)
+            while let e = sites.entry(k) {
+                let ai = e.0
+                k = e.1
                 let c = Int(anatomy[Int(ai)].concept)
-                guard c >= 0, c < tb.laterality.count else { return }
+                guard c >= 0, c < tb.laterality.count else { continue }
                 guard let l = tb.laterality[c] else {
                     // A paired structure named in the plural is on both sides ("in the lower lobes", "bases pulmonares").
                     if mentions[i].assertion != .absent, c < tb.sites.count, tb.sites[c].paired, namesPlural(anatomy[Int(ai)].tokens) { plural = true }
-                    return
+                    continue
                 }
                 switch l {
                 case .left: left = true

@@ -43,8 +43,11 @@ struct Document {
         mutating func append(_ mention: Int, _ v: T) {
             guard mention >= 0 else { return }
             if mention >= head.count {
-                head.append(contentsOf: repeatElement(-1, count: mention - head.count + 1))
-                tail.append(contentsOf: repeatElement(-1, count: mention - tail.count + 1))
+                // Grown geometrically (entries past the last mention are -1, "none"): one growth per doubling, not
+                // one per mention.
+                let n = max(mention + 1, 2 * head.count, 16)
+                head.append(contentsOf: repeatElement(-1, count: n - head.count))
+                tail.append(contentsOf: repeatElement(-1, count: n - tail.count))
             }
             let k = Int32(values.count)
             values.append(v)
@@ -56,6 +59,12 @@ struct Document {
 
         /// Whether `mention` has an entry.
         func has(_ mention: Int) -> Bool { mention >= 0 && mention < head.count && head[mention] >= 0 }
+
+        /// The position of the first entry of `mention` (-1 when it has none), for `entry`.
+        func first(of mention: Int) -> Int { mention >= 0 && mention < head.count ? Int(head[mention]) : -1 }
+
+        /// The entry at position `k` and the position of the next entry of the same mention; nil past the last.
+        func entry(_ k: Int) -> (T, Int)? { k >= 0 && k < values.count ? (values[k], Int(next[k])) : nil }
 
         /// Calls `body` with each entry of `mention`, in the order added (no array built).
         func forEach(of mention: Int, _ body: (T) -> Void) {
@@ -105,6 +114,8 @@ struct Document {
     var longestNode: [Int32] = []
     /// The mentions grouped by sentence (`groupMentions`).
     var groups = MentionGroups()
+    /// Tokens of a sentence where a term match starts (`matchAll`).
+    var termStarts: [Int] = []
     /// Finding order of the result (`report`).
     var reportOrder: [Int] = []
 
@@ -227,7 +238,7 @@ struct Document {
         var exact: [Int32] = []
         var wp: [Int32] = []
         swap(&toks, &tokens); swap(&ids, &self.ids); swap(&exact, &exactIDs); swap(&wp, &wordPos)
-        let yearID = keys.lookup(Lexicon.yearKey) ?? -1
+        let yearID = tables.yearID
         bytes.withUnsafeBufferPointer { p in
             toks.reserveCapacity(p.count / 4 + 8)
             scalarCount = Tokenizer.tokenize(p, into: &toks)
@@ -259,13 +270,24 @@ struct Document {
                           keys: KeyTable, tables: AnalysisTables, yearID: Int32) {
         let count = toks.count
         guard ids.count == count, exact.count == count, wp.count == count else { return }
-        // Keys are built in fixed buffers (no array traffic per word) and looked up zero-padded to whole words.
+        // Keys are built in fixed buffers on the stack (no array traffic per word, no allocation per report) and
+        // looked up zero-padded to whole words.
         let room = Normalizer.maxKeyBytes + 16
-        let keyBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: room)
-        let exactBuf = UnsafeMutablePointer<UInt8>.allocate(capacity: room)
-        defer { keyBuf.deallocate(); exactBuf.deallocate() }
-        keyBuf.initialize(repeating: 0, count: room)
-        exactBuf.initialize(repeating: 0, count: room)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * room) { buf in
+            guard let keyBuf = buf.baseAddress else { return }
+            buf.initialize(repeating: 0)
+            keyTokens(toks, p, ids: ids, exact: exact, wordPos: wp, keys: keys, tables: tables, yearID: yearID,
+                      keyBuf: keyBuf, exactBuf: keyBuf + room)
+        }
+    }
+
+    /// `keyTokens` with its two key buffers (`Normalizer.maxKeyBytes + 16` zero bytes each).
+    @inline(__always)
+    static func keyTokens(_ toks: [Token], _ p: UnsafeBufferPointer<UInt8>, ids: UnsafeMutableBufferPointer<Int32>,
+                          exact: UnsafeMutableBufferPointer<Int32>, wordPos wp: UnsafeMutableBufferPointer<Int32>,
+                          keys: KeyTable, tables: AnalysisTables, yearID: Int32,
+                          keyBuf: UnsafeMutablePointer<UInt8>, exactBuf: UnsafeMutablePointer<UInt8>) {
+        let count = toks.count
         exactBuf[0] = Lexicon.exactPrefix
         var w: Int32 = 0
         for k in 0..<count {

@@ -103,6 +103,9 @@ public final class AnalysisTables: Sendable {
         public let headers: PhraseTrie
         init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie) { self.terms = terms; self.cues = cues; self.headers = headers }
     }
+    /// Key id of the `{year}` pattern token (-1 when no term has one).
+    public let yearID: Int32
+
     /// The tries of each language, by `Language.allCases` order (nil when the lexicon has none).
     let languageTries: [LanguageTries?]
 
@@ -140,6 +143,7 @@ public final class AnalysisTables: Sendable {
         var languageBits: [UInt8] = []
         var exactFilter: [UInt64] = [UInt64](repeating: 0, count: 256)
         var abbreviationSets: [(keys: Set<[UInt8]>, maxBytes: Int)] = []
+        var yearID: Int32 = -1
         var languageTries: [LanguageTries?] = []
 
         func onSide(_ regions: [String], _ side: Laterality) -> [String] { AnalysisTables.onSide(regions, side, regionSide) }
@@ -166,6 +170,7 @@ public final class AnalysisTables: Sendable {
         languageBits = b.languageBits
         exactFilter = b.exactFilter
         abbreviationSets = b.abbreviationSets
+        yearID = b.yearID
         languageTries = b.languageTries
     }
 
@@ -273,6 +278,7 @@ public final class AnalysisTables: Sendable {
                 t.exactFilter[Int(w[0])] |= 1 << UInt64(min(w.count, 63))
             }
         }
+        t.yearID = lx.keys.lookup(Lexicon.yearKey) ?? -1
         t.abbreviationSets = [Language.en, .es].map { lang in
             let set = o.abbreviations[lang] ?? []
             return (set, set.reduce(0) { max($0, $1.count) })
