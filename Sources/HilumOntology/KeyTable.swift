@@ -1,24 +1,36 @@
 /// An open-addressing hash table from byte strings (normalized token keys) to dense `Int32` ids.
 /// Built once when the ontology is compiled; lookups take a pointer and length and allocate nothing.
+///
+/// Each slot holds a key's first eight bytes, its length and its id, so that a key of up to eight bytes (most words)
+/// is found by reading one slot: one cache line per lookup, not a slot, an entry and the key's bytes.
 public struct KeyTable: Sendable {
+    @usableFromInline
+    struct Slot: Sendable {
+        /// The key's first eight bytes, little-endian, zero past its end.
+        @usableFromInline var word: UInt64
+        /// -1 for an empty slot.
+        @usableFromInline var id: Int32
+        @usableFromInline var length: Int32
+    }
     @usableFromInline
     struct Entry: Sendable {
         @usableFromInline var hash: UInt64
         @usableFromInline var offset: Int32
         @usableFromInline var length: Int32
     }
-    @usableFromInline var slots: [Int32]
+    @usableFromInline var slots: [Slot]
     @usableFromInline var entries: [Entry] = []
     /// Every key's bytes, one after another, then `KeyTable.pad` zero bytes (so that `lookup(padded:count:)` may
     /// read any key eight bytes at a time).
     @usableFromInline var arena: [UInt8] = [UInt8](repeating: 0, count: KeyTable.pad)
     @usableFromInline var mask: Int
     @usableFromInline static let pad = 8
+    static let empty = Slot(word: 0, id: -1, length: 0)
 
     public init(capacity: Int = 1024) {
         var size = 16
         while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
+        slots = [Slot](repeating: KeyTable.empty, count: size)
         mask = size - 1
     }
 
@@ -36,18 +48,23 @@ public struct KeyTable: Sendable {
                 h = mix(h, UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)))
                 i += 8
             }
-            if i < n {
-                var w: UInt64 = 0
-                var shift: UInt64 = 0
-                while i < n {
-                    w |= UInt64(base[i]) << shift
-                    shift += 8
-                    i += 1
-                }
-                h = mix(h, w)
-            }
+            if i < n { h = mix(h, tail(base + i, n - i)) }
         }
         return finish(h)
+    }
+
+    /// Up to eight bytes at `p`, little-endian, zero-padded.
+    @inlinable @inline(__always)
+    static func tail(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        var w: UInt64 = 0
+        var shift: UInt64 = 0
+        var i = 0
+        while i < n && i < 8 {
+            w |= UInt64(p[i]) << shift
+            shift += 8
+            i += 1
+        }
+        return w
     }
 
     @inlinable @inline(__always)
@@ -65,23 +82,26 @@ public struct KeyTable: Sendable {
         return h ^ (h >> 32)
     }
 
-    /// The id of the entry with hash `h` and length `n` whose bytes `same(arena, offset)` accepts (the one probe
-    /// loop of the lookups). `slots` has `mask + 1` entries and always an empty one (load factor <= 1/2).
+    /// The id of the key with hash `h`, length `n` and first eight bytes `first` whose bytes after the eighth
+    /// `rest(arena, offset)` accepts (called only for keys longer than eight bytes): the one probe loop of the
+    /// lookups. `slots` has `mask + 1` entries and always an empty one (load factor <= 1/2).
     @inlinable @inline(__always)
-    func probe(_ h: UInt64, _ n: Int, _ same: (UnsafeRawBufferPointer, Int) -> Bool) -> Int32? {
+    func probe(_ h: UInt64, _ n: Int, _ first: UInt64, _ rest: (UnsafeRawBufferPointer, Int) -> Bool) -> Int32? {
         let m = mask
         return slots.withUnsafeBufferPointer { sl in
-            entries.withUnsafeBufferPointer { en in
-                arena.withUnsafeBytes { a in
-                    var s = Int(truncatingIfNeeded: h) & m
-                    while true {
-                        let id = sl[s]
-                        if id < 0 { return nil }
-                        let e = en[Int(id)]
-                        if e.hash == h && Int(e.length) == n && same(a, Int(e.offset)) { return id }
-                        s = (s + 1) & m
+            var s = Int(truncatingIfNeeded: h) & m
+            while true {
+                let slot = sl[s]
+                if slot.id < 0 { return nil }
+                if slot.word == first && Int(slot.length) == n {
+                    if n <= 8 { return slot.id }
+                    let id = Int(slot.id)
+                    let ok = entries.withUnsafeBufferPointer { en in
+                        id < en.count && arena.withUnsafeBytes { rest($0, Int(en[id].offset)) }
                     }
+                    if ok { return slot.id }
                 }
+                s = (s + 1) & m
             }
         }
     }
@@ -96,28 +116,33 @@ public struct KeyTable: Sendable {
         entries.append(Entry(hash: h, offset: Int32(arena.count), length: Int32(key.count)))
         arena.append(contentsOf: key)
         arena.append(contentsOf: repeatElement(0, count: KeyTable.pad))
-        insertSlot(id, h)
+        insertSlot(id)
         return id
     }
 
-    private mutating func insertSlot(_ id: Int32, _ h: UInt64) {
-        var i = Int(truncatingIfNeeded: h) & mask
-        while slots[i] >= 0 { i = (i + 1) & mask }
-        slots[i] = id
+    private mutating func insertSlot(_ id: Int32) {
+        let e = entries[Int(id)]
+        let first = arena.withUnsafeBufferPointer { a in
+            a.baseAddress.map { KeyTable.tail($0 + Int(e.offset), Int(e.length)) } ?? 0
+        }
+        var i = Int(truncatingIfNeeded: e.hash) & mask
+        while slots[i].id >= 0 { i = (i + 1) & mask }
+        slots[i] = Slot(word: first, id: id, length: e.length)
     }
 
     private mutating func grow() {
         let size = slots.count * 2
-        slots = [Int32](repeating: -1, count: size)
+        slots = [Slot](repeating: KeyTable.empty, count: size)
         mask = size - 1
-        for (id, e) in entries.enumerated() { insertSlot(Int32(id), e.hash) }
+        for id in entries.indices { insertSlot(Int32(id)) }
     }
 
     /// The id of a key, or nil.
     @inlinable
     public func lookup(_ p: UnsafeBufferPointer<UInt8>) -> Int32? {
-        probe(KeyTable.hash(p), p.count) { a, o in
-            var j = 0
+        guard let base = p.baseAddress else { return probe(KeyTable.hash(p), 0, 0) { _, _ in true } }
+        return probe(KeyTable.hash(p), p.count, KeyTable.tail(base, p.count)) { a, o in
+            var j = 8
             while j < p.count && a[o + j] == p[j] { j += 1 }
             return j == p.count
         }
@@ -126,14 +151,10 @@ public struct KeyTable: Sendable {
     public func lookup(_ key: [UInt8]) -> Int32? { key.withUnsafeBufferPointer { lookup($0) } }
 
     /// The id of a key of `n` (1...8) bytes held in `w` (little-endian, bytes from `n` on zero): the same id as the
-    /// other lookups, with one hash round and one compare.
+    /// other lookups, with one hash round and one slot compare.
     @inlinable
     public func lookup(word w: UInt64, count n: Int) -> Int32? {
-        let keep: UInt64 = n >= 8 ? ~0 : (1 << UInt64(n * 8)) &- 1
-        // `offset + 8 <= arena.count` (the arena ends with `pad` zero bytes).
-        return probe(KeyTable.finish(KeyTable.mix(KeyTable.seed(n), w)), n) { a, o in
-            UInt64(littleEndian: a.loadUnaligned(fromByteOffset: o, as: UInt64.self)) & keep == w
-        }
+        probe(KeyTable.finish(KeyTable.mix(KeyTable.seed(n), w)), n, w) { _, _ in false }
     }
 
     /// The id of the key `p[0..<count]`, where `p` holds at least `count` rounded up to a multiple of eight bytes
@@ -148,9 +169,10 @@ public struct KeyTable: Sendable {
             h = KeyTable.mix(h, UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
             i += 8
         }
+        let first = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
         // `offset + length + pad <= arena.count`: whole words may be read; the last is masked.
-        return probe(KeyTable.finish(h), n) { a, o in
-            var j = 0
+        return probe(KeyTable.finish(h), n, first) { a, o in
+            var j = 8
             while j < n {
                 var d = UInt64(littleEndian: a.loadUnaligned(fromByteOffset: o + j, as: UInt64.self))
                     ^ UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: j, as: UInt64.self))
