@@ -54,13 +54,7 @@ extension Document {
                 }
             }
             /// Whether the longest match at token `k` names a finding.
-            func namesFinding(_ k: Int) -> Bool {
-                for q in tries.terms.payloadRange(longestNode[k]) {
-                    let p = tries.terms.payload(at: q)
-                    if p >= 0 && Int(p) < actions.count, case .finding = actions[Int(p)] { return true }
-                }
-                return false
-            }
+            func namesFinding(_ k: Int) -> Bool { tries.namesFinding(longestNode[k]) }
             // The matches, in start order, skipping those inside the one taken.
             var i = range.lowerBound
             for st in starts where st >= i {
@@ -114,21 +108,13 @@ extension Document {
             // Cues: the longest pattern at every start; a match inside a longer one is dropped ("no" in
             // "no change"), overlapping ones both stay ("resto sin" and "sin cambios"). Every rule
             // ending at the node fires.
-            /// Whether every rule of cue node `node` is of `category`.
-            func only(_ category: CueCategory, _ node: Int32) -> Bool {
-                for q in tries.cues.payloadRange(node) {
-                    let p = tries.cues.payload(at: q)
-                    guard p >= 0 && Int(p) < cueCount, tb.cues[Int(p)].category == category else { return false }
-                }
-                return true
-            }
             var maxEnd = -1
             for i in range where !headerToken[i] && tokens[i].kind != .placeholder {
                 guard mayStart(i, cueBit), var m = view.longest(tries.cues, at: i, limit: range.upperBound, skip: headerToken) else { continue }
                 // A cue whose last words open a finding that goes on after it ("sin aumento" + "aumento de la trama
                 // reticular") gives way to a negation before that finding ("sin"): the words are the finding's, not a change.
-                if !only(.negation, m.node), let k = ((i + 1)..<m.end).first(where: { Int(longestEnd[$0]) > m.end && namesFinding($0) }),
-                   let shorter = view.longest(tries.cues, at: i, limit: k, skip: headerToken), only(.negation, shorter.node) {
+                if !tries.onlyNegation(m.node), let k = ((i + 1)..<m.end).first(where: { Int(longestEnd[$0]) > m.end && namesFinding($0) }),
+                   let shorter = view.longest(tries.cues, at: i, limit: k, skip: headerToken), tries.onlyNegation(shorter.node) {
                     m = shorter
                 }
                 // In start order: contained in an earlier match iff it ends no later than the furthest end so far.

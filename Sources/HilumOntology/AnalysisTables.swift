@@ -101,7 +101,36 @@ public final class AnalysisTables: Sendable {
         public let terms: PhraseTrie
         public let cues: PhraseTrie
         public let headers: PhraseTrie
-        init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie) { self.terms = terms; self.cues = cues; self.headers = headers }
+        /// Per node of `terms`: whether a phrase ending there names a finding (one byte per node, read by the matcher
+        /// instead of each payload's action).
+        public let namesFinding: [Bool]
+        /// Per node of `cues`: whether every rule ending there is a negation.
+        public let onlyNegation: [Bool]
+
+        init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie, actions: [Action], cueRules: [Cue]) {
+            self.terms = terms; self.cues = cues; self.headers = headers
+            namesFinding = (0..<terms.nodeCount).map { n in
+                terms.payloadRange(Int32(n)).contains { q in
+                    let p = Int(terms.payload(at: q))
+                    guard p >= 0, p < actions.count, case .finding = actions[p] else { return false }
+                    return true
+                }
+            }
+            onlyNegation = (0..<cues.nodeCount).map { n in
+                cues.payloadRange(Int32(n)).allSatisfy { q in
+                    let p = Int(cues.payload(at: q))
+                    return p >= 0 && p < cueRules.count && cueRules[p].category == .negation
+                }
+            }
+        }
+
+        /// Whether a phrase ending at term node `node` names a finding.
+        @inline(__always)
+        public func namesFinding(_ node: Int32) -> Bool { node >= 0 && Int(node) < namesFinding.count && namesFinding[Int(node)] }
+
+        /// Whether every cue rule ending at cue node `node` is a negation (true for a node that ends none).
+        @inline(__always)
+        public func onlyNegation(_ node: Int32) -> Bool { node < 0 || Int(node) >= onlyNegation.count || onlyNegation[Int(node)] }
     }
     /// Key id of the `{year}` pattern token (-1 when no term has one).
     public let yearID: Int32
@@ -294,7 +323,7 @@ public final class AnalysisTables: Sendable {
         }
         t.languageTries = [Language.en, .es].map { lang in
             guard let terms = lx.termTries[lang], let cues = lx.cueTries[lang], let headers = lx.headerTries[lang] else { return nil }
-            return LanguageTries(terms: terms, cues: cues, headers: headers)
+            return LanguageTries(terms: terms, cues: cues, headers: headers, actions: t.actions, cueRules: t.cues)
         }
         return AnalysisTables(t)
     }
