@@ -201,6 +201,15 @@ import HilumNLP
         #expect(big.findings.count > 8000)
         #expect(texts.map { a.analyze($0) } == fresh)
         #expect(a.analyze(huge) == big)
+        // A truncated report's warning, an `assert` and another analyzer's ontology on the same thread leave nothing
+        // behind for the next report.
+        var short = a
+        short.maxBytes = 40
+        #expect(short.analyze(texts[0]).warnings.contains { $0.code == "input.too_large" })
+        #expect(a.analyze(texts[0]).warnings.isEmpty)
+        _ = a.assert("No peripheral cyanosis or edema.", targets: ["edema"], lang: .en)
+        _ = Analyzer(ontology: Ontology.empty).analyze(texts[1])
+        #expect(texts.map { a.analyze($0) } == fresh)
         let box = ResultsBox()
         DispatchQueue.concurrentPerform(iterations: 8) { k in
             for _ in 0..<20 { box.add(k % texts.count, a.analyze(texts[k % texts.count])) }
