@@ -61,6 +61,7 @@ extension Document {
                 i = st
                 let end = Int(longestEnd[i])
                 let r = i..<end
+                let firstNew = mentions.count
                 // An anatomical phrase does not hide a finding that starts inside it and ends after it ("left 6th rib
                 // fracture": the anatomy "6th rib" and the finding "rib fracture"): matching resumes at that finding.
                 var resume = end
@@ -87,6 +88,9 @@ extension Document {
                     case .anchor, .none:
                         break  // anchors are collected below, also inside longer matches
                     }
+                }
+                if mentions.count > firstNew, end - i > 1 {
+                    addInnerSites(view, tries, in: r, sentence: si, sentenceEnd: range.upperBound, owner: firstNew)
                 }
                 i = resume
             }
@@ -131,6 +135,41 @@ extension Document {
         anchorHits = anchors
         buildTerminatorIndex()
         resolveNormality(anchors)
+    }
+
+    /// The sites written inside the words of a finding's term ("apical bullae", "degenerative changes of the thoracic
+    /// spine", "hipoventilación bibasal"): each anatomical phrase of `inner-sites.tsv` that starts inside `r` (at its
+    /// first word, one shorter than the whole term) becomes an anatomical mention owned by mention `owner`. A phrase
+    /// that starts inside the term may go on after it ("cambios degenerativos en la columna" + "dorsal").
+    mutating func addInnerSites(_ view: MatchView, _ tries: AnalysisTables.LanguageTries, in r: Range<Int>, sentence si: Int,
+                                sentenceEnd: Int, owner: Int) {
+        let tb = box.ontology.lexicon.tables
+        let termBit: UInt8 = lang == .es ? 8 : 4
+        var k = r.lowerBound
+        while k < r.upperBound {
+            let id = Int(ids[k])
+            guard isWord(k), (id >= 0 && id < tb.languageBits.count && tb.languageBits[id] & termBit != 0) || exactIDs[k] >= 0 else {
+                k += 1
+                continue
+            }
+            // Inside the term first beyond it (the longest phrase from here), then within it.
+            var found = -1
+            for pass in 0..<(k == r.lowerBound ? 1 : 2) where found < 0 {
+                let limit = k == r.lowerBound ? r.upperBound - 1 : pass == 0 ? sentenceEnd : r.upperBound
+                guard let m = view.longest(tries.terms, at: k, limit: limit, skip: headerToken) else { continue }
+                for q in tries.terms.payloadRange(m.node) {
+                    let p = Int(tries.terms.payload(at: q))
+                    guard p >= 0, p < tb.actions.count, case .anatomy(let c) = tb.actions[p] else { continue }
+                    // The words of any anatomical phrase are that phrase's, listed or not ("ascending aorta" is not "aorta").
+                    found = m.end
+                    guard Int(c) < tb.innerSite.count, tb.innerSite[Int(c)] else { continue }
+                    if anatomy.last.map({ $0.concept == c && $0.tokens == k..<m.end }) != true {
+                        anatomy.append(AnatomyMention(concept: c, tokens: k..<m.end, sentence: si, owner: Int32(owner)))
+                    }
+                }
+            }
+            k = found > k ? found : k + 1
+        }
     }
 
     /// The cue hits of sentence `s`.
@@ -343,11 +382,24 @@ extension Document {
     /// Gives mention `to` the sites of mention `from` (when `to` has none: callers check).
     /// A finding without a side (`unsided`) takes only the sites that have none ("scoliosis and degenerative changes of
     /// the thoracic spine"; not "left lower lobe opacity and cardiomegaly").
+    /// Whether mention `i` has a site written beside its term (sites read inside the term do not count: the rules
+    /// that pass sides and sites between findings treat a finding located only by its own words as unlocated).
+    func hasOuterSite(_ i: Int) -> Bool {
+        var k = sites.first(of: i)
+        while let e = sites.entry(k) {
+            if Int(e.0) < anatomy.count, anatomy[Int(e.0)].owner < 0 { return true }
+            k = e.1
+        }
+        return false
+    }
+
     mutating func copySites(from: Int, to: Int) {
         let midlineOnly = unsided(to)
         if midlineOnly, mentions[to].siteSide == nil { mentions[to].siteSide = mentions[from].laterality ?? mentions[from].siteSide }
         let tb = box.ontology.lexicon.tables
         for ai in sites.of(from) {
+            // A site written inside the other finding's own words is that finding's only.
+            if anatomy[Int(ai)].owner >= 0 { continue }
             if midlineOnly {
                 let c = Int(anatomy[Int(ai)].concept)
                 if c >= 0 && c < tb.laterality.count && tb.laterality[c] != nil { continue }
@@ -611,7 +663,8 @@ extension Document {
         for h in cues where h.tokens.lowerBound < r.upperBound && h.tokens.upperBound > r.lowerBound {
             if case .laterality = tb.cues[h.rule].category { return true }
         }
-        return anatomy.contains { $0.sentence == sentence && $0.tokens.lowerBound < r.upperBound && $0.tokens.upperBound > r.lowerBound }
+        // A site read inside a finding's term (`owner`) is part of that term, not a place written beside it.
+        return anatomy.contains { $0.owner < 0 && $0.sentence == sentence && $0.tokens.lowerBound < r.upperBound && $0.tokens.upperBound > r.lowerBound }
     }
 
     /// Binds each anatomical mention to the nearest finding of its sentence (same clause first).
@@ -664,6 +717,11 @@ extension Document {
             guard a.sentence >= 0, a.sentence < bySentence.count, !bySentence[a.sentence].isEmpty else { continue }
             let cands = bySentence[a.sentence]
             let starts = startTokens[cands.startIndex..<cands.endIndex]
+            // A site inside a finding's own words locates that finding (and the other concepts of the same words).
+            if a.owner >= 0, Int(a.owner) < mentions.count {
+                attachSite(ai, to: Int(a.owner), among: cands, starts: starts)
+                continue
+            }
             let nearest = nearestFinding(to: a, among: cands, starts: starts, before: false)
             if let i = nearest { attachSite(ai, to: i, among: cands, starts: starts) }
             // A place introduced by a locative preposition ("opacity in the left base", "opacidad en la base izquierda
@@ -768,9 +826,9 @@ extension Document {
                     // A finding without a side takes none from its partner ("left effusion and cardiomegaly").
                     // One without a side still passes on the side of its site ("right costophrenic XXXX unchanged XXXX scarring").
                     if mentions[x].laterality == nil, !unsided(x), let l = mentions[y].laterality ?? mentions[y].siteSide { mentions[x].laterality = l; shared = true }
-                    if !sites.has(x) && sites.has(y) {
+                    if !hasOuterSite(x) && hasOuterSite(y) {
                         copySites(from: y, to: x)
-                        shared = sites.has(x)
+                        shared = hasOuterSite(x)
                     }
                     // The coordination rule that carried the side or site is part of the finding's evidence.
                     if shared, let c = link { evidenceLog.append(x, evidence(c)) }
@@ -793,7 +851,7 @@ extension Document {
         // its side and site when it has none of its own.
         for sent in 0..<bySentence.count {
             let idx = bySentence[sent]
-            for k in idx.indices where k > idx.startIndex && mentions[idx[k]].assertion == .uncertain && !sites.has(idx[k]) {
+            for k in idx.indices where k > idx.startIndex && mentions[idx[k]].assertion == .uncertain && !hasOuterSite(idx[k]) {
                 let i = idx[k]
                 guard let cue = mentions[i].decidingCue, cue.upperBound <= mentions[i].tokens.lowerBound else { continue }
                 // The nearest earlier finding that ends before the hedge, with no terminator in between.
@@ -811,8 +869,8 @@ extension Document {
             guard let opener = cues(ofSentence: s).first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
                   sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
                   let j = bySentence[s - 1].last(where: { mentions[$0].assertion != .absent
-                      && (mentions[$0].laterality != nil || sites.has($0)) }) else { continue }
-            for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && !sites.has(i) {
+                      && (mentions[$0].laterality != nil || hasOuterSite($0)) }) else { continue }
+            for i in bySentence[s] where mentions[i].assertion != .absent && mentions[i].laterality == nil && !hasOuterSite(i) {
                 if !unsided(i) { mentions[i].laterality = mentions[j].laterality ?? mentions[j].siteSide }
                 copySites(from: j, to: i)
                 evidenceLog.append(i, evidence(opener))

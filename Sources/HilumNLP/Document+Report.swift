@@ -17,8 +17,15 @@ extension Document {
     }
 
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
-    func regions(for m: Mention, sites locations: [Int]) -> ([String], String?) {
+    func regions(for m: Mention, sites all: [Int]) -> ([String], String?) {
         let tb = box.ontology.lexicon.tables
+        // A site read inside the finding's own term names its PadChest localization; it places the finding on the
+        // image only when the ontology documents no default site for it ("aortic elongation" stays on the aortic
+        // arch, "calcified right hilar granuloma" goes to the right hilum).
+        var locations = all
+        if all.contains(where: { $0 >= 0 && $0 < anatomy.count && anatomy[$0].owner >= 0 }), tb.defaultRegions(m.concept, m.laterality) != nil {
+            locations = all.filter { $0 >= 0 && $0 < anatomy.count && anatomy[$0].owner < 0 }
+        }
         var out: [String] = []
         var sideOnly: [String] = []
         let stated = m.laterality ?? m.siteSide

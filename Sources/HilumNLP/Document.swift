@@ -180,6 +180,9 @@ struct Document {
         var concept: Int32
         var tokens: Range<Int>
         var sentence: Int
+        /// For a site read inside a finding's own term (`inner-sites.tsv`): the mention of that finding, which it
+        /// locates and no other; -1 otherwise.
+        var owner: Int32 = -1
     }
 
     /// An empty document on `box`; `reset` starts each analysis.

@@ -66,6 +66,8 @@ public final class AnalysisTables: Sendable {
     /// Anatomy: regions named by the concept; side-only locations ("loc left") give their regions only as a side.
     public let sites: [Sites]
     public let sideOnly: [Bool]
+    /// Per concept: an anatomy concept that locates a finding from inside the finding's term (`inner-sites.tsv`).
+    public let innerSite: [Bool]
     /// Findings: documented default sites (own rows, else the nearest ancestor's).
     public let defaults: [[DefaultSite]?]
     /// Findings: the default regions picked from `defaults` for each stated laterality, resolved once when the
@@ -165,6 +167,7 @@ public final class AnalysisTables: Sendable {
         var padchest: [String?] = []
         var sites: [Sites] = []
         var sideOnly: [Bool] = []
+        var innerSite: [Bool] = []
         var defaults: [[DefaultSite]?] = []
         var defaultPicks: [[String]?] = []
         var denies: [[Int32]] = []
@@ -192,6 +195,7 @@ public final class AnalysisTables: Sendable {
         padchest = b.padchest
         sites = b.sites
         sideOnly = b.sideOnly
+        innerSite = b.innerSite
         defaults = b.defaults
         defaultPicks = b.defaultPicks
         denies = b.denies
@@ -287,6 +291,7 @@ public final class AnalysisTables: Sendable {
         for id in o.conceptOrder {
             let only = o.sideOnlyLocations.contains(id)
             t.sideOnly.append(only)
+            t.innerSite.append(o.innerSites.contains(id))
             var cur = id
             var regs = o.anatomyRegions[cur] ?? []
             var steps = 0

@@ -26,6 +26,9 @@ public struct Ontology: Sendable {
     /// Anatomy concepts that only state a side ("left", "derecho"): a finding located only by them sits in its
     /// default site on that side (`side-locations.tsv`).
     public internal(set) var sideOnlyLocations: Set<ConceptID> = []
+    /// Anatomy concepts that also locate a finding when their words are inside the finding's own term ("apical
+    /// bullae", "tortuous thoracic aorta", "hipoventilación bibasal"): `inner-sites.tsv`.
+    public internal(set) var innerSites: Set<ConceptID> = []
     /// Chest ImaGenome attribute (category, name) of a concept (`imagenome/attributes.tsv`).
     public internal(set) var imagenomeAttributes: [ConceptID: ImaGenomeAttribute] = [:]
     /// `imagenome/kinds.tsv`: the ImaGenome category of a finding without an attribute row, by concept kind.
@@ -586,6 +589,18 @@ public struct Ontology: Sendable {
                     r.problems.append(.init(file: s, line: row.line, message: "\(row.cells[0]) is not a sided anatomy concept")); continue
                 }
                 sideOnlyLocations.insert(row.cells[0])
+            }
+        }
+        let n = "inner-sites.tsv"
+        if r.exists(n) {
+            for row in r.tsv(n, columns: ["concept", "note"]) {
+                guard let c = concepts[row.cells[0]], c.kind == .anatomy else {
+                    r.problems.append(.init(file: n, line: row.line, message: "\(row.cells[0]) is not an anatomy concept")); continue
+                }
+                if innerSites.contains(row.cells[0]) {
+                    r.problems.append(.init(file: n, line: row.line, message: "duplicate concept \(row.cells[0])")); continue
+                }
+                innerSites.insert(row.cells[0])
             }
         }
         let g = "imagenome/attributes.tsv"

@@ -27,6 +27,8 @@ import HilumOntology
                     case "laterality": return (f.laterality?.rawValue ?? "null") == v
                     case "severity": return (f.severity?.rawValue ?? "null") == v
                     case "certainty": return (f.certainty?.rawValue ?? "null") == v
+                    // A PadChest localization ("loc apical") among the finding's locations.
+                    case "location": return f.locations.contains { $0.padchest == v }
                     default: return true
                     }
                 }
