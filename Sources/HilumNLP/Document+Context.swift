@@ -144,11 +144,11 @@ extension Document {
     mutating func addInnerSites(_ view: MatchView, _ tries: AnalysisTables.LanguageTries, in r: Range<Int>, sentence si: Int,
                                 sentenceEnd: Int, owner: Int) {
         let tb = box.ontology.lexicon.tables
-        let termBit: UInt8 = lang == .es ? 8 : 4
         var k = r.lowerBound
         while k < r.upperBound {
             let id = Int(ids[k])
-            guard isWord(k), (id >= 0 && id < tb.languageBits.count && tb.languageBits[id] & termBit != 0) || exactIDs[k] >= 0 else {
+            // Most words of a term start no place: no walk for them.
+            guard isWord(k), (id >= 0 && id < tries.placeStart.count && tries.placeStart[id]) || exactIDs[k] >= 0 else {
                 k += 1
                 continue
             }

@@ -108,9 +108,24 @@ public final class AnalysisTables: Sendable {
         public let namesFinding: [Bool]
         /// Per node of `cues`: whether every rule ending there is a negation.
         public let onlyNegation: [Bool]
+        /// Per key id: whether a phrase of `terms` starting with it names a place (an anatomy concept): the matcher
+        /// looks for `inner-sites.tsv` places inside a finding's term only from these words, and the words of an
+        /// unlisted place stay that place's.
+        public let placeStart: [Bool]
 
-        init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie, actions: [Action], cueRules: [Cue]) {
+        init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie, actions: [Action], cueRules: [Cue], keyCount: Int) {
             self.terms = terms; self.cues = cues; self.headers = headers
+            placeStart = (0..<keyCount).map { id in
+                guard let start = terms.start(Int32(id)) else { return false }
+                var stack = [start]
+                while let node = stack.popLast() {
+                    for p in terms.payloads(node) where p >= 0 && Int(p) < actions.count {
+                        if case .anatomy = actions[Int(p)] { return true }
+                    }
+                    stack += terms.children(node)
+                }
+                return false
+            }
             namesFinding = (0..<terms.nodeCount).map { n in
                 terms.payloadRange(Int32(n)).contains { q in
                     let p = Int(terms.payload(at: q))
@@ -328,7 +343,8 @@ public final class AnalysisTables: Sendable {
         }
         t.languageTries = [Language.en, .es].map { lang in
             guard let terms = lx.termTries[lang], let cues = lx.cueTries[lang], let headers = lx.headerTries[lang] else { return nil }
-            return LanguageTries(terms: terms, cues: cues, headers: headers, actions: t.actions, cueRules: t.cues)
+            return LanguageTries(terms: terms, cues: cues, headers: headers, actions: t.actions, cueRules: t.cues,
+                                 keyCount: lx.keys.count)
         }
         return AnalysisTables(t)
     }
