@@ -152,7 +152,8 @@ extension Document {
                 k += 1
                 continue
             }
-            // Inside the term first beyond it (the longest phrase from here), then within it.
+            // From a word inside the term: first the longest phrase, which may run past the term's end, then the
+            // longest within the term (the first word only looks for a phrase shorter than the whole term).
             var found = -1
             for pass in 0..<(k == r.lowerBound ? 1 : 2) where found < 0 {
                 let limit = k == r.lowerBound ? r.upperBound - 1 : pass == 0 ? sentenceEnd : r.upperBound
@@ -379,9 +380,6 @@ extension Document {
         return out
     }
 
-    /// Gives mention `to` the sites of mention `from` (when `to` has none: callers check).
-    /// A finding without a side (`unsided`) takes only the sites that have none ("scoliosis and degenerative changes of
-    /// the thoracic spine"; not "left lower lobe opacity and cardiomegaly").
     /// Whether mention `i` has a site written beside its term (sites read inside the term do not count: the rules
     /// that pass sides and sites between findings treat a finding located only by its own words as unlocated).
     func hasOuterSite(_ i: Int) -> Bool {
@@ -393,13 +391,16 @@ extension Document {
         return false
     }
 
+    /// Gives mention `to` the sites of mention `from` (when `to` has none: callers check).
+    /// A finding without a side (`unsided`) takes only the sites that have none ("scoliosis and degenerative changes of
+    /// the thoracic spine"; not "left lower lobe opacity and cardiomegaly").
     mutating func copySites(from: Int, to: Int) {
         let midlineOnly = unsided(to)
         if midlineOnly, mentions[to].siteSide == nil { mentions[to].siteSide = mentions[from].laterality ?? mentions[from].siteSide }
         let tb = box.ontology.lexicon.tables
         for ai in sites.of(from) {
             // A site written inside the other finding's own words is that finding's only.
-            if anatomy[Int(ai)].owner >= 0 { continue }
+            if Int(ai) < anatomy.count, anatomy[Int(ai)].owner >= 0 { continue }
             if midlineOnly {
                 let c = Int(anatomy[Int(ai)].concept)
                 if c >= 0 && c < tb.laterality.count && tb.laterality[c] != nil { continue }

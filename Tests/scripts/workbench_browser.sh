@@ -12,8 +12,12 @@ PORT=$((20000 + RANDOM % 20000))
 "$BIN" serve --port "$PORT" 2> "$OUT/serve.log" &
 PID=$!
 trap 'kill $PID 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -sf "http://127.0.0.1:$PORT/" | grep -q '<html' || { echo "no page at /"; cat "$OUT/serve.log"; exit 1; }
+# Up to 60 s for the server to load the ontology (a debug build on a busy machine).
+for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+# The page is read whole before it is searched: `curl | grep -q` under pipefail fails at random when grep exits
+# after the first chunk and curl's next write meets a closed pipe.
+curl -sf --retry 3 --retry-connrefused "http://127.0.0.1:$PORT/" > "$OUT/page.html" || true
+grep -q '<html' "$OUT/page.html" || { echo "no page at /"; cat "$OUT/serve.log"; exit 1; }
 enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
 run() {  # name lang text checks...
   local name=$1 lang=$2 text=$3; shift 3
