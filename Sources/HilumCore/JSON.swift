@@ -182,10 +182,94 @@ public struct JSONParser {
         // Fast path: no escape before the closing quote (most strings) is validated straight from the input.
         let j = JSONBytes.plainRunEnd(p, i)
         if j < p.count, p[j] == 0x22 {
-            guard let s = String(validating: UnsafeBufferPointer(rebasing: p[i..<j]), as: UTF8.self) else {
+            guard let s = UTF8Bytes.string(UnsafeBufferPointer(rebasing: p[i..<j])) else {
                 throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))")
             }
             i = j + 1
+            return s
+        }
+        // Escapes. The text is never longer than its escaped form, so when the closing quote is found it is unescaped
+        // straight into a String of that capacity (no array in between, no copy). Input that ends or breaks before a
+        // closing quote takes the checking loop further down, which names the error.
+        var end = j
+        while end < p.count {
+            end = JSONBytes.plainRunEnd(p, end)
+            guard end < p.count, p[end] == 0x5C else { break }
+            end += 2
+        }
+        if end < p.count, p[end] == 0x22 {
+            var failure: HilumError? = nil
+            var k = j
+            let s = String(unsafeUninitializedCapacity: end - i) { dst -> Int in
+                guard let d = dst.baseAddress, let src = p.baseAddress else { return 0 }
+                var o = 0
+                var simpleStart = i
+                @inline(__always) func copy(_ a: Int, _ b: Int) {
+                    guard b > a, o + b - a <= dst.count else { return }
+                    (d + o).update(from: src + a, count: b - a)
+                    o += b - a
+                }
+                while true {
+                    k = JSONBytes.plainRunEnd(p, k)
+                    guard k < p.count else { failure = err("unterminated string", start); return 0 }
+                    let b = p[k]
+                    if b == 0x22 {
+                        copy(simpleStart, k)
+                        k += 1
+                        break
+                    }
+                    if b < 0x20 { failure = err("control character in string", k); return 0 }
+                    if b == 0x5C {
+                        copy(simpleStart, k)
+                        guard k + 1 < p.count else { failure = err("unterminated escape", k); return 0 }
+                        let e = p[k + 1]
+                        k += 2
+                        var byte: UInt8 = 0
+                        switch e {
+                        case 0x22: byte = 0x22
+                        case 0x5C: byte = 0x5C
+                        case 0x2F: byte = 0x2F
+                        case 0x62: byte = 0x08
+                        case 0x66: byte = 0x0C
+                        case 0x6E: byte = 0x0A
+                        case 0x72: byte = 0x0D
+                        case 0x74: byte = 0x09
+                        case 0x75:
+                            guard var v = hex4(p, k) else { failure = err("invalid \\u escape", k); return 0 }
+                            k += 4
+                            if v >= 0xD800 && v < 0xDC00 {
+                                if k + 6 <= p.count, p[k] == 0x5C, p[k + 1] == 0x75, let lo = hex4(p, k + 2), lo >= 0xDC00, lo < 0xE000 {
+                                    v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
+                                    k += 6
+                                } else {
+                                    v = 0xFFFD
+                                }
+                            } else if v >= 0xDC00 && v < 0xE000 {
+                                v = 0xFFFD
+                            }
+                            // Six escaped bytes (twelve for a pair) hold at most three UTF-8 bytes (four): room is left.
+                            guard o + 4 <= dst.count else { failure = err("invalid \\u escape", k); return 0 }
+                            o += JSONBytes.putUTF8(v, d + o)
+                            simpleStart = k
+                            continue
+                        default: failure = err("invalid escape", k - 1); return 0
+                        }
+                        guard o < dst.count else { return 0 }
+                        d[o] = byte
+                        o += 1
+                        simpleStart = k
+                        continue
+                    }
+                    k += 1
+                }
+                if !UTF8Bytes.isValid(UnsafeBufferPointer(start: d, count: o)) {
+                    failure = HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))")
+                    return 0
+                }
+                return o
+            }
+            if let failure { throw failure }
+            i = k
             return s
         }
         var out: [UInt8] = []
@@ -239,7 +323,7 @@ public struct JSONParser {
             }
             i += 1
         }
-        guard let s = String(validating: out, as: UTF8.self) else { throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))") }
+        guard let s = UTF8Bytes.string(out) else { throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))") }
         return s
     }
 }
@@ -247,6 +331,24 @@ public struct JSONParser {
 /// The byte scan JSON reading and writing share: runs of string bytes that need no escape.
 @usableFromInline
 enum JSONBytes {
+    /// Writes the UTF-8 bytes of scalar `v` (not a surrogate, at most U+10FFFF) at `d`; returns their count.
+    @inline(__always)
+    static func putUTF8(_ v: UInt32, _ d: UnsafeMutablePointer<UInt8>) -> Int {
+        if v < 0x80 { d[0] = UInt8(truncatingIfNeeded: v); return 1 }
+        if v < 0x800 {
+            d[0] = UInt8(truncatingIfNeeded: 0xC0 | v >> 6); d[1] = UInt8(truncatingIfNeeded: 0x80 | v & 0x3F)
+            return 2
+        }
+        if v < 0x10000 {
+            d[0] = UInt8(truncatingIfNeeded: 0xE0 | v >> 12); d[1] = UInt8(truncatingIfNeeded: 0x80 | (v >> 6) & 0x3F)
+            d[2] = UInt8(truncatingIfNeeded: 0x80 | v & 0x3F)
+            return 3
+        }
+        d[0] = UInt8(truncatingIfNeeded: 0xF0 | v >> 18); d[1] = UInt8(truncatingIfNeeded: 0x80 | (v >> 12) & 0x3F)
+        d[2] = UInt8(truncatingIfNeeded: 0x80 | (v >> 6) & 0x3F); d[3] = UInt8(truncatingIfNeeded: 0x80 | v & 0x3F)
+        return 4
+    }
+
     /// The index of the first byte at or after `from` that ends a run of plain string bytes: `"`, `\\` or a control
     /// byte (or `p.count`). Eight bytes at a time with the exact word tests for "a byte below 0x20" and "a byte equal to".
     @inlinable @inline(__always)

@@ -192,7 +192,7 @@ public func buildApplication(service: Service, config: HTTPConfig,
         case .failure(let e): return Envelope.response(Envelope.error(.null, e), status: httpStatus(for: e.code))
         case .success(let bytes):
             let params: JSONValue
-            guard let s = String(validating: bytes, as: UTF8.self) else {
+            guard let s = UTF8Bytes.string(bytes) else {
                 let e = HilumError("request.invalid_utf8", "body is not valid UTF-8")
                 return Envelope.response(Envelope.error(.null, e), status: httpStatus(for: e.code))
             }

@@ -19,6 +19,8 @@ struct CSVStream: RecordStream {
     var extra: [String: Int] = [:]
     var row = 0
     var started = false
+    /// Whether the last record read had a field that is not valid UTF-8.
+    var rowInvalidUTF8 = false
 
     init(source: any ByteSource, name: String, options: CorpusOptions, headerless: Bool) {
         self.source = source
@@ -50,10 +52,11 @@ struct CSVStream: RecordStream {
         var field: [UInt8] = []
         var size = 0
         var bad: String? = nil
+        var invalid = false
         while true {
             // Field start.
             if pos >= buf.count, try !fill() {
-                fields.append(String(decoding: field, as: UTF8.self))
+                fields.append(CSVStream.decode(field, &invalid))
                 break
             }
             if buf[pos] == 0x22 {
@@ -82,11 +85,11 @@ struct CSVStream: RecordStream {
                 }
                 if bad != nil { break }
                 // After a closing quote: delimiter, end of line or end of input.
-                if pos >= buf.count, try !fill() { fields.append(String(decoding: field, as: UTF8.self)); break }
+                if pos >= buf.count, try !fill() { fields.append(CSVStream.decode(field, &invalid)); break }
                 let b = buf[pos]
-                if b == 0x2C { fields.append(String(decoding: field, as: UTF8.self)); field.removeAll(); pos += 1; continue }
+                if b == 0x2C { fields.append(CSVStream.decode(field, &invalid)); field.removeAll(); pos += 1; continue }
                 if b == 0x0A || b == 0x0D {
-                    fields.append(String(decoding: field, as: UTF8.self))
+                    fields.append(CSVStream.decode(field, &invalid))
                     pos += 1
                     if b == 0x0D {
                         if pos >= buf.count { _ = try fill() }
@@ -113,7 +116,7 @@ struct CSVStream: RecordStream {
             }
             if bad != nil { break }
             if let last = field.last, last == 0x0D { field.removeLast() }
-            fields.append(String(decoding: field, as: UTF8.self))
+            fields.append(CSVStream.decode(field, &invalid))
             field.removeAll()
             if endOfRecord { break }
         }
@@ -127,7 +130,15 @@ struct CSVStream: RecordStream {
             return .bad(bad, startLine)
         }
         _ = field
+        rowInvalidUTF8 = invalid
         return .fields(fields, startLine)
+    }
+
+    /// A field's text; `invalid` is set when its bytes are not valid UTF-8 (they are then replaced by U+FFFD).
+    static func decode(_ field: [UInt8], _ invalid: inout Bool) -> String {
+        if let s = UTF8Bytes.string(field) { return s }
+        invalid = true
+        return String(decoding: field, as: UTF8.self)
     }
 
     static let textNames = ["reports", "report", "text", "report_text", "informe", "texto"]
@@ -195,8 +206,7 @@ struct CSVStream: RecordStream {
                     return .failure(CorpusError(row: l, source: name, error: HilumError("input.bad_row", "row has \(f.count) fields, fewer than the header", location: "\(name):\(l)")))
                 }
                 let text = parts.joined(separator: "\n")
-                if text.utf8.contains(0xEF) && text.contains("\u{FFFD}") {
-                    // Bytes were replaced while decoding: the row was not valid UTF-8.
+                if rowInvalidUTF8 {
                     return .failure(CorpusError(row: l, source: name, error: HilumError("input.invalid_utf8", "row is not valid UTF-8", location: "\(name):\(l)")))
                 }
                 let id = idIdx.flatMap { $0 < f.count ? f[$0] : nil } ?? CorpusReader.syntheticID(name, row)
@@ -273,7 +283,7 @@ struct SingleDocumentStream: RecordStream {
             return .failure(CorpusError(row: row, source: name, error: error))
         }
         if !xml {
-            guard let text = String(validating: bytes, as: UTF8.self) else {
+            guard let text = UTF8Bytes.string(bytes) else {
                 return .failure(CorpusError(row: row, source: name, error: HilumError("input.invalid_utf8", "file is not valid UTF-8")))
             }
             return .record(CorpusRecord(row: row, source: name, id: id, text: text))

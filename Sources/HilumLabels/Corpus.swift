@@ -285,7 +285,7 @@ struct JSONLStream: RecordStream {
             // parses is valid UTF-8, and one that does not is checked only to name the error.
             v = try bytes.withUnsafeBufferPointer { p throws(HilumError) in try JSONParser().parse(p) }
         } catch {
-            guard String(validating: bytes, as: UTF8.self) != nil else { return fail("input.invalid_utf8", "line is not valid UTF-8") }
+            guard UTF8Bytes.isValid(bytes) else { return fail("input.invalid_utf8", "line is not valid UTF-8") }
             return fail("input.malformed_json", error.message)
         }
         guard case .object = v else { return fail("input.malformed_json", "line is not a JSON object") }

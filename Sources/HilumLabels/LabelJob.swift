@@ -184,15 +184,24 @@ public struct LabelJob: Sendable {
         guard let s = labeler.scheme(name) else { return }
         // The CheXpert labeler's layout (1.0 / 0.0 / -1.0) belongs to the `chexpert` scheme, as its header does.
         let chexpert = name == "chexpert"
-        for c in labeler.codes(r, s, policy: policy, indices: indices) {
-            out.append(0x2C)
-            switch c {
-            case Labeler.blank: break
-            case 1: out.append(0x31); if chexpert { out.append(0x2E); out.append(0x30) }
-            case 0: out.append(0x30); if chexpert { out.append(0x2E); out.append(0x30) }
-            default:
-                out.append(contentsOf: String(c).utf8)
-                if chexpert { out.append(0x2E); out.append(0x30) }
+        let n = s.labels.count
+        // The values and codes are computed in buffers on the stack: no array per row and scheme.
+        withUnsafeTemporaryAllocation(of: LabelValue?.self, capacity: n) { v in
+            withUnsafeTemporaryAllocation(of: Int8.self, capacity: n) { codes in
+                v.initialize(repeating: nil)
+                codes.initialize(repeating: 0)
+                labeler.codes(r, s, policy: policy, indices: indices, values: v, into: codes)
+                for c in codes {
+                    out.append(0x2C)
+                    switch c {
+                    case Labeler.blank: break
+                    case 1: out.append(0x31); if chexpert { out.append(0x2E); out.append(0x30) }
+                    case 0: out.append(0x30); if chexpert { out.append(0x2E); out.append(0x30) }
+                    default:
+                        out.append(contentsOf: String(c).utf8)
+                        if chexpert { out.append(0x2E); out.append(0x30) }
+                    }
+                }
             }
         }
     }
@@ -236,6 +245,7 @@ public struct LabelJob: Sendable {
     /// same sentence, never to a negated one; `normal` when nothing is found (per report and per sentence).
     /// `emit` receives the cells in column order (`padchestColumns`), each in a buffer reused for the next.
     func padchestCells(_ r: AnalyzedReport, emit: ([UInt8]) -> Void) {
+        if !rollUp, fastPadchestCells(r, emit: emit) { return }
         let o = analyzer.ontology
         let n = r.findings.count
         var labels: [String] = [], labelCUIs: [String] = [], locs: [String] = [], locCUIs: [String] = []
@@ -315,6 +325,108 @@ public struct LabelJob: Sendable {
         emit(cell)
     }
 
+    /// One PadChest term of a report's cells: its interned string, the concept it came from and, for a derived
+    /// localization, which of the concept's derived ones (-1: the concept's own string).
+    struct PadchestTerm { var item: Int32; var concept: Int32; var derived: Int32 }
+
+    /// `padchestCells` without roll-up, from the interned tables: the same cells, terms compared as ids and written
+    /// from bytes in list form. Returns false, having emitted nothing, when a finding or location carries no valid
+    /// index of this ontology (a report analyzed elsewhere); the string path then writes the cells.
+    func fastPadchestCells(_ r: AnalyzedReport, emit: ([UInt8]) -> Void) -> Bool {
+        let t = labeler.padchestCells
+        let ids = labeler.conceptIDs
+        @inline(__always) func valid(_ i: Int32, _ cui: ConceptID) -> Int? {
+            let k = Int(i)
+            return k >= 0 && k < ids.count && k < t.item.count && ids[k] == cui ? k : nil
+        }
+        var labels: [PadchestTerm] = [], locs: [PadchestTerm] = []
+        labels.reserveCapacity(8); locs.reserveCapacity(8)
+        // (sentence, term) pairs in the order found, packed as sentence << 32 | term; sentences are 1-based, as
+        // `Finding.sentence`.
+        var bySentence: [UInt64] = []
+        bySentence.reserveCapacity(16)
+        // (A nested function that appended to the list would capture it in a box, checked on every access.)
+        @inline(__always) func pair(_ sentence: Int, _ item: Int32) -> UInt64 {
+            UInt64(truncatingIfNeeded: sentence) << 32 | UInt64(UInt32(bitPattern: item))
+        }
+        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) && r.findings[k].assertion != .absent {
+            guard let c = valid(r.findings[k].concept.index, r.findings[k].concept.cui) else { return false }
+            let p = t.item[c]
+            guard p >= 0 else { continue }
+            let sentence = r.findings[k].sentence
+            if !labels.contains(where: { $0.item == p }) { labels.append(PadchestTerm(item: p, concept: Int32(c), derived: -1)) }
+            let inRange = sentence >= 1 && sentence <= r.sentences.count
+            if inRange, case let key = pair(sentence, p), !bySentence.contains(key) { bySentence.append(key) }
+            for j in r.findings[k].locations.indices {
+                guard let lc = valid(r.findings[k].locations[j].index, r.findings[k].locations[j].cui) else { return false }
+                let lp = t.item[lc]
+                if lp < 0 {
+                    for (d, e) in t.derived[lc].enumerated() {
+                        if !locs.contains(where: { $0.item == e.item }) { locs.append(PadchestTerm(item: e.item, concept: Int32(lc), derived: Int32(d))) }
+                        if inRange, case let key = pair(sentence, e.item), !bySentence.contains(key) { bySentence.append(key) }
+                    }
+                    continue
+                }
+                if !locs.contains(where: { $0.item == lp }) { locs.append(PadchestTerm(item: lp, concept: Int32(lc), derived: -1)) }
+                if inRange, case let key = pair(sentence, lp), !bySentence.contains(key) { bySentence.append(key) }
+            }
+        }
+        @inline(__always) func pyList(_ terms: [PadchestTerm], into cell: inout [UInt8]) {
+            cell.append(0x5B)
+            for (n, x) in terms.enumerated() {
+                if n > 0 { cell.append(0x2C); cell.append(0x20) }
+                cell.append(contentsOf: t.pyItem[Int(x.item)])
+            }
+            cell.append(0x5D)
+        }
+        @inline(__always) func cuiList(_ terms: [PadchestTerm], into cell: inout [UInt8]) {
+            cell.append(0x5B)
+            for (n, x) in terms.enumerated() {
+                if n > 0 { cell.append(0x20) }
+                let c = Int(x.concept)
+                cell.append(contentsOf: x.derived < 0 ? t.cuiItem[c] : t.derived[c][Int(x.derived)].cui)
+            }
+            cell.append(0x5D)
+        }
+        var cell: [UInt8] = []
+        cell.reserveCapacity(256)
+        if labels.isEmpty && t.noFinding >= 0 {
+            cell.append(0x5B)
+            cell.append(contentsOf: t.pyItem[Int(t.noFinding)])
+            cell.append(0x5D)
+        } else {
+            pyList(labels, into: &cell)
+        }
+        emit(cell)
+        cell.removeAll(keepingCapacity: true)
+        pyList(locs, into: &cell)
+        emit(cell)
+        cell.removeAll(keepingCapacity: true)
+        cell.append(0x5B)
+        for i in 1...max(1, r.sentences.count) {
+            if i > 1 { cell.append(0x2C); cell.append(0x20) }
+            let s = UInt64(truncatingIfNeeded: i)
+            // A sentence with no term is the no-finding list, `['normal']` (most sentences of most reports).
+            var first = true
+            for x in bySentence where x >> 32 == s {
+                cell.append(first ? 0x5B : 0x2C)
+                if !first { cell.append(0x20) }
+                first = false
+                cell.append(contentsOf: t.pyItem[Int(UInt32(truncatingIfNeeded: x))])
+            }
+            if first { cell.append(contentsOf: labeler.padchestNoFindingList) } else { cell.append(0x5D) }
+        }
+        cell.append(0x5D)
+        emit(cell)
+        cell.removeAll(keepingCapacity: true)
+        cuiList(labels, into: &cell)
+        emit(cell)
+        cell.removeAll(keepingCapacity: true)
+        cuiList(locs, into: &cell)
+        emit(cell)
+        return true
+    }
+
     func jsonRow(_ r: AnalyzedReport, _ rec: CorpusRecord) -> [UInt8] {
         var w = JSONWriter()
         w.raw("{"); w.key("id"); w.string(rec.id)
@@ -384,11 +496,7 @@ public enum CSV {
     @inline(__always)
     static func appendCell<C: Collection<UInt8>>(_ u: C, to out: inout [UInt8], first: Bool) {
         if !first { out.append(0x2C) }
-        var quoted = false, quotes = false
-        for b in u {
-            if b == 0x22 { quoted = true; quotes = true; break }
-            if b == 0x2C || b == 0x0A || b == 0x0D { quoted = true }
-        }
+        let (quoted, quotes) = u.withContiguousStorageIfAvailable(CSV.quoting) ?? CSV.quoting(Array(u))
         if !quoted {
             out.append(contentsOf: u)
         } else if !quotes {
@@ -403,6 +511,36 @@ public enum CSV {
             }
             out.append(0x22)
         }
+    }
+
+    /// Whether a cell must be quoted (it holds `"`, `,`, CR or LF) and whether it holds `"`. Eight bytes at a time:
+    /// a byte equal to one of the four is found with the exact zero-byte test on the word xor-ed with it.
+    static func quoting(_ u: [UInt8]) -> (quoted: Bool, quotes: Bool) { u.withUnsafeBufferPointer(quoting) }
+
+    static func quoting(_ p: UnsafeBufferPointer<UInt8>) -> (quoted: Bool, quotes: Bool) {
+        let n = p.count
+        var quoted = false
+        var i = 0
+        if let base = p.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080, low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            @inline(__always) func has(_ w: UInt64, _ b: UInt8) -> UInt64 {
+                let x = w ^ (ones &* UInt64(b))
+                return ~(((x & low7) &+ low7) | x | low7)
+            }
+            while i + 8 <= n {
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if has(w, 0x22) & highs != 0 { return (true, true) }
+                if (has(w, 0x2C) | has(w, 0x0A) | has(w, 0x0D)) & highs != 0 { quoted = true }
+                i += 8
+            }
+        }
+        while i < n {
+            let b = p[i]
+            if b == 0x22 { return (true, true) }
+            if b == 0x2C || b == 0x0A || b == 0x0D { quoted = true }
+            i += 1
+        }
+        return (quoted, false)
     }
 
     /// Appends the Python list repr of `items` (`['a', 'b']`, a quote inside an item escaped with a backslash).

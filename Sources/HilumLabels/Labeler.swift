@@ -43,6 +43,8 @@ public struct Labeler: Sendable {
     /// the right lower lung zone): those of its parents that have one (`loc basal`), and its side (`loc right`)
     /// when none of those names it. Each with its CUI (empty for the ontology's own HL: ids).
     let derivedLocations: [ConceptID: [(label: String, cui: String)]]
+    /// The PadChest cells' strings by concept index, interned, for the CSV writer.
+    let padchestCells: PadchestCellTables
 
     /// The concept's dense index when it is valid for this labeler's ontology (a finding analyzed with another
     /// ontology, or read back from JSON, is looked up by CUI).
@@ -142,6 +144,7 @@ public struct Labeler: Sendable {
         CSV.appendPyList(padchestNoFinding.map { [$0] } ?? [], to: &list)
         padchestNoFindingList = list
         derivedLocations = Labeler.deriveLocations(ontology)
+        padchestCells = PadchestCellTables(tables: tb, derived: derivedLocations, noFinding: padchestNoFinding)
     }
 
     static func deriveLocations(_ o: Ontology) -> [ConceptID: [(label: String, cui: String)]] {
@@ -216,7 +219,13 @@ public struct Labeler: Sendable {
     /// `values` as an array indexed by label (nil: never mentioned). `indices`: `conceptIndices(r)`, if known.
     func valueArray(_ r: AnalyzedReport, _ s: CompiledScheme, indices: [Int]? = nil) -> [LabelValue?] {
         var v = [LabelValue?](repeating: nil, count: s.labels.count)
-        let idx = indices ?? conceptIndices(r)
+        v.withUnsafeMutableBufferPointer { valueArray(r, s, indices: indices ?? conceptIndices(r), into: $0) }
+        return v
+    }
+
+    /// `valueArray` written into `v` (one entry per label, all nil on entry): the CSV writer passes a buffer on the
+    /// stack, so that a row allocates no arrays for its codes.
+    func valueArray(_ r: AnalyzedReport, _ s: CompiledScheme, indices idx: [Int], into v: UnsafeMutableBufferPointer<LabelValue?>) {
         // Fields are read in place: copying a finding costs a reference count per string and array it holds.
         for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) {
             let val = LabelValue(r.findings[k].assertion, r.findings[k].certainty)
@@ -234,7 +243,6 @@ public struct Labeler: Sendable {
                 for j in s.implies[i] where j < v.count && (v[j] ?? .absent) < val { v[j] = val; changed = true }
             }
         }
-        return v
     }
 
     /// PadChest values: every PadChest concept of a counted finding, optionally with its ancestors.
@@ -317,13 +325,23 @@ public struct Labeler: Sendable {
 
     /// `codes` with the findings' concept indices computed once for several schemes.
     func codes(_ r: AnalyzedReport, _ s: CompiledScheme, policy: UncertainPolicy, indices: [Int]) -> [Int8] {
-        let v = valueArray(r, s, indices: indices)
+        var out = [Int8](repeating: 0, count: s.labels.count)
+        withUnsafeTemporaryAllocation(of: LabelValue?.self, capacity: s.labels.count) { v in
+            v.initialize(repeating: nil)
+            out.withUnsafeMutableBufferPointer { codes(r, s, policy: policy, indices: indices, values: v, into: $0) }
+        }
+        return out
+    }
+
+    /// `codes` written into `out` (one entry per label), with `v` (one nil entry per label) to compute the values in.
+    func codes(_ r: AnalyzedReport, _ s: CompiledScheme, policy: UncertainPolicy, indices: [Int],
+               values v: UnsafeMutableBufferPointer<LabelValue?>, into out: UnsafeMutableBufferPointer<Int8>) {
+        valueArray(r, s, indices: indices, into: v)
         let isChexpert = s.values == "chexpert"
         let effective: UncertainPolicy = policy == .keep && !isChexpert
             ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy
         let effectiveProbable: UncertainPolicy = policy == .keep && !isChexpert
             ? (s.probableAs.flatMap(UncertainPolicy.init(rawValue:)) ?? effective) : policy
-        var out = [Int8](repeating: 0, count: s.labels.count)
         for i in out.indices {
             if i == s.noFinding {
                 var blocked = false
@@ -336,7 +354,6 @@ public struct Labeler: Sendable {
             let x = i < v.count ? v[i] : nil
             out[i] = Labeler.code(x, isChexpert, x == .probable ? effectiveProbable : effective)
         }
-        return out
     }
 
     /// The code of one label value: CheXpert 1/0/-1/blank, binary 1/0 (uncertain -1 under `keep`).
@@ -372,5 +389,49 @@ public struct Labeler: Sendable {
             case .zeros: return "absent"
             }
         }
+    }
+}
+
+/// PadChest's strings interned once per ontology, so that a report's PadChest cells are built from small integers:
+/// terms are compared as ids (one id per distinct string, labels and locations alike, as the cells compare strings)
+/// and written from bytes already in list form.
+final class PadchestCellTables: Sendable {
+    /// Each distinct PadChest string as a Python list item (`'term'`, a quote inside escaped with a backslash).
+    let pyItem: [[UInt8]]
+    /// Each distinct PadChest string as a NumPy list item (`'term'`), for CUI lists.
+    let npItem: [[UInt8]]
+    /// Per concept index: the item of its PadChest string (-1: none).
+    let item: [Int32]
+    /// Per concept index: its CUI as a NumPy list item (`''` for the ontology's own HL: ids).
+    let cuiItem: [[UInt8]]
+    /// Per concept index of an anatomical concept without a PadChest string: its derived localizations
+    /// (`Labeler.derivedLocations`) as (item, CUI list item).
+    let derived: [[(item: Int32, cui: [UInt8])]]
+    /// The item of the no-finding label (-1: none).
+    let noFinding: Int32
+
+    init(tables tb: AnalysisTables, derived byID: [ConceptID: [(label: String, cui: String)]], noFinding nf: String?) {
+        var ids: [String: Int32] = [:]
+        var py: [[UInt8]] = [], np: [[UInt8]] = []
+        func intern(_ s: String) -> Int32 {
+            if let k = ids[s] { return k }
+            let k = Int32(py.count)
+            ids[s] = k
+            var a: [UInt8] = []
+            CSV.appendPyList([s], to: &a)
+            py.append(Array(a.dropFirst().dropLast()))
+            np.append(npItemBytes(s))
+            return k
+        }
+        func npItemBytes(_ s: String) -> [UInt8] { [0x27] + Array(s.utf8) + [0x27] }
+        var item: [Int32] = [], cui: [[UInt8]] = [], der: [[(item: Int32, cui: [UInt8])]] = []
+        item.reserveCapacity(tb.conceptIDs.count)
+        for (k, id) in tb.conceptIDs.enumerated() {
+            item.append(k < tb.padchest.count ? tb.padchest[k].map(intern) ?? -1 : -1)
+            cui.append(npItemBytes(id.hasPrefix("HL:") ? "" : id))
+            der.append((byID[id] ?? []).map { (intern($0.label), npItemBytes($0.cui)) })
+        }
+        noFinding = nf.map(intern) ?? -1
+        pyItem = py; npItem = np; self.item = item; cuiItem = cui; derived = der
     }
 }

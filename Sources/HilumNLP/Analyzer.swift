@@ -42,7 +42,7 @@ public struct Analyzer: Sendable {
 
     /// Analyzes raw bytes: invalid UTF-8 is replaced by U+FFFD and reported as a warning.
     public func analyze(bytes: [UInt8], lang: Language? = nil, id: String? = nil) -> AnalyzedReport {
-        if let s = String(validating: bytes, as: UTF8.self) { return analyze(s, lang: lang, id: id) }
+        if let s = UTF8Bytes.string(bytes) { return analyze(s, lang: lang, id: id) }
         var r = analyze(String(decoding: bytes, as: UTF8.self), lang: lang, id: id)
         r.warnings.append(HilumError("input.invalid_utf8", "invalid UTF-8 bytes were replaced by U+FFFD; spans refer to the repaired text"))
         return r

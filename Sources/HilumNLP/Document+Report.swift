@@ -95,7 +95,7 @@ extension Document {
                 let ref = conceptRef(a.concept)
                 let k = Int(a.concept)
                 return LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: full ? slice(a.tokens) : "", span: span(a.tokens),
-                                   laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil)
+                                   laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil, index: a.concept)
             }
             // Someone else's finding ("padre con…") is in no region of this patient's image.
             let (regs, basis) = full && m.experiencer == .patient ? regions(for: m, sites: siteList) : ([], nil)

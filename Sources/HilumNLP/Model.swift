@@ -18,6 +18,8 @@ public struct LocationRef: Sendable, Hashable {
     public var text: String
     public var span: TextSpan
     public var laterality: Laterality?
+    /// Dense index of the anatomical concept in the analyzing ontology (`AnalysisTables.conceptIDs`), -1 if none.
+    public var index: Int32 = -1
 }
 
 /// One rule that decided something about a finding, with the span of text it matched.

@@ -47,7 +47,7 @@ public struct Service: Sendable {
             writeError(&w, id: .null, e)
             return Answer(bytes: w.bytes, errorCode: e.code)
         }
-        guard let text = String(validating: line, as: UTF8.self) else {
+        guard let text = UTF8Bytes.string(line) else {
             writeError(&w, id: .null, HilumError("request.invalid_utf8", "request line is not valid UTF-8"))
             return Answer(bytes: w.bytes, errorCode: "request.invalid_utf8")
         }

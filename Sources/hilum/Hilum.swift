@@ -107,7 +107,7 @@ struct Analyze: ParsableCommand {
                 lineNo += 1
                 if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
                 do {
-                    guard let s = String(validating: line, as: UTF8.self) else { throw HilumError("input.invalid_utf8", "line is not valid UTF-8") }
+                    guard let s = UTF8Bytes.string(line) else { throw HilumError("input.invalid_utf8", "line is not valid UTF-8") }
                     let v = try JSONParser().parse(s)
                     guard let text = v["text"]?.string else { throw HilumError("input.missing_field", "no string field 'text'") }
                     let l = try v["lang"]?.string.flatMap { try parseLanguage($0) } ?? language
