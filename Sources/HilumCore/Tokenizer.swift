@@ -23,6 +23,12 @@ public struct Token: Sendable, Hashable {
     public var hasASCIIUpper: Bool = false
     /// The punctuation byte for `.punct` tokens, 0 otherwise.
     public var punct: UInt8
+
+    public init(kind: Kind, byteStart: Int32, byteEnd: Int32, start: Int32, end: Int32, newlinesBefore: UInt8,
+                allUpper: Bool, hasASCIIUpper: Bool = false, punct: UInt8) {
+        self.kind = kind; self.byteStart = byteStart; self.byteEnd = byteEnd; self.start = start; self.end = end
+        self.newlinesBefore = newlinesBefore; self.allUpper = allUpper; self.hasASCIIUpper = hasASCIIUpper; self.punct = punct
+    }
 }
 
 public enum Tokenizer {
@@ -79,17 +85,88 @@ public enum Tokenizer {
         return s.properties.isAlphabetic || s.properties.numericType != nil
     }
 
+    /// Classes of ASCII bytes for the word scan (bit sets; 0 for bytes that only separate words).
+    static let alnum: UInt8 = 0x01, upperBit: UInt8 = 0x02, lowerBit: UInt8 = 0x04, letterBit: UInt8 = 0x08, xBit: UInt8 = 0x10
+    static let byteClass: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 0x30...0x39: return alnum
+        case 0x41...0x5A: return alnum | upperBit | letterBit | (b == 0x58 ? xBit : 0)
+        case 0x61...0x7A: return alnum | lowerBit | letterBit
+        default: return 0
+        }
+    }
+    /// Tokens are gathered in a buffer of this many on the stack and appended to the caller's array in blocks.
+    static let block = 128
+    /// `block`, for tests.
+    public static var blockForTests: Int { block }
+
     /// Tokenizes valid UTF-8 bytes.
     /// Returns the number of Unicode scalars in `bytes` (the text's length in span units).
+    ///
+    /// An ASCII word (the usual token) is scanned with a byte-class table, its case and kind gathered as bit sets; a
+    /// word that goes on with a non-ASCII letter or a decimal separator is scanned again by `word`, which reads scalars.
     @discardableResult
     public static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, into tokens: inout [Token]) -> Int {
         tokens.removeAll(keepingCapacity: true)
+        return byteClass.withUnsafeBufferPointer { cls in
+            withUnsafeTemporaryAllocation(of: Token.self, capacity: block) { buf in
+                tokenize(bytes, cls, buf, into: &tokens)
+            }
+        }
+    }
+
+    static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, _ cls: UnsafeBufferPointer<UInt8>,
+                         _ buf: UnsafeMutableBufferPointer<Token>, into tokens: inout [Token]) -> Int {
         let n = bytes.count
+        guard let out = buf.baseAddress, cls.count == 256 else { return 0 }
+        let cap = buf.count
+        var k = 0
+        @inline(__always) func emit(_ t: Token) {
+            if k == cap {
+                tokens.append(contentsOf: UnsafeBufferPointer(start: out, count: k))
+                k = 0
+            }
+            (out + k).initialize(to: t)
+            k += 1
+        }
         var i = 0
         var scalarPos: Int32 = 0
         var newlines: UInt8 = 0
         while i < n {
             let b = bytes[i]
+            let c = cls[Int(b)]
+            if c & alnum != 0 {
+                var j = i + 1
+                var any = c, all = c
+                while j < n {
+                    let d = cls[Int(bytes[j])]
+                    if d & alnum == 0 { break }
+                    any |= d; all &= d
+                    j += 1
+                }
+                // The word goes on with a non-ASCII letter (or ends at a non-letter scalar), or a number goes on with
+                // its decimals: the scalar path reads it from its start.
+                if j < n {
+                    let e = bytes[j]
+                    if e >= 0x80 || any & letterBit == 0 && (e == 0x2E || e == 0x2C) && j + 1 < n && isDigit(bytes[j + 1]) {
+                        let (t, next) = word(bytes, i, &scalarPos, newlines)
+                        emit(t)
+                        newlines = 0
+                        i = next
+                        continue
+                    }
+                }
+                let len = Int32(truncatingIfNeeded: j - i)
+                let kind: Token.Kind = any & letterBit == 0 ? .number : (all & xBit != 0 && len >= 3 ? .placeholder : .word)
+                let upper = any & upperBit != 0
+                emit(Token(kind: kind, byteStart: Int32(truncatingIfNeeded: i), byteEnd: Int32(truncatingIfNeeded: j),
+                           start: scalarPos, end: scalarPos &+ len, newlinesBefore: newlines,
+                           allUpper: upper && any & lowerBit == 0, hasASCIIUpper: upper, punct: 0))
+                newlines = 0
+                scalarPos &+= len
+                i = j
+                continue
+            }
             if b == 0x0A {
                 if newlines < 255 { newlines += 1 }
                 i += 1; scalarPos += 1
@@ -113,8 +190,8 @@ public enum Tokenizer {
                     j += 1
                 }
                 if found {
-                    tokens.append(Token(kind: .placeholder, byteStart: Int32(i), byteEnd: Int32(j + 3),
-                                        start: scalarPos, end: sc + 3, newlinesBefore: newlines, allUpper: false, punct: 0))
+                    emit(Token(kind: .placeholder, byteStart: Int32(i), byteEnd: Int32(j + 3),
+                               start: scalarPos, end: sc + 3, newlinesBefore: newlines, allUpper: false, punct: 0))
                     newlines = 0
                     scalarPos = sc + 3
                     i = j + 3
@@ -126,9 +203,9 @@ public enum Tokenizer {
                 var j = i
                 while j < n && bytes[j] == 0x5F { j += 1 }
                 if j - i >= 3 {
-                    tokens.append(Token(kind: .placeholder, byteStart: Int32(i), byteEnd: Int32(j),
-                                        start: scalarPos, end: scalarPos + Int32(j - i), newlinesBefore: newlines,
-                                        allUpper: false, punct: 0))
+                    emit(Token(kind: .placeholder, byteStart: Int32(i), byteEnd: Int32(j),
+                               start: scalarPos, end: scalarPos + Int32(j - i), newlinesBefore: newlines,
+                               allUpper: false, punct: 0))
                     newlines = 0
                     scalarPos += Int32(j - i)
                     i = j
@@ -139,14 +216,10 @@ public enum Tokenizer {
                 continue
             }
             if b < 0x80 {
-                if isASCIIAlnum(b) {
-                    i = word(bytes, i, &scalarPos, &newlines, &tokens)
-                    continue
-                }
                 switch b {
                 case 0x2E, 0x21, 0x3F, 0x3A, 0x2C, 0x3B, 0x28, 0x29:
-                    tokens.append(Token(kind: .punct, byteStart: Int32(i), byteEnd: Int32(i + 1), start: scalarPos,
-                                        end: scalarPos + 1, newlinesBefore: newlines, allUpper: false, punct: b))
+                    emit(Token(kind: .punct, byteStart: Int32(i), byteEnd: Int32(i + 1), start: scalarPos,
+                               end: scalarPos + 1, newlinesBefore: newlines, allUpper: false, punct: b))
                     newlines = 0
                 default: break
                 }
@@ -155,7 +228,10 @@ public enum Tokenizer {
             }
             // Non-ASCII
             if let (v, _) = scalar(bytes, i), isWordScalar(v) {
-                i = word(bytes, i, &scalarPos, &newlines, &tokens)
+                let (t, next) = word(bytes, i, &scalarPos, newlines)
+                emit(t)
+                newlines = 0
+                i = next
                 continue
             } else {
                 let len = seqLen(b)
@@ -163,6 +239,7 @@ public enum Tokenizer {
                 scalarPos += 1
             }
         }
+        if k > 0 { tokens.append(contentsOf: UnsafeBufferPointer(start: out, count: k)) }
         return Int(scalarPos)
     }
 
@@ -187,10 +264,9 @@ public enum Tokenizer {
         return (length, l != 0, l & ~lowerBit != 0, l & lowerBit != 0)
     }
 
-    /// Scans one word (or number) starting at `start`; returns the index after it.
-    @inline(__always)
+    /// Scans one word (or number) starting at `start`, scalar by scalar: its token and the index after it.
     static func word(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ scalarPos: inout Int32,
-                     _ newlines: inout UInt8, _ tokens: inout [Token]) -> Int {
+                     _ newlines: UInt8) -> (Token, Int) {
         let n = bytes.count
         var i = start
         let s0 = scalarPos
@@ -237,9 +313,7 @@ public enum Tokenizer {
             for k in start..<i where bytes[k] != 0x58 { allX = false; break }
             if allX { kind = .placeholder }
         }
-        tokens.append(Token(kind: kind, byteStart: Int32(start), byteEnd: Int32(i), start: s0, end: scalarPos,
-                            newlinesBefore: newlines, allUpper: hasUpper && !hasLower, hasASCIIUpper: asciiUpper, punct: 0))
-        newlines = 0
-        return i
+        return (Token(kind: kind, byteStart: Int32(start), byteEnd: Int32(i), start: s0, end: scalarPos,
+                      newlinesBefore: newlines, allUpper: hasUpper && !hasLower, hasASCIIUpper: asciiUpper, punct: 0), i)
     }
 }

@@ -134,3 +134,43 @@ extension TokenizerTests.LCG: RandomNumberGenerator {
         return state
     }
 }
+
+extension TokenizerTests {
+    /// The table-driven ASCII path must give exactly the tokens (kinds, byte and scalar spans, line breaks, case flags)
+    /// of the scalar tokenizer it replaced, kept in the tests as `ReferenceTokenizer`.
+    @Test func tokensEqualTheReferenceTokenizer() {
+        var g = LCG(state: 2026)
+        let pieces = ["effusion", "Pleural", "CT", "XXXX", "XX", "xxxx", "X-ray", "2.5", "3,5", "12.", "1,", "T12", "a1b2",
+                      "derrame", "neumotórax", "ÁREAS", "Ñ", "añño", "x—y", "😀", "µg", "[** Name **]", "[**", "___", "__",
+                      " ", "  ", "\n", "\n\n", "\r\n", "\t", ".", ",", ":", ";", "(", ")", "!", "?", "-", "/", "\"", "'",
+                      "½", "№", "ª", "€", "\u{FEFF}", "\u{FFFD}", "é", "ü"]
+        var texts: [String] = ["", "a", "Z", "9", ".", "abcdefghijklmnopqrstuvwxyz0123456789", "XXX", "12.5cm", "1.2.3", "2,5,"]
+        for _ in 0..<3000 {
+            var t = ""
+            for _ in 0..<(1 + g.next(20)) { t += pieces[g.next(pieces.count)] }
+            texts.append(t)
+        }
+        var failures: [String] = []
+        for t in texts {
+            let bytes = Array(t.utf8)
+            var a: [Token] = [], b: [Token] = []
+            let (na, nb) = bytes.withUnsafeBufferPointer { p in
+                (Tokenizer.tokenize(p, into: &a), ReferenceTokenizer.tokenize(p, into: &b))
+            }
+            if a != b || na != nb { failures.append(t.debugDescription) }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(5))")
+    }
+
+    /// Long texts cross the block of tokens gathered on the stack several times.
+    @Test func longTextsEqualTheReferenceTokenizer() {
+        var text = ""
+        for k in 0..<2000 { text += k % 7 == 0 ? "Derrame pleural izquierdo, 3,5 cm.\n" : "No XXXX effusion; 12.5 mm (T12). " }
+        let bytes = Array(text.utf8)
+        var a: [Token] = [], b: [Token] = []
+        let (na, nb) = bytes.withUnsafeBufferPointer { p in (Tokenizer.tokenize(p, into: &a), ReferenceTokenizer.tokenize(p, into: &b)) }
+        #expect(a.count > 2 * Tokenizer.blockForTests)
+        #expect(a == b)
+        #expect(na == nb)
+    }
+}
