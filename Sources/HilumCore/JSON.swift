@@ -379,6 +379,12 @@ enum JSONBytes {
 /// The buffer is raw memory grown by doubling, and every writer method is inlinable: a report's JSON is several
 /// hundred small appends (keys, commas, short strings), and an `Array` append costs a uniqueness check, a capacity
 /// check and a call each. Copies of a writer share nothing observable (the storage is copied on write).
+/// A value written as a fixed JSON literal (the enums of `Values.swift`).
+public protocol JSONLiteralValue {
+    /// The value as JSON, quotes included.
+    var jsonLiteral: StaticString { get }
+}
+
 public struct JSONWriter {
     @usableFromInline
     final class Storage {
@@ -549,6 +555,22 @@ public struct JSONWriter {
     }
     @inlinable public mutating func bool(_ v: Bool) { if v { raw("true") } else { raw("false") } }
     @inlinable public mutating func null() { raw("null") }
+    /// A value enum as its JSON string (the literal holds the quotes).
+    @inlinable @inline(__always) public mutating func literal<T: JSONLiteralValue>(_ v: T) { raw(v.jsonLiteral) }
+    @inlinable @inline(__always) public mutating func optLiteral<T: JSONLiteralValue>(_ v: T?) {
+        if let v { raw(v.jsonLiteral) } else { raw("null") }
+    }
+    /// `,"key":` in one write.
+    @inlinable @inline(__always) public mutating func nextKey(_ k: StaticString) {
+        let n = k.utf8CodeUnitCount
+        let p = room(n + 4)
+        p.pointee = 0x2C
+        p[1] = 0x22
+        (p + 2).update(from: k.utf8Start, count: n)
+        p[n + 2] = 0x22
+        p[n + 3] = 0x3A
+        storage.count += n + 4
+    }
     @inlinable public mutating func optString(_ s: String?) { if let s { string(s) } else { null() } }
     @inlinable
     public mutating func span(_ s: TextSpan) {

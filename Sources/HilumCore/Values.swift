@@ -66,3 +66,118 @@ public enum Change: String, Sendable, Codable, CaseIterable, Hashable {
 public enum SectionKind: String, Sendable, Codable, CaseIterable, Hashable {
     case findings, impression, comparison, indication, history, technique, recommendation, report, none
 }
+
+// JSON literals of the value enums: a value is written from a string literal with its quotes (one copy, no String
+// to read). Raw values are the case names, plain ASCII that needs no escape.
+extension Language: JSONLiteralValue {
+    public var jsonLiteral: StaticString {
+        switch self {
+        case .en: return "\"en\""
+        case .es: return "\"es\""
+        }
+    }
+}
+
+extension ConceptKind: JSONLiteralValue {
+    public var jsonLiteral: StaticString {
+        switch self {
+        case .finding: return "\"finding\""
+        case .diagnosis: return "\"diagnosis\""
+        case .anatomy: return "\"anatomy\""
+        case .global: return "\"global\""
+        case .attribute: return "\"attribute\""
+        }
+    }
+}
+
+extension Assertion: JSONLiteralValue {
+    public var jsonLiteral: StaticString {
+        switch self {
+        case .present: return "\"present\""
+        case .absent: return "\"absent\""
+        case .uncertain: return "\"uncertain\""
+        }
+    }
+}
+
+extension Certainty: JSONLiteralValue {
+    public var jsonLiteral: StaticString {
+        switch self {
+        case .probable: return "\"probable\""
+        case .possible: return "\"possible\""
+        }
+    }
+}
+
+extension Temporality: JSONLiteralValue {
+    public var jsonLiteral: StaticString {
+        switch self {
+        case .current: return "\"current\""
+        case .historical: return "\"historical\""
+        case .hypothetical: return "\"hypothetical\""
+        }
+    }
+}
+
+extension Experiencer: JSONLiteralValue {
+    public var jsonLiteral: StaticString {
+        switch self {
+        case .patient: return "\"patient\""
+        case .other: return "\"other\""
+        }
+    }
+}
+
+extension Laterality: JSONLiteralValue {
+    public var jsonLiteral: StaticString {
+        switch self {
+        case .left: return "\"left\""
+        case .right: return "\"right\""
+        case .bilateral: return "\"bilateral\""
+        }
+    }
+}
+
+extension Severity: JSONLiteralValue {
+    public var jsonLiteral: StaticString {
+        switch self {
+        case .trace: return "\"trace\""
+        case .minimal: return "\"minimal\""
+        case .mild: return "\"mild\""
+        case .borderline: return "\"borderline\""
+        case .small: return "\"small\""
+        case .moderate: return "\"moderate\""
+        case .large: return "\"large\""
+        case .severe: return "\"severe\""
+        }
+    }
+}
+
+extension Change: JSONLiteralValue {
+    public var jsonLiteral: StaticString {
+        switch self {
+        case .new: return "\"new\""
+        case .improved: return "\"improved\""
+        case .worsened: return "\"worsened\""
+        case .unchanged: return "\"unchanged\""
+        case .resolved: return "\"resolved\""
+        case .removed: return "\"removed\""
+        }
+    }
+}
+
+extension SectionKind: JSONLiteralValue {
+    public var jsonLiteral: StaticString {
+        switch self {
+        case .findings: return "\"findings\""
+        case .impression: return "\"impression\""
+        case .comparison: return "\"comparison\""
+        case .indication: return "\"indication\""
+        case .history: return "\"history\""
+        case .technique: return "\"technique\""
+        case .recommendation: return "\"recommendation\""
+        case .report: return "\"report\""
+        case .none: return "\"none\""
+        }
+    }
+}

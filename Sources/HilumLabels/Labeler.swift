@@ -45,6 +45,9 @@ public struct Labeler: Sendable {
     let derivedLocations: [ConceptID: [(label: String, cui: String)]]
     /// The PadChest cells' strings by concept index, interned, for the CSV writer.
     let padchestCells: PadchestCellTables
+    /// A finding's `labels` (each scheme's labels its concept contributes to) by concept index: built once, shared
+    /// by every finding of the concept.
+    let findingLabelsByIndex: [[(String, [String])]]
 
     /// The concept's dense index when it is valid for this labeler's ontology (a finding analyzed with another
     /// ontology, or read back from JSON, is looked up by CUI).
@@ -145,6 +148,12 @@ public struct Labeler: Sendable {
         padchestNoFindingList = list
         derivedLocations = Labeler.deriveLocations(ontology)
         padchestCells = PadchestCellTables(tables: tb, derived: derivedLocations, noFinding: padchestNoFinding)
+        findingLabelsByIndex = tb.conceptIDs.indices.map { k in
+            out.map { s -> (String, [String]) in
+                if s.fromConcepts { return (s.name, (k < tb.padchest.count ? tb.padchest[k] : nil).map { [$0] } ?? []) }
+                return (s.name, k < s.namesByIndex.count ? s.namesByIndex[k] : [])
+            }
+        }
     }
 
     static func deriveLocations(_ o: Ontology) -> [ConceptID: [(label: String, cui: String)]] {
@@ -300,6 +309,11 @@ public struct Labeler: Sendable {
             r.labels.append(SchemeLabels(scheme: s.name, values: out))
         }
         for k in r.findings.indices {
+            // The concept's list, made when the labeler was (a finding of this ontology, the usual case).
+            if let c = index(of: r.findings[k].concept), c < findingLabelsByIndex.count {
+                r.findings[k].labels = findingLabelsByIndex[c]
+                continue
+            }
             var fl: [(String, [String])] = []
             fl.reserveCapacity(schemes.count)
             for s in schemes {

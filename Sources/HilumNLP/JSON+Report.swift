@@ -4,25 +4,26 @@ extension AnalyzedReport {
     /// Writes the `analyze` result of DESIGN §4 (stable key order, explicit nulls).
     public func writeJSON(to w: inout JSONWriter) {
         w.raw("{"); w.key("report_id"); w.optString(reportID)
-        w.comma(); w.key("language"); w.string(language.rawValue)
-        w.comma(); w.key("ontology_version"); w.string(ontologyVersion)
-        w.comma(); w.key("sections"); w.raw("[")
-        for (i, s) in sections.enumerated() {
+        w.nextKey("language"); w.literal(language)
+        w.nextKey("ontology_version"); w.string(ontologyVersion)
+        w.nextKey("sections"); w.raw("[")
+        // Index loops: `enumerated()` would copy each element (a reference count per string and array it holds).
+        for i in sections.indices {
             if i > 0 { w.comma() }
-            w.raw("{"); w.key("kind"); w.string(s.kind.rawValue)
-            w.comma(); w.key("span"); w.span(s.span)
-            w.comma(); w.key("header_span"); if let h = s.headerSpan { w.span(h) } else { w.null() }
-            w.comma(); w.key("rule"); w.optString(s.rule)
+            w.raw("{"); w.key("kind"); w.literal(sections[i].kind)
+            w.nextKey("span"); w.span(sections[i].span)
+            w.nextKey("header_span"); if let h = sections[i].headerSpan { w.span(h) } else { w.null() }
+            w.nextKey("rule"); w.optString(sections[i].rule)
             w.raw("}")
         }
         w.raw("]")
-        w.comma(); w.key("findings"); w.raw("[")
-        for (i, f) in findings.enumerated() {
+        w.nextKey("findings"); w.raw("[")
+        for i in findings.indices {
             if i > 0 { w.comma() }
-            f.writeJSON(to: &w)
+            findings[i].writeJSON(to: &w)
         }
         w.raw("]")
-        w.comma(); w.key("labels"); w.raw("{")
+        w.nextKey("labels"); w.raw("{")
         for (i, s) in labels.enumerated() {
             if i > 0 { w.comma() }
             w.key(s.scheme); w.raw("{")
@@ -33,10 +34,10 @@ extension AnalyzedReport {
             w.raw("}")
         }
         w.raw("}")
-        w.comma(); w.key("warnings"); w.raw("[")
+        w.nextKey("warnings"); w.raw("[")
         for (i, e) in warnings.enumerated() {
             if i > 0 { w.comma() }
-            w.raw("{"); w.key("code"); w.string(e.code); w.comma(); w.key("message"); w.string(e.message); w.raw("}")
+            w.raw("{"); w.key("code"); w.string(e.code); w.nextKey("message"); w.string(e.message); w.raw("}")
         }
         w.raw("]")
         w.raw("}")
@@ -52,37 +53,37 @@ extension AnalyzedReport {
 extension Finding {
     public func writeJSON(to w: inout JSONWriter) {
         w.raw("{"); w.key("id"); w.string(id)
-        w.comma(); w.key("concept"); w.raw("{")
+        w.nextKey("concept"); w.raw("{")
         w.key("cui"); w.string(concept.cui)
-        w.comma(); w.key("name"); w.string(concept.name)
-        w.comma(); w.key("kind"); w.string(concept.kind.rawValue)
-        w.comma(); w.key("padchest"); w.optString(concept.padchest)
+        w.nextKey("name"); w.string(concept.name)
+        w.nextKey("kind"); w.literal(concept.kind)
+        w.nextKey("padchest"); w.optString(concept.padchest)
         w.raw("}")
-        w.comma(); w.key("text"); w.string(text)
-        w.comma(); w.key("span"); w.span(span)
-        w.comma(); w.key("section"); w.string(section.rawValue)
-        w.comma(); w.key("sentence"); w.int(sentence)
+        w.nextKey("text"); w.string(text)
+        w.nextKey("span"); w.span(span)
+        w.nextKey("section"); w.literal(section)
+        w.nextKey("sentence"); w.int(sentence)
         writeContext(&w, assertion, certainty, temporality, experiencer, change, laterality, severity)
-        w.comma(); w.key("locations"); w.raw("[")
-        for (i, l) in locations.enumerated() {
+        w.nextKey("locations"); w.raw("[")
+        for i in locations.indices {
             if i > 0 { w.comma() }
-            w.raw("{"); w.key("cui"); w.string(l.cui)
-            w.comma(); w.key("name"); w.string(l.name)
-            w.comma(); w.key("padchest"); w.optString(l.padchest)
-            w.comma(); w.key("text"); w.string(l.text)
-            w.comma(); w.key("span"); w.span(l.span)
+            w.raw("{"); w.key("cui"); w.string(locations[i].cui)
+            w.nextKey("name"); w.string(locations[i].name)
+            w.nextKey("padchest"); w.optString(locations[i].padchest)
+            w.nextKey("text"); w.string(locations[i].text)
+            w.nextKey("span"); w.span(locations[i].span)
             w.raw("}")
         }
         w.raw("]")
-        w.comma(); w.key("regions"); w.stringArray(regions)
-        w.comma(); w.key("region_basis"); w.optString(regionBasis)
-        w.comma(); w.key("labels"); w.raw("{")
-        for (i, (k, v)) in labels.enumerated() {
+        w.nextKey("regions"); w.stringArray(regions)
+        w.nextKey("region_basis"); w.optString(regionBasis)
+        w.nextKey("labels"); w.raw("{")
+        for i in labels.indices {
             if i > 0 { w.comma() }
-            w.key(k); w.stringArray(v)
+            w.key(labels[i].0); w.stringArray(labels[i].1)
         }
         w.raw("}")
-        w.comma(); w.key("evidence"); Evidence.writeArray(evidence, to: &w)
+        w.nextKey("evidence"); Evidence.writeArray(evidence, to: &w)
         w.raw("}")
     }
 }
@@ -91,29 +92,29 @@ extension Finding {
 func writeContext(_ w: inout JSONWriter, _ assertion: Assertion, _ certainty: Certainty?, _ temporality: Temporality,
                   _ experiencer: Experiencer, _ change: Change?,
                   _ laterality: Laterality?, _ severity: Severity?) {
-    w.comma(); w.key("assertion"); w.string(assertion.rawValue)
-    w.comma(); w.key("certainty"); w.optString(certainty?.rawValue)
-    w.comma(); w.key("temporality"); w.string(temporality.rawValue)
-    w.comma(); w.key("experiencer"); w.string(experiencer.rawValue)
-    w.comma(); w.key("change"); w.optString(change?.rawValue)
-    w.comma(); w.key("laterality"); w.optString(laterality?.rawValue)
-    w.comma(); w.key("severity"); w.optString(severity?.rawValue)
+    w.nextKey("assertion"); w.literal(assertion)
+    w.nextKey("certainty"); w.optLiteral(certainty)
+    w.nextKey("temporality"); w.literal(temporality)
+    w.nextKey("experiencer"); w.literal(experiencer)
+    w.nextKey("change"); w.optLiteral(change)
+    w.nextKey("laterality"); w.optLiteral(laterality)
+    w.nextKey("severity"); w.optLiteral(severity)
 }
 
 extension Evidence {
     public static func writeArray(_ list: [Evidence], to w: inout JSONWriter) {
         w.raw("[")
-        for (i, e) in list.enumerated() {
+        for i in list.indices {
             if i > 0 { w.comma() }
-            e.writeJSON(to: &w)
+            list[i].writeJSON(to: &w)
         }
         w.raw("]")
     }
 
     public func writeJSON(to w: inout JSONWriter) {
         w.raw("{"); w.key("rule"); w.string(rule)
-        w.comma(); w.key("category"); w.string(category)
-        w.comma(); w.key("span"); w.span(span)
+        w.nextKey("category"); w.string(category)
+        w.nextKey("span"); w.span(span)
         w.raw("}")
     }
 }
@@ -121,9 +122,9 @@ extension Evidence {
 extension TargetAssertion {
     public func writeJSON(to w: inout JSONWriter) {
         w.raw("{"); w.key("target"); w.string(target)
-        w.comma(); w.key("span"); if let s = span { w.span(s) } else { w.null() }
+        w.nextKey("span"); if let s = span { w.span(s) } else { w.null() }
         writeContext(&w, assertion, certainty, temporality, experiencer, change, laterality, severity)
-        w.comma(); w.key("evidence"); Evidence.writeArray(evidence, to: &w)
+        w.nextKey("evidence"); Evidence.writeArray(evidence, to: &w)
         w.raw("}")
     }
 }
