@@ -462,6 +462,12 @@ public struct JSONWriter {
         s.withUTF8 { raw(bytes: $0) }
     }
 
+    /// `raw(bytes:)` for an array (JSON written before).
+    @inlinable @inline(__always)
+    public mutating func raw(_ a: [UInt8]) {
+        a.withUnsafeBufferPointer { raw(bytes: $0) }
+    }
+
     @inlinable @inline(__always) public mutating func raw(_ s: StaticString) {
         raw(bytes: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }

@@ -48,6 +48,8 @@ public struct Labeler: Sendable {
     /// A finding's `labels` (each scheme's labels its concept contributes to) by concept index: built once, shared
     /// by every finding of the concept.
     let findingLabelsByIndex: [[(String, [String])]]
+    /// The same lists as JSON, for the analyze result.
+    let findingLabelsJSON: [LabelsJSON]
 
     /// The concept's dense index when it is valid for this labeler's ontology (a finding analyzed with another
     /// ontology, or read back from JSON, is looked up by CUI).
@@ -79,6 +81,8 @@ public struct Labeler: Sendable {
         /// `byConcept` and `namesByConcept` by dense concept index (`AnalysisTables`).
         let byIndex: [[Int]]
         let namesByIndex: [[String]]
+        /// The label names as JSON keys, for the analyze result.
+        let keysJSON: KeysJSON
 
         init(name: String, labels: [String], values: String, uncertainAs: String?, probableAs: String?, noFinding: Int?, noFindingIgnores: Set<Int>,
              byConcept: [ConceptID: [Int]], implies: [[Int]], fromConcepts: Bool, conceptIDs: [ConceptID]) {
@@ -99,6 +103,7 @@ public struct Labeler: Sendable {
             namesByConcept = names
             byIndex = fromConcepts ? [] : conceptIDs.map { byConcept[$0] ?? [] }
             namesByIndex = fromConcepts ? [] : conceptIDs.map { names[$0] ?? [] }
+            keysJSON = KeysJSON(labels)
         }
 
         /// `k`: the concept's checked index (`Labeler.index(of:)`), nil to look it up by CUI.
@@ -154,6 +159,7 @@ public struct Labeler: Sendable {
                 return (s.name, k < s.namesByIndex.count ? s.namesByIndex[k] : [])
             }
         }
+        findingLabelsJSON = findingLabelsByIndex.map { LabelsJSON($0) }
     }
 
     static func deriveLocations(_ o: Ontology) -> [ConceptID: [(label: String, cui: String)]] {
@@ -306,12 +312,13 @@ public struct Labeler: Sendable {
                 let x = i < c.count ? c[i] : Labeler.blank
                 out.append((name, x == Labeler.blank ? .null : .number(Double(x))))
             }
-            r.labels.append(SchemeLabels(scheme: s.name, values: out))
+            r.labels.append(SchemeLabels(scheme: s.name, values: out, keysJSON: s.keysJSON))
         }
         for k in r.findings.indices {
             // The concept's list, made when the labeler was (a finding of this ontology, the usual case).
-            if let c = index(of: r.findings[k].concept), c < findingLabelsByIndex.count {
+            if let c = index(of: r.findings[k].concept), c < findingLabelsByIndex.count, c < findingLabelsJSON.count {
                 r.findings[k].labels = findingLabelsByIndex[c]
+                r.findings[k].labelsJSON = findingLabelsJSON[c]
                 continue
             }
             var fl: [(String, [String])] = []
@@ -324,6 +331,7 @@ public struct Labeler: Sendable {
                 fl.append((s.name, s.labelNames(index(of: r.findings[k].concept), r.findings[k].concept)))
             }
             r.findings[k].labels = fl
+            r.findings[k].labelsJSON = nil
         }
     }
 

@@ -69,5 +69,31 @@ public struct Analyzer: Sendable {
 /// An immutable ontology behind a reference.
 final class OntologyBox: Sendable {
     let ontology: Ontology
-    init(_ o: Ontology) { ontology = o }
+    /// Each concept's JSON by language (`Language.allCases` order) and concept index.
+    let conceptJSON: [[ConceptJSON]]
+
+    init(_ o: Ontology) {
+        ontology = o
+        let tb = o.lexicon.tables
+        conceptJSON = Language.allCases.map { lang in
+            tb.conceptIDs.indices.map { k in
+                ConceptJSON(cui: tb.conceptIDs[k], name: tb.name(Int32(k), lang), kind: tb.kinds[k],
+                            padchest: k < tb.padchest.count ? tb.padchest[k] : nil)
+            }
+        }
+        cueJSON = o.cues.indices.map { r in
+            RuleJSON(rule: o.cues[r].id, category: r < tb.cues.count ? tb.cues[r].category.family : "")
+        }
+        normalityJSON = o.normality.map { RuleJSON(rule: $0.id, category: "normality") }
+    }
+
+    /// The evidence heads of the cue rules and of the normality rules, by rule index.
+    let cueJSON: [RuleJSON]
+    let normalityJSON: [RuleJSON]
+
+    /// The JSON of concept `i` in `lang`, nil when `i` is not a concept of the ontology.
+    @inline(__always) func json(_ i: Int32, _ lang: Language) -> ConceptJSON? {
+        let l = lang == .en ? 0 : 1, k = Int(i)
+        return l < conceptJSON.count && k >= 0 && k < conceptJSON[l].count ? conceptJSON[l][k] : nil
+    }
 }

@@ -362,12 +362,16 @@ extension Document {
     func render(_ e: Ev) -> Evidence {
         let r = Int(e.rule)
         if e.normality {
-            return Evidence(rule: r < box.ontology.normality.count ? box.ontology.normality[r].id : "", category: "normality", span: span(e.tokens))
+            guard r >= 0, r < box.ontology.normality.count, r < box.normalityJSON.count else {
+                return Evidence(rule: "", category: "normality", span: span(e.tokens))
+            }
+            return Evidence(rule: box.ontology.normality[r].id, category: "normality", span: span(e.tokens), json: box.normalityJSON[r])
         }
-        guard r >= 0, r < box.ontology.cues.count, r < box.ontology.lexicon.tables.cues.count else {
+        guard r >= 0, r < box.ontology.cues.count, r < box.ontology.lexicon.tables.cues.count, r < box.cueJSON.count else {
             return Evidence(rule: "", category: "", span: span(e.tokens))
         }
-        return Evidence(rule: box.ontology.cues[r].id, category: box.ontology.lexicon.tables.cues[r].category.family, span: span(e.tokens))
+        return Evidence(rule: box.ontology.cues[r].id, category: box.ontology.lexicon.tables.cues[r].category.family, span: span(e.tokens),
+                        json: box.cueJSON[r])
     }
 
     /// The evidence of mention `i` in `log`, sorted by span.

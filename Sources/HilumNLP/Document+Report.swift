@@ -13,7 +13,8 @@ extension Document {
         let tb = box.ontology.lexicon.tables
         let k = Int(i)
         guard k >= 0, k < tb.conceptIDs.count else { return ConceptRef(cui: "", name: "", kind: .finding, padchest: nil) }
-        return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k], index: i)
+        return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k], index: i,
+                          json: box.json(i, lang))
     }
 
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
@@ -95,7 +96,7 @@ extension Document {
                 let ref = conceptRef(a.concept)
                 let k = Int(a.concept)
                 return LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: full ? slice(a.tokens) : "", span: span(a.tokens),
-                                   laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil, index: a.concept)
+                                   laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil, index: a.concept, json: ref.json)
             }
             // Someone else's finding ("padre con…") is in no region of this patient's image.
             let (regs, basis) = full && m.experiencer == .patient ? regions(for: m, sites: siteList) : ([], nil)

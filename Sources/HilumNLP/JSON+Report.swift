@@ -18,18 +18,27 @@ extension AnalyzedReport {
         }
         w.raw("]")
         w.nextKey("findings"); w.raw("[")
-        for i in findings.indices {
-            if i > 0 { w.comma() }
-            findings[i].writeJSON(to: &w)
+        // Through the buffer: a method called on `findings[i]` would run on a copy of the finding.
+        findings.withUnsafeBufferPointer { f in
+            for i in f.indices {
+                if i > 0 { w.comma() }
+                if let base = f.baseAddress { Finding.writeJSON(base + i, to: &w) }
+            }
         }
         w.raw("]")
         w.nextKey("labels"); w.raw("{")
-        for (i, s) in labels.enumerated() {
+        for i in labels.indices {
             if i > 0 { w.comma() }
-            w.key(s.scheme); w.raw("{")
-            for (j, (k, v)) in s.values.enumerated() {
+            w.key(labels[i].scheme); w.raw("{")
+            let keys = labels[i].keysJSON
+            for j in labels[i].values.indices {
                 if j > 0 { w.comma() }
-                w.key(k); w.value(v)
+                if let keys, j < keys.names.count, keys.names[j] == labels[i].values[j].0 {
+                    w.raw(keys.keys[j])
+                } else {
+                    w.key(labels[i].values[j].0)
+                }
+                w.value(labels[i].values[j].1)
             }
             w.raw("}")
         }
@@ -52,38 +61,70 @@ extension AnalyzedReport {
 
 extension Finding {
     public func writeJSON(to w: inout JSONWriter) {
-        w.raw("{"); w.key("id"); w.string(id)
-        w.nextKey("concept"); w.raw("{")
-        w.key("cui"); w.string(concept.cui)
-        w.nextKey("name"); w.string(concept.name)
-        w.nextKey("kind"); w.literal(concept.kind)
-        w.nextKey("padchest"); w.optString(concept.padchest)
-        w.raw("}")
-        w.nextKey("text"); w.string(text)
-        w.nextKey("span"); w.span(span)
-        w.nextKey("section"); w.literal(section)
-        w.nextKey("sentence"); w.int(sentence)
-        writeContext(&w, assertion, certainty, temporality, experiencer, change, laterality, severity)
+        withUnsafePointer(to: self) { Finding.writeJSON($0, to: &w) }
+    }
+
+    /// The finding at `p`, read in place: a method called on an element of the result's array would run on a copy
+    /// (a reference count per string and array the finding holds).
+    static func writeJSON(_ p: UnsafePointer<Finding>, to w: inout JSONWriter) {
+        w.raw("{"); w.key("id"); w.string(p.pointee.id)
+        w.nextKey("concept")
+        if let j = p.pointee.concept.json, j.matches(p.pointee.concept) {
+            w.raw(j.object)
+        } else {
+            Finding.writeConcept(&w, cui: p.pointee.concept.cui, name: p.pointee.concept.name, kind: p.pointee.concept.kind, padchest: p.pointee.concept.padchest)
+        }
+        w.nextKey("text"); w.string(p.pointee.text)
+        w.nextKey("span"); w.span(p.pointee.span)
+        w.nextKey("section"); w.literal(p.pointee.section)
+        w.nextKey("sentence"); w.int(p.pointee.sentence)
+        writeContext(&w, p.pointee.assertion, p.pointee.certainty, p.pointee.temporality, p.pointee.experiencer, p.pointee.change, p.pointee.laterality, p.pointee.severity)
         w.nextKey("locations"); w.raw("[")
-        for i in locations.indices {
+        for i in p.pointee.locations.indices {
             if i > 0 { w.comma() }
-            w.raw("{"); w.key("cui"); w.string(locations[i].cui)
-            w.nextKey("name"); w.string(locations[i].name)
-            w.nextKey("padchest"); w.optString(locations[i].padchest)
-            w.nextKey("text"); w.string(locations[i].text)
-            w.nextKey("span"); w.span(locations[i].span)
+            if let j = p.pointee.locations[i].json, j.matches(p.pointee.locations[i]) {
+                w.raw(j.locationHead)
+            } else {
+                Finding.writeLocationHead(&w, cui: p.pointee.locations[i].cui, name: p.pointee.locations[i].name, padchest: p.pointee.locations[i].padchest)
+            }
+            w.nextKey("text"); w.string(p.pointee.locations[i].text)
+            w.nextKey("span"); w.span(p.pointee.locations[i].span)
             w.raw("}")
         }
         w.raw("]")
-        w.nextKey("regions"); w.stringArray(regions)
-        w.nextKey("region_basis"); w.optString(regionBasis)
-        w.nextKey("labels"); w.raw("{")
+        w.nextKey("regions"); w.stringArray(p.pointee.regions)
+        w.nextKey("region_basis"); w.optString(p.pointee.regionBasis)
+        w.nextKey("labels")
+        if let j = p.pointee.labelsJSON, j.matches(p.pointee.labels) { w.raw(j.object) } else { Finding.writeLabels(&w, p.pointee.labels) }
+        w.nextKey("evidence"); Evidence.writeArray(p.pointee.evidence, to: &w)
+        w.raw("}")
+    }
+}
+
+extension Finding {
+    /// The `concept` object.
+    static func writeConcept(_ w: inout JSONWriter, cui: String, name: String, kind: ConceptKind, padchest: String?) {
+        w.raw("{"); w.key("cui"); w.string(cui)
+        w.nextKey("name"); w.string(name)
+        w.nextKey("kind"); w.literal(kind)
+        w.nextKey("padchest"); w.optString(padchest)
+        w.raw("}")
+    }
+
+    /// A location object up to its text: `{"cui":…,"name":…,"padchest":…`.
+    static func writeLocationHead(_ w: inout JSONWriter, cui: String, name: String, padchest: String?) {
+        w.raw("{"); w.key("cui"); w.string(cui)
+        w.nextKey("name"); w.string(name)
+        w.nextKey("padchest"); w.optString(padchest)
+    }
+
+    /// The `labels` object.
+    static func writeLabels(_ w: inout JSONWriter, _ labels: [(String, [String])]) {
+        w.raw("{")
         for i in labels.indices {
             if i > 0 { w.comma() }
             w.key(labels[i].0); w.stringArray(labels[i].1)
         }
-        w.raw("}")
-        w.nextKey("evidence"); Evidence.writeArray(evidence, to: &w)
         w.raw("}")
     }
 }
@@ -104,18 +145,26 @@ func writeContext(_ w: inout JSONWriter, _ assertion: Assertion, _ certainty: Ce
 extension Evidence {
     public static func writeArray(_ list: [Evidence], to w: inout JSONWriter) {
         w.raw("[")
-        for i in list.indices {
-            if i > 0 { w.comma() }
-            list[i].writeJSON(to: &w)
+        list.withUnsafeBufferPointer { l in
+            for i in l.indices {
+                if i > 0 { w.comma() }
+                l[i].writeJSON(to: &w)
+            }
         }
         w.raw("]")
     }
 
     public func writeJSON(to w: inout JSONWriter) {
+        if let j = json, j.matches(self) { w.raw(j.head) } else { Evidence.writeHead(&w, rule: rule, category: category) }
+        w.span(span)
+        w.raw("}")
+    }
+
+    /// An evidence object up to its span: `{"rule":…,"category":…,"span":`.
+    static func writeHead(_ w: inout JSONWriter, rule: String, category: String) {
         w.raw("{"); w.key("rule"); w.string(rule)
         w.nextKey("category"); w.string(category)
-        w.nextKey("span"); w.span(span)
-        w.raw("}")
+        w.nextKey("span")
     }
 }
 

@@ -8,6 +8,15 @@ public struct ConceptRef: Sendable, Hashable {
     public var padchest: String?
     /// Dense index of the concept in the analyzing ontology (`AnalysisTables.conceptIDs`), -1 if none.
     public var index: Int32 = -1
+    /// The concept's JSON, written once per ontology (used while the fields above still hold what it was written from).
+    package var json: ConceptJSON? = nil
+
+    public static func == (a: ConceptRef, b: ConceptRef) -> Bool {
+        a.cui == b.cui && a.name == b.name && a.kind == b.kind && a.padchest == b.padchest && a.index == b.index
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(cui); h.combine(name); h.combine(kind); h.combine(padchest); h.combine(index)
+    }
 }
 
 /// An anatomical mention bound to a finding.
@@ -20,6 +29,66 @@ public struct LocationRef: Sendable, Hashable {
     public var laterality: Laterality?
     /// Dense index of the anatomical concept in the analyzing ontology (`AnalysisTables.conceptIDs`), -1 if none.
     public var index: Int32 = -1
+    /// The concept's JSON (the opening of a location object), as `ConceptRef.json`.
+    package var json: ConceptJSON? = nil
+
+    public static func == (a: LocationRef, b: LocationRef) -> Bool {
+        a.cui == b.cui && a.name == b.name && a.padchest == b.padchest && a.text == b.text && a.span == b.span
+            && a.laterality == b.laterality && a.index == b.index
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(cui); h.combine(name); h.combine(padchest); h.combine(text); h.combine(span); h.combine(laterality); h.combine(index)
+    }
+}
+
+/// A concept's parts of the analyze result, written once per ontology and language: the `concept` object of a
+/// finding and the opening of a location object. Each is written only for a value that still holds the fields it
+/// was written from (a caller may have changed a result before writing it).
+package final class ConceptJSON: Sendable {
+    let cui: String
+    let name: String
+    let kind: ConceptKind
+    let padchest: String?
+    /// `{"cui":…,"name":…,"kind":…,"padchest":…}`
+    let object: [UInt8]
+    /// `{"cui":…,"name":…,"padchest":…` (a location goes on with its text and span).
+    let locationHead: [UInt8]
+
+    package init(cui: String, name: String, kind: ConceptKind, padchest: String?) {
+        self.cui = cui; self.name = name; self.kind = kind; self.padchest = padchest
+        var w = JSONWriter()
+        Finding.writeConcept(&w, cui: cui, name: name, kind: kind, padchest: padchest)
+        object = w.bytes
+        var l = JSONWriter()
+        Finding.writeLocationHead(&l, cui: cui, name: name, padchest: padchest)
+        locationHead = l.bytes
+    }
+
+    @inline(__always) func matches(_ c: ConceptRef) -> Bool {
+        c.cui == cui && c.name == name && c.kind == kind && c.padchest == padchest
+    }
+    @inline(__always) func matches(_ l: LocationRef) -> Bool { l.cui == cui && l.name == name && l.padchest == padchest }
+}
+
+/// A finding's `labels` object, written once per concept by the labeler (as `ConceptJSON`, used only for the
+/// labels it was written from).
+package final class LabelsJSON: Sendable {
+    let labels: [(String, [String])]
+    /// `{"chexpert":[…],…}`
+    let object: [UInt8]
+
+    package init(_ labels: [(String, [String])]) {
+        self.labels = labels
+        var w = JSONWriter()
+        Finding.writeLabels(&w, labels)
+        object = w.bytes
+    }
+
+    @inline(__always) func matches(_ l: [(String, [String])]) -> Bool {
+        guard l.count == labels.count else { return false }
+        for i in l.indices where l[i].0 != labels[i].0 || l[i].1 != labels[i].1 { return false }
+        return true
+    }
 }
 
 /// One rule that decided something about a finding, with the span of text it matched.
@@ -27,6 +96,48 @@ public struct Evidence: Sendable, Hashable {
     public var rule: String
     public var category: String
     public var span: TextSpan
+    /// The rule's JSON, written once per ontology (used while `rule` and `category` still hold what it was written from).
+    package var json: RuleJSON? = nil
+
+    public init(rule: String, category: String, span: TextSpan) {
+        self.rule = rule; self.category = category; self.span = span
+    }
+    init(rule: String, category: String, span: TextSpan, json: RuleJSON?) {
+        self.rule = rule; self.category = category; self.span = span; self.json = json
+    }
+    public static func == (a: Evidence, b: Evidence) -> Bool { a.rule == b.rule && a.category == b.category && a.span == b.span }
+    public func hash(into h: inout Hasher) { h.combine(rule); h.combine(category); h.combine(span) }
+}
+
+/// Object keys written once (`"name":`), each used only for the name it was written from (as `ConceptJSON`).
+package final class KeysJSON: Sendable {
+    let names: [String]
+    let keys: [[UInt8]]
+
+    package init(_ names: [String]) {
+        self.names = names
+        keys = names.map { n in
+            var w = JSONWriter()
+            w.key(n)
+            return w.bytes
+        }
+    }
+}
+
+/// An evidence object up to its span, `{"rule":…,"category":…,"span":`, written once per rule (as `ConceptJSON`).
+package final class RuleJSON: Sendable {
+    let rule: String
+    let category: String
+    let head: [UInt8]
+
+    init(rule: String, category: String) {
+        self.rule = rule; self.category = category
+        var w = JSONWriter()
+        Evidence.writeHead(&w, rule: rule, category: category)
+        head = w.bytes
+    }
+
+    @inline(__always) func matches(_ e: Evidence) -> Bool { e.rule == rule && e.category == category }
 }
 
 public struct Section: Sendable, Hashable {
@@ -59,6 +170,8 @@ public struct Finding: Sendable, Hashable {
     public var regionBasis: String?
     /// Labels of each scheme this finding contributes to (filled by HilumLabels).
     public var labels: [(String, [String])] = []
+    /// `labels` as JSON, when the labeler wrote it once for the concept.
+    package var labelsJSON: LabelsJSON? = nil
     public var evidence: [Evidence]
 
     public static func == (a: Finding, b: Finding) -> Bool {
@@ -74,7 +187,12 @@ public struct Finding: Sendable, Hashable {
 public struct SchemeLabels: Sendable, Hashable {
     public var scheme: String
     public var values: [(String, JSONValue)]
+    /// The keys of `values` as JSON (`"Cardiomegaly":`), written once per scheme by the labeler.
+    package var keysJSON: KeysJSON? = nil
     public init(scheme: String, values: [(String, JSONValue)]) { self.scheme = scheme; self.values = values }
+    package init(scheme: String, values: [(String, JSONValue)], keysJSON: KeysJSON?) {
+        self.scheme = scheme; self.values = values; self.keysJSON = keysJSON
+    }
     public static func == (a: SchemeLabels, b: SchemeLabels) -> Bool {
         a.scheme == b.scheme && a.values.count == b.values.count && zip(a.values, b.values).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     }
