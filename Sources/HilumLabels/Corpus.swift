@@ -353,3 +353,44 @@ struct LineSplitter {
         }
     }
 }
+
+/// The lines of a file or of standard input, read in blocks (gzip inflated: a `.gz` path, or standard input that
+/// starts with gzip's magic bytes): one line and one block in memory, whatever the input size. `head` holds the
+/// first bytes (up to 4 KiB), to tell a JSONL input from a report text before reading on.
+public struct LineStream {
+    public enum Line { case line([UInt8]); case tooLong(Int) }
+    var lines: LineSplitter
+    public let head: [UInt8]
+
+    public init(path: String, maxLine: Int = 16 << 20) throws(HilumError) {
+        var source: any ByteSource
+        if path == "-" {
+            let (magic, raw) = try ReplaySource.peek(try FileSource(path: "-"), 2)
+            source = magic.count == 2 && magic[0] == 0x1F && magic[1] == 0x8B ? GzipSource(raw, name: "-") : raw
+        } else {
+            source = try openSource(path)
+        }
+        let (head, replay) = try ReplaySource.peek(source, 4096)
+        self.head = head
+        lines = LineSplitter(source: replay, maxLine: maxLine)
+    }
+
+    /// The next line (without its line feed), a line longer than the limit (its length; it is skipped), or nil at the end.
+    public mutating func next() throws(HilumError) -> Line? {
+        switch try lines.next() {
+        case .line(let l): return .line(l)
+        case .tooLong(let n): return .tooLong(n)
+        case nil: return nil
+        }
+    }
+
+    /// The whole input as it is (a report text), when no line has been read: every byte, line feeds included.
+    public mutating func readAll() throws(HilumError) -> [UInt8] {
+        var out = Array(lines.buf[lines.pos...])
+        lines.pos = lines.buf.count
+        while !lines.eof {
+            if try lines.source.read(into: &out, max: 1 << 18) == 0 { lines.eof = true }
+        }
+        return out
+    }
+}

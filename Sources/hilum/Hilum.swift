@@ -81,53 +81,116 @@ struct Analyze: ParsableCommand {
     @Flag(help: "Print a human-readable view: the text with findings marked and the rules that decided them.") var explain = false
     @Option(help: "Uncertainty policy for labels: keep, ones, zeros.") var uncertain: String = "keep"
 
+    @Option(help: "Worker threads for JSONL input (default: all cores).") var jobs: Int = 0
+
     func run() throws {
         let o = try ont.load()
         let service = Service(ontology: o)
         let language = try parseLanguage(lang)
         guard let policy = UncertainPolicy(rawValue: uncertain) else { throw ValidationError("--uncertain must be keep, ones or zeros") }
-        let bytes = try readInput(input)
-        let isJSONL = (input.hasSuffix(".jsonl") || input.hasSuffix(".ndjson")) || bytes.first == UInt8(ascii: "{")
-        var failed = false
+        let explain = self.explain
+        var stream: LineStream
+        do {
+            stream = try LineStream(path: input)
+        } catch {
+            eprint("hilum: \(error.code): \(error.message)")
+            throw ExitCode(1)
+        }
+        let isJSONL = (input.hasSuffix(".jsonl") || input.hasSuffix(".ndjson") || input.hasSuffix(".jsonl.gz"))
+            || stream.head.first == UInt8(ascii: "{")
         var out = FileOutput()
-        func emit(_ r: consuming AnalyzedReport, _ text: String) {
+        /// One report's output: its result (labels applied) as a JSON line, or the explain view.
+        @Sendable func render(_ r: consuming AnalyzedReport, _ text: String) -> [UInt8] {
             // Moved, not copied: a copy would make `apply` copy the findings array to write their labels.
             var r = consume r
             service.labeler.apply(&r, policy: policy)
-            if explain {
-                out.write(Explain.render(r, text: text))
-            } else {
-                var w = JSONWriter(); r.writeJSON(to: &w); w.byte(0x0A)
-                out.write(w.bytes)
-            }
+            if explain { return Array(Explain.render(r, text: text).utf8) }
+            var w = JSONWriter(); r.writeJSON(to: &w); w.byte(0x0A)
+            return w.bytes
         }
-        if isJSONL {
-            var lineNo = 0
-            for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-                lineNo += 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-                do {
+        guard isJSONL else {
+            let bytes = try readAll(&stream)
+            let text = String(decoding: bytes, as: UTF8.self)
+            out.write(render(service.analyzer.analyze(bytes: bytes, lang: language, id: input == "-" ? nil : (input as NSString).lastPathComponent), text))
+            out.flush()
+            return
+        }
+        // JSONL: read in batches, analyzed on `jobs` threads, written in input order; memory stays flat whatever
+        // the file size. A bad line gives an error line in its place (and on stderr) and does not stop the others.
+        struct Batch: Sendable { var lines: [(Int, [UInt8]?)] }
+        struct Done: Sendable { var bytes: [UInt8] = []; var errors: [String] = [] }
+        let name = input
+        let pipeline = OrderedPipeline<Batch, Done>(jobs: jobs > 0 ? jobs : ProcessInfo.processInfo.activeProcessorCount) { batch in
+            var d = Done()
+            for (lineNo, line) in batch.lines {
+                do throws(HilumError) {
+                    guard let line else { throw HilumError("input.record_too_large", "line exceeds the limit of \(16 << 20) bytes") }
                     guard let s = UTF8Bytes.string(line) else { throw HilumError("input.invalid_utf8", "line is not valid UTF-8") }
                     let v = try JSONParser().parse(s)
                     guard let text = v["text"]?.string else { throw HilumError("input.missing_field", "no string field 'text'") }
-                    let l = try v["lang"]?.string.flatMap { try parseLanguage($0) } ?? language
+                    // A line's `lang` ("auto": the command's --lang).
+                    var l = language
+                    if let code = v["lang"]?.string, code != "auto" {
+                        guard let x = Language(rawValue: code) else { throw HilumError("input.bad_field", "lang must be auto, en or es") }
+                        l = x
+                    }
                     let id = v["id"]?.string ?? v["id"]?.int.map(String.init) ?? String(lineNo)
-                    emit(service.analyzer.analyze(text, lang: l, id: id), text)
-                } catch let e as HilumError {
-                    failed = true
-                    eprint("hilum: \(input):\(lineNo): \(e.code): \(e.message)")
+                    d.bytes.append(contentsOf: render(service.analyzer.analyze(text, lang: l, id: id), text))
+                } catch {
+                    d.errors.append("hilum: \(name):\(lineNo): \(error.code): \(error.message)")
                     var w = JSONWriter()
-                    w.value(.object([("line", .number(Double(lineNo))), ("error", .object([("code", .string(e.code)), ("message", .string(e.message))]))]))
+                    w.value(.object([("line", .number(Double(lineNo))), ("error", .object([("code", .string(error.code)), ("message", .string(error.message))]))]))
                     w.byte(0x0A)
-                    out.write(w.bytes)
+                    d.bytes.append(contentsOf: w.bytes)
                 }
             }
-        } else {
-            let text = String(decoding: bytes, as: UTF8.self)
-            emit(service.analyzer.analyze(bytes: bytes, lang: language, id: input == "-" ? nil : (input as NSString).lastPathComponent), text)
+            return d
         }
+        var failed = false
+        func emit(_ d: Done) {
+            for e in d.errors { eprint(e) }
+            if !d.errors.isEmpty { failed = true }
+            out.write(d.bytes)
+        }
+        var batch = Batch(lines: [])
+        var batchBytes = 0
+        var lineNo = 0
+        do {
+            while let l = try stream.next() {
+                lineNo += 1
+                switch l {
+                case .line(let bytes):
+                    if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
+                    batch.lines.append((lineNo, bytes))
+                    batchBytes += bytes.count
+                case .tooLong:
+                    batch.lines.append((lineNo, nil))
+                }
+                if batch.lines.count >= 64 || batchBytes >= 1 << 20 {
+                    pipeline.submit(batch, emit: emit)
+                    batch = Batch(lines: [])
+                    batchBytes = 0
+                }
+            }
+        } catch {
+            // An input that cannot be read on: what was read is still written, in order.
+            pipeline.submit(batch, emit: emit)
+            pipeline.finish(emit: emit)
+            out.flush()
+            eprint("hilum: \(error.code): \(error.message)")
+            throw ExitCode(1)
+        }
+        pipeline.submit(batch, emit: emit)
+        pipeline.finish(emit: emit)
         out.flush()
         if failed { throw ExitCode(1) }
+    }
+
+    func readAll(_ stream: inout LineStream) throws -> [UInt8] {
+        do { return try stream.readAll() } catch {
+            eprint("hilum: \(error.code): \(error.message)")
+            throw ExitCode(1)
+        }
     }
 }
 
