@@ -76,10 +76,12 @@ struct CSVStream: RecordStream {
                         pos += 1
                         closed = true
                     } else {
-                        if b == 0x0A { line += 1 }
-                        field.append(b)
-                        pos += 1
-                        size += 1
+                        // The bytes up to the next quote, at once (no further than the byte that passes the limit).
+                        let (end, newlines) = CSVStream.run(buf, from: pos, max: options.maxRecordBytes - size + 1, quoted: true)
+                        field.append(contentsOf: buf[pos..<end])
+                        line += newlines
+                        size += end - pos
+                        pos = end
                         if size > options.maxRecordBytes { bad = "record larger than \(options.maxRecordBytes) bytes"; break }
                     }
                 }
@@ -109,9 +111,11 @@ struct CSVStream: RecordStream {
                 if b == 0x2C { pos += 1; break }
                 if b == 0x0A { pos += 1; line += 1; endOfRecord = true; break }
                 if b == 0x0D, pos + 1 < buf.count, buf[pos + 1] == 0x0A { pos += 2; line += 1; endOfRecord = true; break }
-                field.append(b)
-                pos += 1
-                size += 1
+                // A lone CR stays in the field; then the bytes up to the next comma, CR or LF, at once.
+                let (end, _) = b == 0x0D ? (pos + 1, 0) : CSVStream.run(buf, from: pos, max: options.maxRecordBytes - size + 1, quoted: false)
+                field.append(contentsOf: buf[pos..<end])
+                size += end - pos
+                pos = end
                 if size > options.maxRecordBytes { bad = "record larger than \(options.maxRecordBytes) bytes"; break }
             }
             if bad != nil { break }
@@ -132,6 +136,31 @@ struct CSVStream: RecordStream {
         _ = field
         rowInvalidUTF8 = invalid
         return .fields(fields, startLine)
+    }
+
+    /// The end of the run of field bytes at `from` (at least one byte, at most `max`): in a quoted field up to the next
+    /// quote, with the line feeds it holds; unquoted, up to the next comma, CR or LF.
+    static func run(_ buf: [UInt8], from: Int, max: Int, quoted: Bool) -> (Int, Int) {
+        buf.withUnsafeBufferPointer { p in
+            let limit = Swift.min(p.count, from + Swift.max(max, 1))
+            var i = from + 1
+            var newlines = p[from] == 0x0A ? 1 : 0
+            if quoted {
+                while i < limit {
+                    let c = p[i]
+                    if c == 0x22 { break }
+                    if c == 0x0A { newlines += 1 }
+                    i += 1
+                }
+            } else {
+                while i < limit {
+                    let c = p[i]
+                    if c == 0x2C || c == 0x0A || c == 0x0D { break }
+                    i += 1
+                }
+            }
+            return (i, newlines)
+        }
     }
 
     /// A field's text; `invalid` is set when its bytes are not valid UTF-8 (they are then replaced by U+FFFD).
