@@ -24,40 +24,58 @@ public struct SHA256: Sendable {
         // Fill a partial block first.
         while !buffer.isEmpty && i < all.count {
             buffer.append(all[i]); i += 1
-            if buffer.count == 64 { block(buffer, 0); buffer.removeAll(keepingCapacity: true) }
+            if buffer.count == 64 { block(); buffer.removeAll(keepingCapacity: true) }
         }
-        while i + 64 <= all.count {
-            block(all, i)
-            i += 64
+        let whole = (all.count - i) / 64
+        if whole > 0 {
+            all.withUnsafeBufferPointer { p in
+                if let base = p.baseAddress { compress(base + i, blocks: whole) }
+            }
+            i += whole * 64
         }
         if i < all.count { buffer.append(contentsOf: all[i...]) }
     }
 
-    private mutating func block() { block(buffer, 0) }
+    private mutating func block() {
+        let b = buffer
+        b.withUnsafeBufferPointer { p in
+            if let base = p.baseAddress, p.count >= 64 { compress(base, blocks: 1) }
+        }
+    }
 
-    private mutating func block(_ data: [UInt8], _ off: Int) {
-        var w = [UInt32](repeating: 0, count: 64)
-        for i in 0..<16 {
-            let o = off + i * 4
-            w[i] = UInt32(data[o]) << 24 | UInt32(data[o + 1]) << 16 | UInt32(data[o + 2]) << 8 | UInt32(data[o + 3])
-        }
+    /// Compresses `blocks` 64-byte blocks at `data` into the state: the schedule in a buffer on the stack, the
+    /// constants and the state read through pointers (no array per block, no bounds check per word).
+    private mutating func compress(_ data: UnsafePointer<UInt8>, blocks: Int) {
         @inline(__always) func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-        for i in 16..<64 {
-            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        SHA256.k.withUnsafeBufferPointer { kb in
+            h.withUnsafeMutableBufferPointer { hb in
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { wb in
+                    guard let k = kb.baseAddress, let h = hb.baseAddress, let w = wb.baseAddress, kb.count == 64, hb.count == 8 else { return }
+                    for n in 0..<blocks {
+                        let d = data + n * 64
+                        for i in 0..<16 {
+                            w[i] = UInt32(d[4 * i]) << 24 | UInt32(d[4 * i + 1]) << 16 | UInt32(d[4 * i + 2]) << 8 | UInt32(d[4 * i + 3])
+                        }
+                        for i in 16..<64 {
+                            let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+                            let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+                            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+                        }
+                        var a = h[0], b = h[1], c = h[2], dd = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
+                        for i in 0..<64 {
+                            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                            let ch = (e & f) ^ (~e & g)
+                            let t1 = hh &+ s1 &+ ch &+ k[i] &+ w[i]
+                            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                            let maj = (a & b) ^ (a & c) ^ (b & c)
+                            let t2 = s0 &+ maj
+                            hh = g; g = f; f = e; e = dd &+ t1; dd = c; c = b; b = a; a = t1 &+ t2
+                        }
+                        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= dd; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+                    }
+                }
+            }
         }
-        var a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], hh = h[7]
-        for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ ch &+ SHA256.k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            hh = g; g = f; f = e; e = d &+ t1; d = c; c = b; b = a; a = t1 &+ t2
-        }
-        h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
     }
 
     /// Finishes and returns the lowercase hex digest.

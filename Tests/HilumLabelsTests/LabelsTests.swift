@@ -209,6 +209,29 @@ enum L {
         #expect(bad.count == 1 && bad[0].0 == 3 && bad[0].1 == "input.bad_csv_quote")
     }
 
+    @Test func recordsOverTheSizeLimitFailAndTheNextRowsAreRead() throws {
+        // Quoted and unquoted fields are read run by run: the limit still stops a record at the byte that passes it.
+        var options = CorpusOptions()
+        options.maxRecordBytes = 40
+        let long = String(repeating: "effusion ", count: 8)
+        let csv = "id,report\n1,\"short\"\n2,\"\(long)\nmore\"\n3,\(long.replacingOccurrences(of: " ", with: "_"))\n4,last one\n"
+        let items = try L.readAll(try L.tmp("r.csv", Array(csv.utf8)), options: options)
+        var ok: [String] = [], bad: [String] = []
+        for i in items {
+            if case .record(let r) = i { ok.append(r.id) }
+            if case .failure(let e) = i { bad.append(e.error.message) }
+        }
+        #expect(ok == ["1", "4"])
+        #expect(bad.filter { $0.contains("larger than 40 bytes") }.count == 2, "\(bad)")
+    }
+
+    @Test func crlfRowsAndALoneCRInAField() throws {
+        let csv = "id,report\r\n1,No effusion.\r\n2,\"Mild\r\ncardiomegaly.\"\r\n3,a\rb\r\n"
+        let items = try L.readAll(try L.tmp("r.csv", Array(csv.utf8)))
+        let texts = items.compactMap { if case .record(let r) = $0 { return r.text } else { return nil } }
+        #expect(texts == ["No effusion.", "Mild\r\ncardiomegaly.", "a\rb"])
+    }
+
     @Test func unterminatedQuoteAtEndIsAnError() throws {
         let items = try L.readAll(try L.tmp("r.csv", Array("report\n\"never closed\n".utf8)))
         #expect(items.contains { if case .failure(let e) = $0 { return e.error.code == "input.bad_csv_quote" } else { return false } })
