@@ -69,31 +69,41 @@ public struct Analyzer: Sendable {
 /// An immutable ontology behind a reference.
 final class OntologyBox: Sendable {
     let ontology: Ontology
-    /// Each concept's JSON by language (`Language.allCases` order) and concept index.
-    let conceptJSON: [[ConceptJSON]]
+
+    init(_ o: Ontology) { ontology = o }
+
+    /// The JSON pieces of the ontology, made by the first report written as JSON and kept with the ontology's
+    /// tables: making an analyzer stays cheap (a caller, or a fuzzer, may make one per report).
+    var jsonPieces: JSONPieces {
+        ontology.lexicon.tables.derived.get { JSONPieces(ontology) }
+    }
+}
+
+/// Parts of the analyze result written once per ontology: each concept's JSON by language, and the evidence head
+/// of each cue rule and normality rule.
+final class JSONPieces: Sendable {
+    /// By language (`Language.allCases` order), then concept index.
+    let concepts: [[ConceptJSON]]
+    let cues: [RuleJSON]
+    let normality: [RuleJSON]
 
     init(_ o: Ontology) {
-        ontology = o
         let tb = o.lexicon.tables
-        conceptJSON = Language.allCases.map { lang in
+        concepts = Language.allCases.map { lang in
             tb.conceptIDs.indices.map { k in
                 ConceptJSON(cui: tb.conceptIDs[k], name: tb.name(Int32(k), lang), kind: tb.kinds[k],
                             padchest: k < tb.padchest.count ? tb.padchest[k] : nil)
             }
         }
-        cueJSON = o.cues.indices.map { r in
+        cues = o.cues.indices.map { r in
             RuleJSON(rule: o.cues[r].id, category: r < tb.cues.count ? tb.cues[r].category.family : "")
         }
-        normalityJSON = o.normality.map { RuleJSON(rule: $0.id, category: "normality") }
+        normality = o.normality.map { RuleJSON(rule: $0.id, category: "normality") }
     }
 
-    /// The evidence heads of the cue rules and of the normality rules, by rule index.
-    let cueJSON: [RuleJSON]
-    let normalityJSON: [RuleJSON]
-
     /// The JSON of concept `i` in `lang`, nil when `i` is not a concept of the ontology.
-    @inline(__always) func json(_ i: Int32, _ lang: Language) -> ConceptJSON? {
+    @inline(__always) func concept(_ i: Int32, _ lang: Language) -> ConceptJSON? {
         let l = lang == .en ? 0 : 1, k = Int(i)
-        return l < conceptJSON.count && k >= 0 && k < conceptJSON[l].count ? conceptJSON[l][k] : nil
+        return l < concepts.count && k >= 0 && k < concepts[l].count ? concepts[l][k] : nil
     }
 }

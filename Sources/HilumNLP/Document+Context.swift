@@ -362,16 +362,18 @@ extension Document {
     func render(_ e: Ev) -> Evidence {
         let r = Int(e.rule)
         if e.normality {
-            guard r >= 0, r < box.ontology.normality.count, r < box.normalityJSON.count else {
+            guard r >= 0, r < box.ontology.normality.count else {
                 return Evidence(rule: "", category: "normality", span: span(e.tokens))
             }
-            return Evidence(rule: box.ontology.normality[r].id, category: "normality", span: span(e.tokens), json: box.normalityJSON[r])
+            let json = pieces.flatMap { r < $0.normality.count ? $0.normality[r] : nil }
+            return Evidence(rule: box.ontology.normality[r].id, category: "normality", span: span(e.tokens), json: json)
         }
-        guard r >= 0, r < box.ontology.cues.count, r < box.ontology.lexicon.tables.cues.count, r < box.cueJSON.count else {
+        guard r >= 0, r < box.ontology.cues.count, r < box.ontology.lexicon.tables.cues.count else {
             return Evidence(rule: "", category: "", span: span(e.tokens))
         }
+        let json = pieces.flatMap { r < $0.cues.count ? $0.cues[r] : nil }
         return Evidence(rule: box.ontology.cues[r].id, category: box.ontology.lexicon.tables.cues[r].category.family, span: span(e.tokens),
-                        json: box.cueJSON[r])
+                        json: json)
     }
 
     /// The evidence of mention `i` in `log`, sorted by span.

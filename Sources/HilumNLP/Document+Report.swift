@@ -9,12 +9,13 @@ extension Document {
         return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[s..<e]), as: UTF8.self) }
     }
 
-    func conceptRef(_ i: Int32) -> ConceptRef {
+    /// `withJSON` false leaves out the concept's JSON piece (the label path writes no JSON: no reference to count).
+    func conceptRef(_ i: Int32, withJSON: Bool = true) -> ConceptRef {
         let tb = box.ontology.lexicon.tables
         let k = Int(i)
         guard k >= 0, k < tb.conceptIDs.count else { return ConceptRef(cui: "", name: "", kind: .finding, padchest: nil) }
         return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k], index: i,
-                          json: box.json(i, lang))
+                          json: withJSON ? pieces?.concept(i, lang) : nil)
     }
 
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
@@ -71,6 +72,8 @@ extension Document {
     /// The result; `full` false leaves out what `Analyzer.Detail.labels` documents.
     mutating func report(id: String?, full: Bool = true) -> AnalyzedReport {
         let tb = box.ontology.lexicon.tables
+        pieces = full ? box.jsonPieces : nil
+        defer { pieces = nil }
         var findings: [Finding] = []
         findings.reserveCapacity(mentions.count)
         // Order: by span, then by concept id (the CUI string, compared only on a tie). Mentions are found nearly in
@@ -93,7 +96,7 @@ extension Document {
             let siteList = siteIndices(of: i)
             let locs = siteList.map { ai -> LocationRef in
                 let a = anatomy[ai]
-                let ref = conceptRef(a.concept)
+                let ref = conceptRef(a.concept, withJSON: full)
                 let k = Int(a.concept)
                 return LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: full ? slice(a.tokens) : "", span: span(a.tokens),
                                    laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil, index: a.concept, json: ref.json)
@@ -101,7 +104,7 @@ extension Document {
             // Someone else's finding ("padre con…") is in no region of this patient's image.
             let (regs, basis) = full && m.experiencer == .patient ? regions(for: m, sites: siteList) : ([], nil)
             findings.append(Finding(
-                id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept),
+                id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept, withJSON: full),
                 text: full ? slice(m.tokens) : "", span: span(m.tokens),
                 section: sectionKind(ofToken: m.tokens.lowerBound), sentence: m.sentence + 1,
                 assertion: m.assertion, certainty: m.assertion == .uncertain ? (m.certainty ?? .possible) : nil, temporality: m.temporality, experiencer: m.experiencer, change: m.change, laterality: m.laterality,

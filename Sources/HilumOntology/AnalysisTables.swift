@@ -1,4 +1,5 @@
 public import HilumCore
+internal import Synchronization
 
 /// Dense, string-free views of the ontology for the report pipeline, built once when the lexicon is compiled:
 /// concepts by index, what each term payload does, the context data of each cue rule, and resolved sites.
@@ -7,6 +8,9 @@ public import HilumCore
 /// A class of constants, so that a reader holds one reference rather than a copy that retains every table, and
 /// reads need no exclusivity checks. `build` fills a `Builder` and freezes it.
 public final class AnalysisTables: Sendable {
+    /// Data a later stage derives from these tables once per ontology (the analyze result's JSON pieces), shared by
+    /// every analyzer of the ontology.
+    package let derived = DerivedSlot()
     /// The context data of one cue rule.
     public struct Cue: Sendable {
         public var category: CueCategory
@@ -347,5 +351,21 @@ public final class AnalysisTables: Sendable {
                                  keyCount: lx.keys.count)
         }
         return AnalysisTables(t)
+    }
+}
+
+/// One value made on first use and kept (thread-safe).
+package final class DerivedSlot: Sendable {
+    private let value = Mutex<AnyObject?>(nil)
+    package init() {}
+
+    /// The value kept, or the one `make` returns, kept from then on.
+    package func get<T: AnyObject & Sendable>(_ make: () -> T) -> T {
+        value.withLock { kept in
+            if let t = kept as? T { return t }
+            let t = make()
+            kept = t
+            return t
+        }
     }
 }
