@@ -158,6 +158,41 @@ public struct JSONParser {
         return d
     }
 
+    /// The byte a one-letter escape stands for (`\n` is 0x0A), nil for any other letter.
+    @inline(__always)
+    static func simpleEscape(_ e: UInt8) -> UInt8? {
+        switch e {
+        case 0x22: return 0x22
+        case 0x5C: return 0x5C
+        case 0x2F: return 0x2F
+        case 0x62: return 0x08
+        case 0x66: return 0x0C
+        case 0x6E: return 0x0A
+        case 0x72: return 0x0D
+        case 0x74: return 0x09
+        default: return nil
+        }
+    }
+
+    /// The scalar of a `\u` escape whose four hex digits start at `i` (a surrogate pair read as one; a lone
+    /// surrogate is U+FFFD), `i` moved past it; nil when the digits are not hex (`i` unchanged).
+    @inline(__always)
+    func unicodeEscape(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> UInt32? {
+        guard var v = hex4(p, i) else { return nil }
+        i += 4
+        if v >= 0xD800 && v < 0xDC00 {
+            if i + 6 <= p.count, p[i] == 0x5C, p[i + 1] == 0x75, let lo = hex4(p, i + 2), lo >= 0xDC00, lo < 0xE000 {
+                v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
+                i += 6
+            } else {
+                v = 0xFFFD
+            }
+        } else if v >= 0xDC00 && v < 0xE000 {
+            v = 0xFFFD
+        }
+        return v
+    }
+
     func hex4(_ p: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32? {
         guard i + 4 <= p.count else { return nil }
         var v: UInt32 = 0
@@ -224,36 +259,15 @@ public struct JSONParser {
                         guard k + 1 < p.count else { failure = err("unterminated escape", k); return 0 }
                         let e = p[k + 1]
                         k += 2
-                        var byte: UInt8 = 0
-                        switch e {
-                        case 0x22: byte = 0x22
-                        case 0x5C: byte = 0x5C
-                        case 0x2F: byte = 0x2F
-                        case 0x62: byte = 0x08
-                        case 0x66: byte = 0x0C
-                        case 0x6E: byte = 0x0A
-                        case 0x72: byte = 0x0D
-                        case 0x74: byte = 0x09
-                        case 0x75:
-                            guard var v = hex4(p, k) else { failure = err("invalid \\u escape", k); return 0 }
-                            k += 4
-                            if v >= 0xD800 && v < 0xDC00 {
-                                if k + 6 <= p.count, p[k] == 0x5C, p[k + 1] == 0x75, let lo = hex4(p, k + 2), lo >= 0xDC00, lo < 0xE000 {
-                                    v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
-                                    k += 6
-                                } else {
-                                    v = 0xFFFD
-                                }
-                            } else if v >= 0xDC00 && v < 0xE000 {
-                                v = 0xFFFD
-                            }
+                        if e == 0x75 {
+                            guard let v = unicodeEscape(p, &k) else { failure = err("invalid \\u escape", k); return 0 }
                             // Six escaped bytes (twelve for a pair) hold at most three UTF-8 bytes (four): room is left.
                             guard o + 4 <= dst.count else { failure = err("invalid \\u escape", k); return 0 }
                             o += JSONBytes.putUTF8(v, d + o)
                             simpleStart = k
                             continue
-                        default: failure = err("invalid escape", k - 1); return 0
                         }
+                        guard let byte = JSONParser.simpleEscape(e) else { failure = err("invalid escape", k - 1); return 0 }
                         guard o < dst.count else { return 0 }
                         d[o] = byte
                         o += 1
@@ -292,31 +306,13 @@ public struct JSONParser {
                 guard i + 1 < p.count else { throw err("unterminated escape", i) }
                 let e = p[i + 1]
                 i += 2
-                switch e {
-                case 0x22: out.append(0x22)
-                case 0x5C: out.append(0x5C)
-                case 0x2F: out.append(0x2F)
-                case 0x62: out.append(0x08)
-                case 0x66: out.append(0x0C)
-                case 0x6E: out.append(0x0A)
-                case 0x72: out.append(0x0D)
-                case 0x74: out.append(0x09)
-                case 0x75:
-                    guard var v = hex4(p, i) else { throw err("invalid \\u escape", i) }
-                    i += 4
-                    if v >= 0xD800 && v < 0xDC00 {
-                        if i + 6 <= p.count, p[i] == 0x5C, p[i + 1] == 0x75, let lo = hex4(p, i + 2), lo >= 0xDC00, lo < 0xE000 {
-                            v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
-                            i += 6
-                        } else {
-                            v = 0xFFFD
-                        }
-                    } else if v >= 0xDC00 && v < 0xE000 {
-                        v = 0xFFFD
-                    }
+                if e == 0x75 {
+                    guard let v = unicodeEscape(p, &i) else { throw err("invalid \\u escape", i) }
                     let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default: throw err("invalid escape", i - 1)
+                } else {
+                    guard let byte = JSONParser.simpleEscape(e) else { throw err("invalid escape", i - 1) }
+                    out.append(byte)
                 }
                 simpleStart = i
                 continue
