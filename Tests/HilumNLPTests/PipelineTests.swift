@@ -224,3 +224,29 @@ final class ResultsBox: @unchecked Sendable {
     func add(_ k: Int, _ r: AnalyzedReport) { lock.lock(); items.append((k, r)); lock.unlock() }
     func all() -> [(Int, AnalyzedReport)] { lock.lock(); defer { lock.unlock() }; return items }
 }
+
+/// Parts of the JSON are written once per ontology (a concept's object, a location's opening, an evidence rule's
+/// head) and carried by the result's values: a result edited before it is written must still be written as edited.
+@Suite struct ResultJSONTests {
+    @Test func editedResultsAreWrittenAsEdited() throws {
+        var r = Fixtures.analyzer.analyze("Small left pleural effusion at the base. No pneumothorax.", lang: .en)
+        var w0 = JSONWriter(); r.writeJSON(to: &w0)
+        let before = try JSONParser().parse(w0.string)
+        let i = try #require(r.findings.firstIndex { !$0.locations.isEmpty && !$0.evidence.isEmpty })
+        r.findings[i].concept.name = "edited name"
+        r.findings[i].concept.padchest = nil
+        r.findings[i].locations[0].name = "edited site"
+        r.findings[i].evidence[0].rule = "edited.rule"
+        var w = JSONWriter(); r.writeJSON(to: &w)
+        let after = try JSONParser().parse(w.string)
+        let f = try #require(after["findings"]?.array?[i])
+        #expect(f["concept"]?["name"]?.string == "edited name")
+        #expect(f["concept"]?["padchest"] == .null)
+        #expect(f["locations"]?.array?.first?["name"]?.string == "edited site")
+        #expect(f["evidence"]?.array?.first?["rule"]?.string == "edited.rule")
+        // The untouched findings are written as before.
+        for k in r.findings.indices where k != i {
+            #expect(after["findings"]?.array?[k] == before["findings"]?.array?[k])
+        }
+    }
+}
