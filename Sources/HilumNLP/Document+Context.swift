@@ -365,24 +365,39 @@ extension Document {
             guard r >= 0, r < box.ontology.normality.count else {
                 return Evidence(rule: "", category: "normality", span: span(e.tokens))
             }
-            let json = pieces.flatMap { r < $0.normality.count ? $0.normality[r] : nil }
-            return Evidence(rule: box.ontology.normality[r].id, category: "normality", span: span(e.tokens), json: json)
+            // The rule's JSON piece holds its id and category, read once per ontology.
+            if let p = pieces, r < p.normality.count {
+                let j = p.normality[r]
+                return Evidence(rule: j.rule, category: j.category, span: span(e.tokens), json: j)
+            }
+            return Evidence(rule: box.ontology.normality[r].id, category: "normality", span: span(e.tokens))
         }
         guard r >= 0, r < box.ontology.cues.count, r < box.ontology.lexicon.tables.cues.count else {
             return Evidence(rule: "", category: "", span: span(e.tokens))
         }
-        let json = pieces.flatMap { r < $0.cues.count ? $0.cues[r] : nil }
-        return Evidence(rule: box.ontology.cues[r].id, category: box.ontology.lexicon.tables.cues[r].category.family, span: span(e.tokens),
-                        json: json)
+        if let p = pieces, r < p.cues.count {
+            let j = p.cues[r]
+            return Evidence(rule: j.rule, category: j.category, span: span(e.tokens), json: j)
+        }
+        return Evidence(rule: box.ontology.cues[r].id, category: box.ontology.lexicon.tables.cues[r].category.family, span: span(e.tokens))
     }
 
     /// The evidence of mention `i` in `log`, sorted by span.
     func rendered(_ i: Int, in log: MentionLog<Ev>) -> [Evidence] {
         // A loop, not `map(render)`: a method reference would capture a copy of the document.
+        let n = log.count(of: i)
+        guard n > 0 else { return [] }
         var out: [Evidence] = []
-        out.reserveCapacity(log.count(of: i))
+        out.reserveCapacity(n)
         log.forEach(of: i) { out.append(render($0)) }
-        out.sort { $0.span < $1.span }
+        // By span, stable (an evidence list is short: an insertion sort).
+        if n > 1 {
+            for k in 1..<out.count {
+                var b = k
+                while b > 0 && out[k].span < out[b - 1].span { b -= 1 }
+                if b < k { let e = out.remove(at: k); out.insert(e, at: b) }
+            }
+        }
         return out
     }
 
@@ -415,8 +430,6 @@ extension Document {
         }
     }
 
-    /// The anatomy indices of mention `i`, in order.
-    func siteIndices(of i: Int) -> [Int] { sites.of(i).map { Int($0) } }
 
     /// Normality statements: an anchor reached by a `normal` cue denies its concepts.
     mutating func resolveNormality(_ anchors: [AnchorHit]) {

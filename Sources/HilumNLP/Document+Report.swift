@@ -3,7 +3,7 @@ internal import HilumOntology
 
 extension Document {
     func slice(_ r: Range<Int>) -> String {
-        guard !r.isEmpty else { return "" }
+        guard !r.isEmpty, r.lowerBound >= 0, r.upperBound <= tokens.count else { return "" }
         let s = Int(tokens[r.lowerBound].byteStart), e = Int(tokens[r.upperBound - 1].byteEnd)
         guard s >= 0, s <= e, e <= bytes.count else { return "" }
         return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[s..<e]), as: UTF8.self) }
@@ -14,6 +14,10 @@ extension Document {
         let tb = box.ontology.lexicon.tables
         let k = Int(i)
         guard k >= 0, k < tb.conceptIDs.count else { return ConceptRef(cui: "", name: "", kind: .finding, padchest: nil) }
+        // The concept's JSON piece holds the same fields, read once per ontology.
+        if withJSON, let j = pieces?.concept(i, lang) {
+            return ConceptRef(cui: j.cui, name: j.name, kind: j.kind, padchest: j.padchest, index: i, json: j)
+        }
         return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k], index: i,
                           json: withJSON ? pieces?.concept(i, lang) : nil)
     }
@@ -91,15 +95,25 @@ extension Document {
             ordered[b] = i
         }
         defer { swap(&ordered, &reportOrder) }
+        // The sites of each finding, gathered in one buffer reused from finding to finding.
+        var siteList: [Int] = []
+        swap(&siteList, &siteBuffer)
+        defer { swap(&siteList, &siteBuffer) }
         for (n, i) in ordered.enumerated() {
             let m = mentions[i]
-            let siteList = siteIndices(of: i)
-            let locs = siteList.map { ai -> LocationRef in
-                let a = anatomy[ai]
-                let ref = conceptRef(a.concept, withJSON: full)
-                let k = Int(a.concept)
-                return LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: full ? slice(a.tokens) : "", span: span(a.tokens),
-                                   laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil, index: a.concept, json: ref.json)
+            siteList.removeAll(keepingCapacity: true)
+            sites.forEach(of: i) { siteList.append(Int($0)) }
+            var locs: [LocationRef] = []
+            if !siteList.isEmpty {
+                locs.reserveCapacity(siteList.count)
+                for ai in siteList where ai >= 0 && ai < anatomy.count {
+                    let a = anatomy[ai]
+                    let ref = conceptRef(a.concept, withJSON: full)
+                    let k = Int(a.concept)
+                    locs.append(LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: full ? slice(a.tokens) : "",
+                                            span: span(a.tokens), laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil,
+                                            index: a.concept, json: ref.json))
+                }
             }
             // Someone else's finding ("padre con…") is in no region of this patient's image.
             let (regs, basis) = full && m.experiencer == .patient ? regions(for: m, sites: siteList) : ([], nil)

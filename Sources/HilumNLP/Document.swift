@@ -120,6 +120,8 @@ struct Document {
     var termStarts: [Int] = []
     /// Finding order of the result (`report`).
     var reportOrder: [Int] = []
+    /// The sites of the finding being written (`report`).
+    var siteBuffer: [Int] = []
 
     /// Empties `a`, keeping its storage (an empty array is left alone: emptying costs a call even then).
     @inline(__always)
@@ -449,6 +451,45 @@ struct MatchView {
 
     /// The general walk: tokens with both a normalized and an exact-case id are tried both ways.
     func longestBranching(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?) -> (end: Int, node: Int32)? {
+        // The walk's stack on the stack: it grows by at most one entry per word of the deepest phrase, and the
+        // array walk takes over in the (never seen) case of a deeper one.
+        withUnsafeTemporaryAllocation(of: (Int, Int32).self, capacity: 32) { buf in
+            longestBranching(trie, at: i, limit: limit, skip: skip, stack: buf) ?? longestBranchingArray(trie, at: i, limit: limit, skip: skip)
+        }
+    }
+
+    /// `longestBranching` with its stack in `buf`; `.some(nil)` when nothing matches, nil when the stack overflows.
+    func longestBranching(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?,
+                          stack buf: UnsafeMutableBufferPointer<(Int, Int32)>) -> (end: Int, node: Int32)?? {
+        guard let base = buf.baseAddress else { return nil }
+        let cap = buf.count
+        var top = 0
+        var best: (Int, Int32)? = nil
+        @inline(__always) func push(_ e: (Int, Int32)) -> Bool {
+            guard top < cap else { return false }
+            (base + top).initialize(to: e)
+            top += 1
+            return true
+        }
+        if let n = trie.start(ids[i]), !push((i + 1, n)) { return nil }
+        if exactIDs[i] >= 0, let n = trie.start(exactIDs[i]), !push((i + 1, n)) { return nil }
+        while top > 0 {
+            top -= 1
+            let (j0, node) = base[top]
+            if trie.hasPayload(node), j0 > (best?.0 ?? -1) { best = (j0, node) }
+            guard j0 < limit, trie.hasChildren(node) else { continue }
+            var j = j0
+            while j < limit, tokens[j].kind == .placeholder { j += 1 }
+            guard j < limit else { continue }
+            if let skip, skip[j] { continue }
+            if let n = trie.next(node, ids[j]), !push((j + 1, n)) { return nil }
+            if exactIDs[j] >= 0, let n = trie.next(node, exactIDs[j]), !push((j + 1, n)) { return nil }
+        }
+        return .some(best.map { (end: $0.0, node: $0.1) })
+    }
+
+    /// `longestBranching` with its stack in an array (any depth).
+    func longestBranchingArray(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?) -> (end: Int, node: Int32)? {
         var best: (Int, Int32)? = nil
         var stack: [(Int, Int32)] = []
         if let n = trie.start(ids[i]) { stack.append((i + 1, n)) }

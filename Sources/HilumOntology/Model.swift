@@ -85,6 +85,22 @@ public enum CueCategory: Sendable, Hashable {
         }
     }
 
+    /// Written out and inlinable: the pipeline compares categories on every cue it reads, and the synthesized `==`
+    /// is a call into this module each time.
+    @inlinable
+    public static func == (a: CueCategory, b: CueCategory) -> Bool {
+        switch (a, b) {
+        case (.negation, .negation), (.uncertainty, .uncertainty), (.pseudo, .pseudo), (.terminate, .terminate),
+             (.historical, .historical), (.hypothetical, .hypothetical), (.normal, .normal), (.coordinate, .coordinate),
+             (.experiencer, .experiencer), (.anaphora, .anaphora), (.locative, .locative):
+            return true
+        case (.change(let x), .change(let y)): return x == y
+        case (.laterality(let x), .laterality(let y)): return x == y
+        case (.severity(let x), .severity(let y)): return x == y
+        default: return false
+        }
+    }
+
     public var rawValue: String {
         switch self {
         case .negation: "negation"
