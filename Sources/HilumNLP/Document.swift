@@ -122,6 +122,19 @@ struct Document {
     var reportOrder: [Int] = []
     /// The sites of the finding being written (`report`).
     var siteBuffer: [Int] = []
+    /// The ids of short ASCII words seen before (`keyTokens`), for the tables whose `serial` is `wordCacheSerial`.
+    var wordCache: [WordCacheEntry] = []
+    var wordCacheSerial: UInt64 = 0
+
+    /// A word of one to eight ASCII letters and digits (its bytes in a little-endian word, the rest zero: no such word
+    /// is 0, the empty entry) and the two ids `keyTokens` gives it: both depend on its bytes alone.
+    struct WordCacheEntry {
+        var word: UInt64 = 0
+        var id: Int32 = -1
+        var exact: Int32 = -1
+    }
+    /// Entries of the word cache (direct-mapped: a word's slot is a hash of its bytes; a new word takes the slot over).
+    static let wordCacheBits = 11
 
     /// Empties `a`, keeping its storage (an empty array is left alone: emptying costs a call even then).
     @inline(__always)
@@ -256,10 +269,17 @@ struct Document {
             Document.refill(&wp, 0, count)
             // The three per-token arrays are written through their buffers (sized to `count` just above): an index
             // write to a local array costs a uniqueness check and a bounds check per token.
+            if wordCacheSerial != tables.serial || wordCache.count != 1 << Document.wordCacheBits {
+                wordCache = Array(repeating: WordCacheEntry(), count: 1 << Document.wordCacheBits)
+                wordCacheSerial = tables.serial
+            }
             ids.withUnsafeMutableBufferPointer { ids in
                 exact.withUnsafeMutableBufferPointer { exact in
                     wp.withUnsafeMutableBufferPointer { wp in
-                        Document.keyTokens(toks, p, ids: ids, exact: exact, wordPos: wp, keys: keys, tables: tables, yearID: yearID)
+                        wordCache.withUnsafeMutableBufferPointer { cache in
+                            Document.keyTokens(toks, p, ids: ids, exact: exact, wordPos: wp, keys: keys, tables: tables, yearID: yearID,
+                                               cache: cache)
+                        }
                     }
                 }
             }
@@ -274,9 +294,11 @@ struct Document {
     /// `{year}` id of a four-digit year), and the word position. The three buffers have one entry per token.
     static func keyTokens(_ toks: [Token], _ p: UnsafeBufferPointer<UInt8>, ids: UnsafeMutableBufferPointer<Int32>,
                           exact: UnsafeMutableBufferPointer<Int32>, wordPos wp: UnsafeMutableBufferPointer<Int32>,
-                          keys: KeyTable, tables: AnalysisTables, yearID: Int32) {
+                          keys: KeyTable, tables: AnalysisTables, yearID: Int32,
+                          cache: UnsafeMutableBufferPointer<WordCacheEntry>) {
         let count = toks.count
-        guard ids.count == count, exact.count == count, wp.count == count else { return }
+        guard ids.count == count, exact.count == count, wp.count == count, cache.count == 1 << wordCacheBits,
+              let cacheBase = cache.baseAddress else { return }
         // Keys are built in fixed buffers on the stack (no array traffic per word, no allocation per report) and
         // looked up zero-padded to whole words.
         let room = Normalizer.maxKeyBytes + 16
@@ -284,7 +306,7 @@ struct Document {
             guard let keyBuf = buf.baseAddress else { return }
             buf.initialize(repeating: 0)
             keyTokens(toks, p, ids: ids, exact: exact, wordPos: wp, keys: keys, tables: tables, yearID: yearID,
-                      keyBuf: keyBuf, exactBuf: keyBuf + room)
+                      keyBuf: keyBuf, exactBuf: keyBuf + room, cache: cacheBase)
         }
     }
 
@@ -293,10 +315,12 @@ struct Document {
     static func keyTokens(_ toks: [Token], _ p: UnsafeBufferPointer<UInt8>, ids: UnsafeMutableBufferPointer<Int32>,
                           exact: UnsafeMutableBufferPointer<Int32>, wordPos wp: UnsafeMutableBufferPointer<Int32>,
                           keys: KeyTable, tables: AnalysisTables, yearID: Int32,
-                          keyBuf: UnsafeMutablePointer<UInt8>, exactBuf: UnsafeMutablePointer<UInt8>) {
+                          keyBuf: UnsafeMutablePointer<UInt8>, exactBuf: UnsafeMutablePointer<UInt8>,
+                          cache: UnsafeMutablePointer<WordCacheEntry>) {
         let count = toks.count
         exactBuf[0] = Lexicon.exactPrefix
         var w: Int32 = 0
+        let shift = UInt64(64 - wordCacheBits)
         for k in 0..<count {
             let t = toks[k]
             wp[k] = w
@@ -305,7 +329,35 @@ struct Document {
                 w += 1
                 let s = Int(t.byteStart), e = Int(t.byteEnd)
                 if e - s > 48 { continue }
-                // An ASCII word of up to eight bytes is keyed and looked up in a register.
+                // An ASCII word of up to eight bytes: its ids from the word cache, or keyed and looked up in a register
+                // (and cached).
+                if e - s <= 8, s + 8 <= p.count, let base = p.baseAddress {
+                    let n = e - s
+                    let x = UInt64(littleEndian: UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self))
+                        & (n >= 8 ? ~0 : (1 << UInt64(n * 8)) &- 1)
+                    if x & 0x8080_8080_8080_8080 == 0 {
+                        let slot = cache + Int(truncatingIfNeeded: (x &* 0x9E37_79B9_7F4A_7C15) >> shift)
+                        var id = slot.pointee.id, ex = slot.pointee.exact
+                        if slot.pointee.word != x {
+                            id = Normalizer.keyWord(x, n).flatMap { keys.lookup(word: $0.key, count: $0.count) } ?? -1
+                            ex = -1
+                            if t.hasASCIIUpper || t.allUpper, tables.mayBeExact(first: p[s], length: n) {
+                                (exactBuf + 1).update(from: base + s, count: n)
+                                UnsafeMutableRawPointer(exactBuf + 1 + n).storeBytes(of: 0, as: UInt64.self)
+                                ex = keys.lookup(padded: exactBuf, count: n + 1) ?? -1
+                            }
+                            slot.pointee = WordCacheEntry(word: x, id: id, exact: ex)
+                        }
+                        ids[k] = id
+                        // A four-digit year also matches the `{year}` pattern token.
+                        if t.kind == .number, n == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
+                            exact[k] = yearID
+                        } else {
+                            exact[k] = ex
+                        }
+                        continue
+                    }
+                }
                 if e - s <= 8, s + 8 <= p.count, let base = p.baseAddress,
                    let kw = Normalizer.keyWord(UInt64(littleEndian: UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self)), e - s) {
                     ids[k] = keys.lookup(word: kw.key, count: kw.count) ?? -1

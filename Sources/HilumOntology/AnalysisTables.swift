@@ -11,6 +11,11 @@ public final class AnalysisTables: Sendable {
     /// Data a later stage derives from these tables once per ontology (the analyze result's JSON pieces), shared by
     /// every analyzer of the ontology.
     package let derived = DerivedSlot()
+    /// A number no other tables of this process have: a cache of ids read from these tables (the report pipeline's
+    /// word cache) is checked against it, so that it is never read with another ontology's tables.
+    package let serial: UInt64 = AnalysisTables.nextSerial()
+    private static let serials = Mutex<UInt64>(0)
+    private static func nextSerial() -> UInt64 { serials.withLock { $0 += 1; return $0 } }
     /// The context data of one cue rule.
     public struct Cue: Sendable {
         public var category: CueCategory
