@@ -23,14 +23,14 @@ extension Document {
     }
 
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
-    func regions(for m: Mention, sites all: [Int]) -> ([String], String?) {
+    func regions(for m: Mention, sites all: ArraySlice<Int>) -> ([String], String?) {
         let tb = box.ontology.lexicon.tables
         // A site read inside the finding's own term names its PadChest localization; it places the finding on the
         // image only when the ontology documents no default site for it ("aortic elongation" stays on the aortic
         // arch, "calcified right hilar granuloma" goes to the right hilum).
         var locations = all
         if all.contains(where: { $0 >= 0 && $0 < anatomy.count && anatomy[$0].owner >= 0 }), tb.defaultRegions(m.concept, m.laterality) != nil {
-            locations = all.filter { $0 >= 0 && $0 < anatomy.count && anatomy[$0].owner < 0 }
+            locations = ArraySlice(all.filter { $0 >= 0 && $0 < anatomy.count && anatomy[$0].owner < 0 })
         }
         var out: [String] = []
         var sideOnly: [String] = []
@@ -95,14 +95,16 @@ extension Document {
             ordered[b] = i
         }
         defer { swap(&ordered, &reportOrder) }
-        // The sites of each finding, gathered in one buffer reused from finding to finding.
-        var siteList: [Int] = []
-        swap(&siteList, &siteBuffer)
-        defer { swap(&siteList, &siteBuffer) }
+        // The sites of each finding, gathered one finding after another in one buffer (emptied once per report).
+        var siteBuf: [Int] = []
+        swap(&siteBuf, &siteBuffer)
+        Document.clear(&siteBuf)
+        defer { swap(&siteBuf, &siteBuffer) }
         for (n, i) in ordered.enumerated() {
             let m = mentions[i]
-            siteList.removeAll(keepingCapacity: true)
-            sites.forEach(of: i) { siteList.append(Int($0)) }
+            let firstSite = siteBuf.count
+            sites.forEach(of: i) { siteBuf.append(Int($0)) }
+            let siteList = siteBuf[firstSite...]
             var locs: [LocationRef] = []
             if !siteList.isEmpty {
                 locs.reserveCapacity(siteList.count)

@@ -131,6 +131,12 @@ extension Document {
         }
         while i < n {
             let t = tokens[i]
+            // Most tokens are words inside a line: nothing below applies to them (every rule needs a line break before
+            // the token, a header token, or punctuation).
+            if t.newlinesBefore == 0 && t.kind != .punct && !headerToken[i] {
+                i += 1
+                continue
+            }
             // Boundaries before token i.
             if i > start {
                 let blank = t.newlinesBefore >= 2

@@ -33,13 +33,22 @@ struct Document {
     /// Entries per mention in one log: each mention's entries are chained in the order added, so reading or copying
     /// one mention's entries costs its own entries, not the whole log (a 10 MB report has tens of thousands).
     struct MentionLog<T> {
-        var values: [T] = []
-        var next: [Int32] = []
+        /// Each entry and the position of the next entry of the same mention (-1 after its last).
+        var entries: [(value: T, next: Int32)] = []
+        /// First and last entry of each mention (-1: none). Kept at their length from report to report: entries from
+        /// `used` on are always -1, and `removeAll` resets only those before it.
         var head: [Int32] = []
         var tail: [Int32] = []
+        var used = 0
 
         mutating func removeAll() {
-            Document.clear(&values); Document.clear(&next); Document.clear(&head); Document.clear(&tail)
+            Document.clear(&entries)
+            if used > 0 {
+                let n = min(used, head.count, tail.count)
+                head.withUnsafeMutableBufferPointer { UnsafeMutableBufferPointer(rebasing: $0[0..<n]).update(repeating: -1) }
+                tail.withUnsafeMutableBufferPointer { UnsafeMutableBufferPointer(rebasing: $0[0..<n]).update(repeating: -1) }
+                used = 0
+            }
         }
 
         mutating func append(_ mention: Int, _ v: T) {
@@ -51,11 +60,11 @@ struct Document {
                 head.append(contentsOf: repeatElement(-1, count: n - head.count))
                 tail.append(contentsOf: repeatElement(-1, count: n - tail.count))
             }
-            let k = Int32(values.count)
-            values.append(v)
-            next.append(-1)
+            if mention >= used { used = mention + 1 }
+            let k = Int32(entries.count)
+            entries.append((v, -1))
             let t = Int(tail[mention])
-            if t >= 0 { next[t] = k } else { head[mention] = k }
+            if t >= 0 { entries[t].next = k } else { head[mention] = k }
             tail[mention] = k
         }
 
@@ -66,15 +75,15 @@ struct Document {
         func first(of mention: Int) -> Int { mention >= 0 && mention < head.count ? Int(head[mention]) : -1 }
 
         /// The entry at position `k` and the position of the next entry of the same mention; nil past the last.
-        func entry(_ k: Int) -> (T, Int)? { k >= 0 && k < values.count ? (values[k], Int(next[k])) : nil }
+        func entry(_ k: Int) -> (T, Int)? { k >= 0 && k < entries.count ? (entries[k].value, Int(entries[k].next)) : nil }
 
         /// Calls `body` with each entry of `mention`, in the order added (no array built).
         func forEach(of mention: Int, _ body: (T) -> Void) {
             guard mention >= 0, mention < head.count else { return }
             var k = Int(head[mention])
             while k >= 0 {
-                body(values[k])
-                k = Int(next[k])
+                body(entries[k].value)
+                k = Int(entries[k].next)
             }
         }
 
@@ -83,7 +92,7 @@ struct Document {
             guard mention >= 0, mention < head.count else { return 0 }
             var n = 0
             var k = Int(head[mention])
-            while k >= 0 { n += 1; k = Int(next[k]) }
+            while k >= 0 { n += 1; k = Int(entries[k].next) }
             return n
         }
 
@@ -95,8 +104,8 @@ struct Document {
             out.reserveCapacity(count(of: mention))
             var k = Int(head[mention])
             while k >= 0 {
-                out.append(values[k])
-                k = Int(next[k])
+                out.append(entries[k].value)
+                k = Int(entries[k].next)
             }
             return out
         }
@@ -134,7 +143,7 @@ struct Document {
         var exact: Int32 = -1
     }
     /// Entries of the word cache (direct-mapped: a word's slot is a hash of its bytes; a new word takes the slot over).
-    static let wordCacheBits = 11
+    static let wordCacheBits = 12
 
     /// Empties `a`, keeping its storage (an empty array is left alone: emptying costs a call even then).
     @inline(__always)
@@ -478,6 +487,7 @@ struct MatchView {
 
     /// Longest match of `trie` starting at token `i` within `limit`; returns the end token and node.
     /// Tokens with both a normalized and an exact id are tried both ways.
+    @inline(__always)
     func longest(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]? = nil) -> (end: Int, node: Int32)? {
         // Fast path: no token in reach has an exact-case id, so the walk is a single path.
         let e0 = exactIDs[i]
