@@ -288,24 +288,74 @@ struct JSONLStream: RecordStream {
             guard UTF8Bytes.isValid(bytes) else { return fail("input.invalid_utf8", "line is not valid UTF-8") }
             return fail("input.malformed_json", error.message)
         }
-        guard case .object = v else { return fail("input.malformed_json", "line is not a JSON object") }
-        let fields = options.textFields ?? (v["text"] != nil ? ["text"] : v["report"] != nil ? ["report"] : ["findings", "impression"])
+        guard case .object(let pairs) = v else { return fail("input.malformed_json", "line is not a JSON object") }
+        // The fields a record reads, found in one pass over its keys (the parser keeps one value per key; of repeated
+        // pairs the first is taken, as `v[key]` does); a key is compared only with the names of its length.
+        var known = KnownFields()
+        for (k, x) in pairs { known.take(k, x) }
+        /// A field by name: from the pass above, or looked up when the options name another field.
+        func field(_ f: String) -> JSONValue? { known.value(f) ?? (KnownFields.isKnown(f) ? nil : v[f]) }
+        let fields = options.textFields ?? (known.text != nil ? ["text"] : known.report != nil ? ["report"] : ["findings", "impression"])
         var parts: [String] = []
         for f in fields {
-            guard let x = v[f] else { continue }
+            guard let x = field(f) else { continue }
             if let t = x.string { if !t.isEmpty { parts.append(fields.count > 1 ? "\(f.uppercased()): \(t)" : t) } }
             else if !x.isNull { return fail("input.bad_field", "field '\(f)' is not a string") }
         }
-        if parts.isEmpty && fields.allSatisfy({ v[$0] == nil }) {
+        if parts.isEmpty && fields.allSatisfy({ field($0) == nil }) {
             return fail("input.missing_field", "no text field (\(fields.joined(separator: ", ")))")
         }
-        let idKey = options.idField ?? (v["id"] != nil ? "id" : v["uid"] != nil ? "uid" : "id")
-        let id = v[idKey]?.string ?? v[idKey]?.int.map(String.init) ?? CorpusReader.syntheticID(name, lineNo)
-        let lang = v["lang"]?.string.flatMap { Language(rawValue: $0) }
-        func str(_ k: String) -> String? { v[k]?.string ?? v[k]?.int.map(String.init) }
+        let idValue = options.idField.map { field($0) } ?? (known.id ?? known.uid)
+        let id = idValue?.string ?? idValue?.int.map(String.init) ?? CorpusReader.syntheticID(name, lineNo)
+        let lang = known.lang?.string.flatMap { Language(rawValue: $0) }
+        func str(_ x: JSONValue?) -> String? { x?.string ?? x?.int.map(String.init) }
         return .record(CorpusRecord(row: lineNo, source: name, id: id, text: parts.joined(separator: "\n"), lang: lang,
-                                    patientID: str("patient_id"), studyID: str("study_id"), studyDate: str("study_date"),
-                                    scene: v["scene"].flatMap { $0.isNull ? nil : $0 }))
+                                    patientID: str(known.patientID), studyID: str(known.studyID), studyDate: str(known.studyDate),
+                                    scene: known.scene.flatMap { $0.isNull ? nil : $0 }))
+    }
+
+    /// The fields of a JSONL record that `parse` reads by default.
+    struct KnownFields {
+        var text, report, findings, impression, id, uid, lang, patientID, studyID, studyDate, scene: JSONValue?
+
+        static let names: Set<String> = ["text", "report", "findings", "impression", "id", "uid", "lang", "patient_id",
+                                         "study_id", "study_date", "scene"]
+        static func isKnown(_ k: String) -> Bool { names.contains(k) }
+
+        /// Keeps `x` when `k` is a known field not seen before.
+        mutating func take(_ k: String, _ x: JSONValue) {
+            @inline(__always) func keep(_ slot: inout JSONValue?) { if slot == nil { slot = x } }
+            switch k.utf8.count {
+            case 2: if k == "id" { keep(&id) }
+            case 3: if k == "uid" { keep(&uid) }
+            case 4: if k == "text" { keep(&text) } else if k == "lang" { keep(&lang) }
+            case 5: if k == "scene" { keep(&scene) }
+            case 6: if k == "report" { keep(&report) }
+            case 8: if k == "findings" { keep(&findings) } else if k == "study_id" { keep(&studyID) }
+            case 10:
+                if k == "impression" { keep(&impression) } else if k == "patient_id" { keep(&patientID) }
+                else if k == "study_date" { keep(&studyDate) }
+            default: break
+            }
+        }
+
+        /// The kept value of known field `k` (nil when `k` is not known or was absent).
+        func value(_ k: String) -> JSONValue? {
+            switch k {
+            case "text": text
+            case "report": report
+            case "findings": findings
+            case "impression": impression
+            case "id": id
+            case "uid": uid
+            case "lang": lang
+            case "patient_id": patientID
+            case "study_id": studyID
+            case "study_date": studyDate
+            case "scene": scene
+            default: nil
+            }
+        }
     }
 }
 

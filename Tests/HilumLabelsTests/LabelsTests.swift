@@ -266,6 +266,46 @@ enum L {
         #expect(codes == ["2:input.malformed_json", "3:input.missing_field", "4:input.invalid_utf8"])
     }
 
+    @Test func jsonlFieldsByNameFirstOfARepeatedKeyAndTheOptions() throws {
+        let lines = [
+            // A repeated key: the last one counts (the JSON parser keeps the last value of a key).
+            #"{"text": "ignored", "id": "a", "text": "Cardiomegaly.", "lang": "en", "lang": "es"}"#,
+            // No `id`: `uid`; findings and impression joined under their headers; the study fields.
+            #"{"uid": "CXR9", "findings": "Clear lungs.", "impression": "Normal.", "patient_id": 12, "study_id": "s1", "study_date": "2020-01-02", "scene": {"regions": []}}"#,
+            // `report` when there is no `text`; an explicit null scene is none.
+            #"{"id": 7, "report": "Small effusion.", "scene": null}"#,
+            // A text field that is not a string.
+            #"{"id": "d", "text": 5}"#,
+        ]
+        let path = try L.tmp("f.jsonl", Array((lines.joined(separator: "\n") + "\n").utf8))
+        var records: [CorpusRecord] = []
+        var codes: [String] = []
+        for i in try L.readAll(path) {
+            switch i {
+            case .record(let r): records.append(r)
+            case .failure(let e): codes.append("\(e.row):\(e.error.code)")
+            case .deferred: Issue.record("parsing was not deferred")
+            }
+        }
+        #expect(codes == ["4:input.bad_field"])
+        #expect(records.map(\.id) == ["a", "CXR9", "7"])
+        #expect(records.map(\.text) == ["Cardiomegaly.", "FINDINGS: Clear lungs.\nIMPRESSION: Normal.", "Small effusion."])
+        #expect(records.first?.lang == .es)
+        #expect(records.dropFirst().first.map { [$0.patientID, $0.studyID, $0.studyDate] } == ["12", "s1", "2020-01-02"])
+        #expect(records.dropFirst().first?.scene != nil)
+        #expect(records.last?.scene == nil)
+
+        // Fields named by the options, known or not.
+        var options = CorpusOptions()
+        options.textFields = ["note", "impression"]
+        options.idField = "accession"
+        let custom = try L.tmp("c.jsonl", Array(#"{"id": "x", "accession": "A1", "note": "No effusion.", "impression": "Normal.", "text": "unused"}"#.utf8 + [0x0A]))
+        let items = try L.readAll(custom, options: options)
+        guard case .record(let r)? = items.first else { Issue.record("no record: \(items)"); return }
+        #expect(r.id == "A1")
+        #expect(r.text == "NOTE: No effusion.\nIMPRESSION: Normal.")
+    }
+
     @Test func deferredParsingGivesTheSameItems() throws {
         let bytes = Array("{\"id\": \"a\", \"text\": \"Cardiomegaly.\"}\nnot json\n{\"id\": \"c\", \"text\": \"x\"}\n".utf8)
         let path = try L.tmp("d.jsonl", bytes)
