@@ -83,16 +83,8 @@ extension Document {
         return words
     }
 
-    mutating func findSentences() {
-        let n = tokens.count
-        var start = 0
-        var i = 0
-        let (abbrevs, abbrevMax) = box.ontology.lexicon.tables.abbreviations(lang)
-        let bits = box.ontology.lexicon.tables.languageBits
-        let abbrevBit: UInt8 = lang == .es ? 0x80 : 0x40
-        var buf: [UInt8] = []
-        // In mixed-case text a line that starts with a capital after a line with no closing punctuation
-        // starts a new sentence (list-like reports); in all-capitals text line breaks are only wrapping.
+    /// Whether the first 20,000 bytes have more ASCII lowercase letters than uppercase ones (mixed-case text).
+    static func lowerExceedsUpper(_ bytes: [UInt8]) -> Bool {
         var upper = 0, lower = 0
         bytes.withUnsafeBufferPointer { p in
             guard let base = p.baseAddress else { return }
@@ -117,7 +109,27 @@ extension Document {
                 k += 1
             }
         }
-        let mixedCase = lower > upper
+        return lower > upper
+    }
+
+    mutating func findSentences() {
+        let n = tokens.count
+        var start = 0
+        var i = 0
+        let (abbrevs, abbrevMax) = box.ontology.lexicon.tables.abbreviations(lang)
+        let bits = box.ontology.lexicon.tables.languageBits
+        let abbrevBit: UInt8 = lang == .es ? 0x80 : 0x40
+        var buf: [UInt8] = []
+        // In mixed-case text a line that starts with a capital after a line with no closing punctuation
+        // starts a new sentence (list-like reports); in all-capitals text line breaks are only wrapping.
+        // Counted the first time a rule asks (most reports never do: their lines start with a header or follow a stop).
+        var mixedCaseKnown: Bool? = nil
+        func mixedCase() -> Bool {
+            if let m = mixedCaseKnown { return m }
+            let m = Document.lowerExceedsUpper(bytes)
+            mixedCaseKnown = m
+            return m
+        }
         func startsUpper(_ t: Token) -> Bool {
             let b = bytes[Int(t.byteStart)]
             return (b >= 0x41 && b <= 0x5A) || b == 0xC3 && Int(t.byteStart) + 1 < bytes.count && bytes[Int(t.byteStart) + 1] >= 0x80 && bytes[Int(t.byteStart) + 1] <= 0x9E
@@ -147,14 +159,16 @@ extension Document {
                     listItem = true
                 }
                 var capitalLine = false
-                if mixedCase, t.newlinesBefore > 0, t.kind == .word, startsUpper(t), tokens[i - 1].kind != .punct {
+                if !(blank || header || listItem), t.newlinesBefore > 0, t.kind == .word, startsUpper(t), tokens[i - 1].kind != .punct,
+                   mixedCase() {
                     capitalLine = true
                 }
                 if blank || header || listItem || capitalLine { close(i) }
             }
             // A line in capitals that ends with a colon, in a mixed-case report, is a heading ("TC TÓRAX ALTA
             // RESOLUCIÓN:", "PA AND LATERAL CHEST:"): it ends before the next line.
-            if t.kind == .punct && t.punct == 0x3A, mixedCase, i + 1 < n, tokens[i + 1].newlinesBefore > 0, Document.capitalLine(tokens, from: start, endingAt: i) {
+            if t.kind == .punct && t.punct == 0x3A, i + 1 < n, tokens[i + 1].newlinesBefore > 0, Document.capitalLine(tokens, from: start, endingAt: i),
+               mixedCase() {
                 close(i + 1)
                 i += 1
                 continue
