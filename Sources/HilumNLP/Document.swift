@@ -513,50 +513,39 @@ struct MatchView {
 
     /// The general walk: tokens with both a normalized and an exact-case id are tried both ways.
     func longestBranching(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?) -> (end: Int, node: Int32)? {
-        // The walk's stack on the stack: it grows by at most one entry per word of the deepest phrase, and the
-        // array walk takes over in the (never seen) case of a deeper one.
+        // The walk's stack is on the stack: it grows by at most one entry per word of the deepest phrase.
         withUnsafeTemporaryAllocation(of: (Int, Int32).self, capacity: 32) { buf in
-            longestBranching(trie, at: i, limit: limit, skip: skip, stack: buf) ?? longestBranchingArray(trie, at: i, limit: limit, skip: skip)
+            longestBranching(trie, at: i, limit: limit, skip: skip, stack: buf)
         }
     }
 
-    /// `longestBranching` with its stack in `buf`; `.some(nil)` when nothing matches, nil when the stack overflows.
+    /// `longestBranching` with its stack in `buf`, continued in an array past `buf`'s capacity (a phrase deeper than
+    /// the buffer, which the shipped lexicon does not have).
     func longestBranching(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?,
-                          stack buf: UnsafeMutableBufferPointer<(Int, Int32)>) -> (end: Int, node: Int32)?? {
-        guard let base = buf.baseAddress else { return nil }
-        let cap = buf.count
+                          stack buf: UnsafeMutableBufferPointer<(Int, Int32)>) -> (end: Int, node: Int32)? {
+        let base = buf.baseAddress
+        let cap = base == nil ? 0 : buf.count
         var top = 0
-        var best: (Int, Int32)? = nil
-        @inline(__always) func push(_ e: (Int, Int32)) -> Bool {
-            guard top < cap else { return false }
-            (base + top).initialize(to: e)
-            top += 1
-            return true
+        // Entries pushed while the buffer is full; they are above every buffer entry, so they are popped first.
+        var spill: [(Int, Int32)] = []
+        @inline(__always) func push(_ e: (Int, Int32)) {
+            if top < cap, let base {
+                (base + top).initialize(to: e)
+                top += 1
+            } else {
+                spill.append(e)
+            }
         }
-        if let n = trie.start(ids[i]), !push((i + 1, n)) { return nil }
-        if exactIDs[i] >= 0, let n = trie.start(exactIDs[i]), !push((i + 1, n)) { return nil }
-        while top > 0 {
+        @inline(__always) func pop() -> (Int, Int32)? {
+            if !spill.isEmpty { return spill.removeLast() }
+            guard top > 0, let base else { return nil }
             top -= 1
-            let (j0, node) = base[top]
-            if trie.hasPayload(node), j0 > (best?.0 ?? -1) { best = (j0, node) }
-            guard j0 < limit, trie.hasChildren(node) else { continue }
-            var j = j0
-            while j < limit, tokens[j].kind == .placeholder { j += 1 }
-            guard j < limit else { continue }
-            if let skip, skip[j] { continue }
-            if let n = trie.next(node, ids[j]), !push((j + 1, n)) { return nil }
-            if exactIDs[j] >= 0, let n = trie.next(node, exactIDs[j]), !push((j + 1, n)) { return nil }
+            return base[top]
         }
-        return .some(best.map { (end: $0.0, node: $0.1) })
-    }
-
-    /// `longestBranching` with its stack in an array (any depth).
-    func longestBranchingArray(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?) -> (end: Int, node: Int32)? {
         var best: (Int, Int32)? = nil
-        var stack: [(Int, Int32)] = []
-        if let n = trie.start(ids[i]) { stack.append((i + 1, n)) }
-        if exactIDs[i] >= 0, let n = trie.start(exactIDs[i]) { stack.append((i + 1, n)) }
-        while let (j0, node) = stack.popLast() {
+        if let n = trie.start(ids[i]) { push((i + 1, n)) }
+        if exactIDs[i] >= 0, let n = trie.start(exactIDs[i]) { push((i + 1, n)) }
+        while let (j0, node) = pop() {
             if trie.hasPayload(node), j0 > (best?.0 ?? -1) { best = (j0, node) }
             guard j0 < limit, trie.hasChildren(node) else { continue }
             var j = j0
@@ -566,8 +555,8 @@ struct MatchView {
             while j < limit, tokens[j].kind == .placeholder { j += 1 }
             guard j < limit else { continue }
             if let skip, skip[j] { continue }
-            if let n = trie.next(node, ids[j]) { stack.append((j + 1, n)) }
-            if exactIDs[j] >= 0, let n = trie.next(node, exactIDs[j]) { stack.append((j + 1, n)) }
+            if let n = trie.next(node, ids[j]) { push((j + 1, n)) }
+            if exactIDs[j] >= 0, let n = trie.next(node, exactIDs[j]) { push((j + 1, n)) }
         }
         return best.map { (end: $0.0, node: $0.1) }
     }
