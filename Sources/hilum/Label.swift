@@ -61,7 +61,7 @@ struct Label: ParsableCommand {
     @Flag(name: .customLong("roll-up"), help: "PadChest: also emit every ancestor of each label.") var rollUp = false
     @Option(help: "Worker threads (default: all cores).") var jobs: Int = 0
     @Option(help: "auto, en or es.") var lang: String = "auto"
-    @Option(name: .shortAndLong, help: "Output file (default: standard output).") var output: String?
+    @Option(name: .shortAndLong, help: "Output file (default, or `-`: standard output).") var output: String?
     @Option(help: "Write bad records as JSONL to this file.") var errors: String?
     @Argument(help: "Inputs: files or folders (CheXpert CSV, CSV, JSONL, .txt folder, OpenI XML, any .gz).") var inputs: [String]
 
@@ -79,7 +79,7 @@ struct Label: ParsableCommand {
         var reader = try corpus.reader(inputs, deferParsing: true)
         let log = try ErrorLog(path: errors)
         var fd: Int32 = 1
-        if let output {
+        if let output, output != "-" {
             fd = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             if fd < 0 { eprint("hilum: output.cannot_write: \(output)"); throw ExitCode(1) }
         }
