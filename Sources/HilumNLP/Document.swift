@@ -367,15 +367,11 @@ struct Document {
                         continue
                     }
                 }
-                if e - s <= 8, s + 8 <= p.count, let base = p.baseAddress,
-                   let kw = Normalizer.keyWord(UInt64(littleEndian: UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self)), e - s) {
-                    ids[k] = keys.lookup(word: kw.key, count: kw.count) ?? -1
-                } else {
-                    let n = Normalizer.keyWide(p, s, e, to: keyBuf)
-                    // Zero the bytes after the key up to the next whole word (n <= 48 < room - 8).
-                    UnsafeMutableRawPointer(keyBuf + n).storeBytes(of: 0, as: UInt64.self)
-                    ids[k] = keys.lookup(padded: keyBuf, count: n) ?? -1
-                }
+                // Any other word (non-ASCII, longer, or near the end of the text): keyed byte by byte.
+                let n = Normalizer.keyWide(p, s, e, to: keyBuf)
+                // Zero the bytes after the key up to the next whole word (n <= 48 < room - 8).
+                UnsafeMutableRawPointer(keyBuf + n).storeBytes(of: 0, as: UInt64.self)
+                ids[k] = keys.lookup(padded: keyBuf, count: n) ?? -1
                 // A four-digit year also matches the `{year}` pattern token.
                 if t.kind == .number, e - s == 4, p[s] == 0x31 && p[s + 1] == 0x39 || p[s] == 0x32 && p[s + 1] == 0x30 {
                     exact[k] = yearID
