@@ -17,11 +17,15 @@ public struct LabelJob: Sendable {
     public var jobs: Int
     public var batchSize = 256
     public var lang: Language?
+    /// Whether the analyzer's concept indices are the labeler's (both are made from one ontology): the CSV writer
+    /// then reads label views.
+    let viewMatchesLabeler: Bool
 
     public init(ontology: Ontology, scheme: String, format: Format, policy: UncertainPolicy = .keep, rollUp: Bool = false,
                 jobs: Int = 0, lang: Language? = nil) throws(HilumError) {
         analyzer = Analyzer(ontology: ontology)
         labeler = Labeler(ontology: ontology)
+        viewMatchesLabeler = analyzer.ontology.lexicon.tables.conceptIDs == labeler.conceptIDs
         if scheme != "all" && labeler.scheme(scheme) == nil {
             throw HilumError("request.unknown_scheme", "unknown scheme '\(scheme)'; known: \(labeler.schemes.map(\.name).joined(separator: ", ")), all")
         }
@@ -85,6 +89,8 @@ public struct LabelJob: Sendable {
     func process(_ batch: [CorpusItem]) -> BatchOutput {
         var out = BatchOutput()
         out.bytes.reserveCapacity(batch.count * 256)
+        // One label view for the batch: its buffers serve every report.
+        var view = LabelView()
         for item in batch {
             switch item.resolved() {
             case .failure(let e):
@@ -92,7 +98,7 @@ public struct LabelJob: Sendable {
             case .record(let r):
                 out.reports += 1
                 out.textBytes += r.text.utf8.count
-                out.bytes.append(contentsOf: row(r))
+                appendRow(r, to: &out.bytes, view: &view)
             case .deferred:
                 break
             }
@@ -158,29 +164,44 @@ public struct LabelJob: Sendable {
 
     /// One output row (with its newline) for a record.
     public func row(_ rec: CorpusRecord) -> [UInt8] {
+        var out: [UInt8] = []
+        var view = LabelView()
+        appendRow(rec, to: &out, view: &view)
+        return out
+    }
+
+    /// Appends the output row of a record (with its newline) to `out`; `view` is a buffer for the CSV writer.
+    func appendRow(_ rec: CorpusRecord, to out: inout [UInt8], view: inout LabelView) {
         switch format {
         case .jsonl:
             var r = analyzer.analyze(rec.text, lang: rec.lang ?? lang, id: rec.id)
             labeler.apply(&r, policy: policy)
-            return jsonRow(r, rec)
+            out.append(contentsOf: jsonRow(r, rec))
         case .csv:
             // CSV cells are written from the label codes directly (the report's `labels`, evidence, regions and
-            // texts are not needed).
+            // texts are not needed). Without roll-up, from a label view (no result is built); roll-up reads PadChest
+            // strings and the ontology's hierarchy from the result.
+            if !rollUp && viewMatchesLabeler {
+                analyzer.labelView(rec.text, lang: rec.lang ?? lang, into: &view)
+                if csvRow(ViewSource(v: view, conceptIDs: labeler.conceptIDs), nil, rec, into: &out) {
+                    out.append(0x0A)
+                    return
+                }
+            }
             let r = analyzer.analyze(rec.text, lang: rec.lang ?? lang, id: rec.id, detail: .labels)
-            var out: [UInt8] = []
-            out.reserveCapacity(rec.text.utf8.count + 256)
-            csvRow(r, rec, into: &out)
+            _ = csvRow(ReportSource(r, labeler), r, rec, into: &out)
             out.append(0x0A)
-            return out
         }
     }
+
+
 
     func values(_ r: AnalyzedReport, _ s: String) -> [(String, JSONValue)] {
         r.labels.first { $0.scheme == s }?.values ?? []
     }
 
     /// CSV cells of a scheme's label codes: CheXpert writes 1.0 / 0.0 / -1.0 / blank, the others 1 / 0 / -1.
-    func appendCodes(_ r: AnalyzedReport, _ name: String, indices: [Int], to out: inout [UInt8]) {
+    func appendCodes<S: LabelSource>(_ r: S, _ name: String, to out: inout [UInt8]) {
         guard let s = labeler.scheme(name) else { return }
         // The CheXpert labeler's layout (1.0 / 0.0 / -1.0) belongs to the `chexpert` scheme, as its header does.
         let chexpert = name == "chexpert"
@@ -190,7 +211,7 @@ public struct LabelJob: Sendable {
             withUnsafeTemporaryAllocation(of: Int8.self, capacity: n) { codes in
                 v.initialize(repeating: nil)
                 codes.initialize(repeating: 0)
-                labeler.codes(r, s, policy: policy, indices: indices, values: v, into: codes)
+                labeler.codes(r, s, policy: policy, values: v, into: codes)
                 for c in codes {
                     out.append(0x2C)
                     switch c {
@@ -206,26 +227,35 @@ public struct LabelJob: Sendable {
         }
     }
 
-    /// Appends one CSV row (no newline) to `out`.
-    func csvRow(_ r: AnalyzedReport, _ rec: CorpusRecord, into out: inout [UInt8]) {
+    /// Appends one CSV row (no newline) to `out`, from `source` and, for PadChest cells the fast path cannot write
+    /// (roll-up, or a finding without a valid concept index), from the result `r`. Returns false, leaving `out` as it
+    /// was, when those cells are needed and `r` is nil.
+    func csvRow<S: LabelSource>(_ source: S, _ r: AnalyzedReport?, _ rec: CorpusRecord, into out: inout [UInt8]) -> Bool {
+        let start = out.count
+        func padchest() -> Bool {
+            if !rollUp, fastPadchestCells(source, emit: { CSV.append(bytes: $0, to: &out, first: false) }) { return true }
+            guard let r else { return false }
+            appendPadchestCells(r, to: &out)
+            return true
+        }
         switch scheme {
         case "chexpert":
             CSV.append(rec.text, to: &out, first: true)
-            appendCodes(r, "chexpert", indices: labeler.conceptIndices(r), to: &out)
+            appendCodes(source, "chexpert", to: &out)
         case "padchest":
             CSV.append(rec.id, to: &out, first: true)
-            appendPadchestCells(r, to: &out)
+            if !padchest() { out.removeSubrange(start...); return false }
         default:
             CSV.append(rec.id, to: &out, first: true)
-            let indices = labeler.conceptIndices(r)
             for s in schemeNames {
                 if s == "padchest" {
-                    appendPadchestCells(r, to: &out)
+                    if !padchest() { out.removeSubrange(start...); return false }
                 } else {
-                    appendCodes(r, s, indices: indices, to: &out)
+                    appendCodes(source, s, to: &out)
                 }
             }
         }
+        return true
     }
 
     /// The PadChest cells as strings (JSONL rows).
@@ -245,7 +275,7 @@ public struct LabelJob: Sendable {
     /// same sentence, never to a negated one; `normal` when nothing is found (per report and per sentence).
     /// `emit` receives the cells in column order (`padchestColumns`), each in a buffer reused for the next.
     func padchestCells(_ r: AnalyzedReport, emit: ([UInt8]) -> Void) {
-        if !rollUp, fastPadchestCells(r, emit: emit) { return }
+        if !rollUp, fastPadchestCells(ReportSource(r, labeler), emit: emit) { return }
         let o = analyzer.ontology
         let n = r.findings.count
         var labels: [String] = [], labelCUIs: [String] = [], locs: [String] = [], locCUIs: [String] = []
@@ -332,12 +362,11 @@ public struct LabelJob: Sendable {
     /// `padchestCells` without roll-up, from the interned tables: the same cells, terms compared as ids and written
     /// from bytes in list form. Returns false, having emitted nothing, when a finding or location carries no valid
     /// index of this ontology (a report analyzed elsewhere); the string path then writes the cells.
-    func fastPadchestCells(_ r: AnalyzedReport, emit: ([UInt8]) -> Void) -> Bool {
+    func fastPadchestCells<S: LabelSource>(_ r: S, emit: ([UInt8]) -> Void) -> Bool {
         let t = labeler.padchestCells
-        let ids = labeler.conceptIDs
-        @inline(__always) func valid(_ i: Int32, _ cui: ConceptID) -> Int? {
-            let k = Int(i)
-            return k >= 0 && k < ids.count && k < t.item.count && ids[k] == cui ? k : nil
+        @inline(__always) func valid(_ k: Int?) -> Int? {
+            guard let k, k < t.item.count else { return nil }
+            return k
         }
         var labels: [PadchestTerm] = [], locs: [PadchestTerm] = []
         labels.reserveCapacity(8); locs.reserveCapacity(8)
@@ -349,16 +378,17 @@ public struct LabelJob: Sendable {
         @inline(__always) func pair(_ sentence: Int, _ item: Int32) -> UInt64 {
             UInt64(truncatingIfNeeded: sentence) << 32 | UInt64(UInt32(bitPattern: item))
         }
-        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) && r.findings[k].assertion != .absent {
-            guard let c = valid(r.findings[k].concept.index, r.findings[k].concept.cui) else { return false }
+        let sentenceCount = r.sentenceCount
+        for k in 0..<r.findingCount where r.counts(k) && r.assertion(k) != .absent {
+            guard let c = valid(r.concept(k)) else { return false }
             let p = t.item[c]
             guard p >= 0 else { continue }
-            let sentence = r.findings[k].sentence
+            let sentence = r.sentence(k)
             if !labels.contains(where: { $0.item == p }) { labels.append(PadchestTerm(item: p, concept: Int32(c), derived: -1)) }
-            let inRange = sentence >= 1 && sentence <= r.sentences.count
+            let inRange = sentence >= 1 && sentence <= sentenceCount
             if inRange, case let key = pair(sentence, p), !bySentence.contains(key) { bySentence.append(key) }
-            for j in r.findings[k].locations.indices {
-                guard let lc = valid(r.findings[k].locations[j].index, r.findings[k].locations[j].cui) else { return false }
+            for j in 0..<r.locationCount(k) {
+                guard let lc = valid(r.location(k, j)) else { return false }
                 let lp = t.item[lc]
                 if lp < 0 {
                     for (d, e) in t.derived[lc].enumerated() {
@@ -403,7 +433,7 @@ public struct LabelJob: Sendable {
         emit(cell)
         cell.removeAll(keepingCapacity: true)
         cell.append(0x5B)
-        for i in 1...max(1, r.sentences.count) {
+        for i in 1...max(1, sentenceCount) {
             if i > 1 { cell.append(0x2C); cell.append(0x20) }
             let s = UInt64(truncatingIfNeeded: i)
             // A sentence with no term is the no-finding list, `['normal']` (most sentences of most reports).

@@ -54,9 +54,13 @@ public struct Labeler: Sendable {
     /// The concept's dense index when it is valid for this labeler's ontology (a finding analyzed with another
     /// ontology, or read back from JSON, is looked up by CUI).
     @inline(__always)
-    func index(of c: ConceptRef) -> Int? {
-        let k = Int(c.index)
-        return k >= 0 && k < conceptIDs.count && conceptIDs[k] == c.cui ? k : nil
+    func index(of c: ConceptRef) -> Int? { checked(c.index, c.cui) }
+
+    /// Index `i` when it is the index of concept `cui` in this labeler's ontology.
+    @inline(__always)
+    func checked(_ i: Int32, _ cui: ConceptID) -> Int? {
+        let k = Int(i)
+        return k >= 0 && k < conceptIDs.count && conceptIDs[k] == cui ? k : nil
     }
 
     /// One scheme compiled for labelling. A class: labelling reads it for every report and finding, and a copy
@@ -234,18 +238,16 @@ public struct Labeler: Sendable {
     /// `values` as an array indexed by label (nil: never mentioned). `indices`: `conceptIndices(r)`, if known.
     func valueArray(_ r: AnalyzedReport, _ s: CompiledScheme, indices: [Int]? = nil) -> [LabelValue?] {
         var v = [LabelValue?](repeating: nil, count: s.labels.count)
-        v.withUnsafeMutableBufferPointer { valueArray(r, s, indices: indices ?? conceptIndices(r), into: $0) }
+        v.withUnsafeMutableBufferPointer { valueArray(ReportSource(r, self, indices: indices), s, into: $0) }
         return v
     }
 
     /// `valueArray` written into `v` (one entry per label, all nil on entry): the CSV writer passes a buffer on the
     /// stack, so that a row allocates no arrays for its codes.
-    func valueArray(_ r: AnalyzedReport, _ s: CompiledScheme, indices idx: [Int], into v: UnsafeMutableBufferPointer<LabelValue?>) {
-        // Fields are read in place: copying a finding costs a reference count per string and array it holds.
-        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) {
-            let val = LabelValue(r.findings[k].assertion, r.findings[k].certainty)
-            let ci = k < idx.count && idx[k] >= 0 ? idx[k] : nil
-            for i in s.labelIndices(ci, r.findings[k].concept) where i < v.count { v[i] = max(v[i] ?? .absent, val) }
+    func valueArray<S: LabelSource>(_ r: S, _ s: CompiledScheme, into v: UnsafeMutableBufferPointer<LabelValue?>) {
+        for k in 0..<r.findingCount where r.counts(k) {
+            let val = r.value(k)
+            for i in r.labelIndices(k, s) where i < v.count { v[i] = max(v[i] ?? .absent, val) }
         }
         // Implications: present/uncertain propagate upwards (repeat to a fixed point).
         var changed = true
@@ -342,23 +344,27 @@ public struct Labeler: Sendable {
     /// or `blank`, after precedence, implications, the no-finding rule and the uncertainty policy. The `labels`
     /// of the analyze result and the label job's CSV cells are both written from these.
     public func codes(_ r: AnalyzedReport, _ s: CompiledScheme, policy: UncertainPolicy) -> [Int8] {
-        codes(r, s, policy: policy, indices: conceptIndices(r))
+        codes(ReportSource(r, self), s, policy: policy)
     }
 
-    /// `codes` with the findings' concept indices computed once for several schemes.
-    func codes(_ r: AnalyzedReport, _ s: CompiledScheme, policy: UncertainPolicy, indices: [Int]) -> [Int8] {
+    /// The same codes for a `LabelView` made with this labeler's ontology.
+    public func codes(_ v: LabelView, _ s: CompiledScheme, policy: UncertainPolicy) -> [Int8] {
+        codes(ViewSource(v: v, conceptIDs: conceptIDs), s, policy: policy)
+    }
+
+    func codes<S: LabelSource>(_ r: S, _ s: CompiledScheme, policy: UncertainPolicy) -> [Int8] {
         var out = [Int8](repeating: 0, count: s.labels.count)
         withUnsafeTemporaryAllocation(of: LabelValue?.self, capacity: s.labels.count) { v in
             v.initialize(repeating: nil)
-            out.withUnsafeMutableBufferPointer { codes(r, s, policy: policy, indices: indices, values: v, into: $0) }
+            out.withUnsafeMutableBufferPointer { codes(r, s, policy: policy, values: v, into: $0) }
         }
         return out
     }
 
     /// `codes` written into `out` (one entry per label), with `v` (one nil entry per label) to compute the values in.
-    func codes(_ r: AnalyzedReport, _ s: CompiledScheme, policy: UncertainPolicy, indices: [Int],
-               values v: UnsafeMutableBufferPointer<LabelValue?>, into out: UnsafeMutableBufferPointer<Int8>) {
-        valueArray(r, s, indices: indices, into: v)
+    func codes<S: LabelSource>(_ r: S, _ s: CompiledScheme, policy: UncertainPolicy,
+                               values v: UnsafeMutableBufferPointer<LabelValue?>, into out: UnsafeMutableBufferPointer<Int8>) {
+        valueArray(r, s, into: v)
         let isChexpert = s.values == "chexpert"
         let effective: UncertainPolicy = policy == .keep && !isChexpert
             ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy

@@ -40,6 +40,16 @@ public struct Analyzer: Sendable {
         return r
     }
 
+    /// Analyzes one report into `view` (its buffers are reused): what report labels read, as `analyze` with detail
+    /// `.labels` would give it, without building the result. `lang` nil means detect.
+    public func labelView(_ text: String, lang: Language? = nil, into view: inout LabelView) {
+        let scratch = AnalysisScratch.take(box: box)
+        scratch.doc.reset(text: text, box: box, maxBytes: maxBytes)
+        scratch.doc.run(lang: lang)
+        scratch.doc.labelView(into: &view)
+        AnalysisScratch.give(scratch)
+    }
+
     /// Analyzes raw bytes: invalid UTF-8 is replaced by U+FFFD and reported as a warning.
     public func analyze(bytes: [UInt8], lang: Language? = nil, id: String? = nil) -> AnalyzedReport {
         if let s = UTF8Bytes.string(bytes) { return analyze(s, lang: lang, id: id) }

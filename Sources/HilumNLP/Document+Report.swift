@@ -70,18 +70,11 @@ extension Document {
         return a.concept != b.concept && tb.id(a.concept) < tb.id(b.concept)
     }
 
-    /// Finding ids `f1`, `f2`, … (made once).
-    static let findingIDs: [String] = (1...512).map { "f\($0)" }
-
-    /// The result; `full` false leaves out what `Analyzer.Detail.labels` documents.
-    mutating func report(id: String?, full: Bool = true) -> AnalyzedReport {
+    /// The mentions in result order: by span, then by concept id (the CUI string, compared only on a tie). Mentions
+    /// are found nearly in this order, so a stable insertion sort into the document's buffer does little work. The
+    /// buffer is taken from the document: give it back with `reportOrder = ordered`.
+    mutating func takeResultOrder() -> [Int] {
         let tb = box.ontology.lexicon.tables
-        pieces = full ? box.jsonPieces : nil
-        defer { pieces = nil }
-        var findings: [Finding] = []
-        findings.reserveCapacity(mentions.count)
-        // Order: by span, then by concept id (the CUI string, compared only on a tie). Mentions are found nearly in
-        // this order, so a stable insertion sort into the document's buffer does little work.
         var ordered: [Int] = []
         swap(&ordered, &reportOrder)
         ordered.removeAll(keepingCapacity: true)
@@ -94,7 +87,45 @@ extension Document {
             }
             ordered[b] = i
         }
-        defer { swap(&ordered, &reportOrder) }
+        return ordered
+    }
+
+    /// The analysis as report labels read it (`LabelView`): the findings of `report` in its order, with the same
+    /// values, and no string.
+    mutating func labelView(into v: inout LabelView) {
+        v.findings.removeAll(keepingCapacity: true)
+        v.locations.removeAll(keepingCapacity: true)
+        v.language = lang
+        v.sentenceCount = sentences.count
+        let ordered = takeResultOrder()
+        defer { reportOrder = ordered }
+        for i in ordered {
+            let m = mentions[i]
+            let first = Int32(truncatingIfNeeded: v.locations.count)
+            let n = anatomy.count
+            sites.forEach(of: i) { ai in
+                let a = Int(ai)
+                if a >= 0 && a < n { v.locations.append(anatomy[a].concept) }
+            }
+            v.findings.append(LabelView.Item(
+                concept: m.concept, assertion: m.assertion, certainty: m.assertion == .uncertain ? (m.certainty ?? .possible) : nil,
+                temporality: m.temporality, experiencer: m.experiencer, sentence: m.sentence + 1,
+                locationStart: first, locationEnd: Int32(truncatingIfNeeded: v.locations.count)))
+        }
+    }
+
+    /// Finding ids `f1`, `f2`, … (made once).
+    static let findingIDs: [String] = (1...512).map { "f\($0)" }
+
+    /// The result; `full` false leaves out what `Analyzer.Detail.labels` documents.
+    mutating func report(id: String?, full: Bool = true) -> AnalyzedReport {
+        let tb = box.ontology.lexicon.tables
+        pieces = full ? box.jsonPieces : nil
+        defer { pieces = nil }
+        var findings: [Finding] = []
+        findings.reserveCapacity(mentions.count)
+        let ordered = takeResultOrder()
+        defer { reportOrder = ordered }
         // The sites of each finding, gathered one finding after another in one buffer (emptied once per report).
         var siteBuf: [Int] = []
         swap(&siteBuf, &siteBuffer)

@@ -562,3 +562,85 @@ enum L {
         #expect(keep.disagreements.count == 4)
     }
 }
+
+/// The label CSV writer reads a `LabelView` instead of building the analyze result: the view must hold what the
+/// result's findings hold, in the same order, and the rows written from either must be the same bytes.
+@Suite struct LabelViewTests {
+    /// The shipped sample reports (English and Spanish) and sentences for each context a label depends on.
+    static func texts() throws -> [(String, Language?)] {
+        var out: [(String, Language?)] = []
+        for f in ["sample-en.jsonl", "sample-es.jsonl"] {
+            for item in try L.readAll(L.root.appendingPathComponent("Corpora/reports/\(f)").path) {
+                if case .record(let r) = item { out.append((r.text, r.lang)) }
+            }
+        }
+        out += [
+            ("Family history of lung cancer. Probable right lower lobe pneumonia. No pneumothorax.", .en),
+            ("History of left pleural effusion, now resolved. Possible mild cardiomegaly. Rule out left apical pneumothorax.", nil),
+            ("Padre con tuberculosis. Probable atelectasia laminar en base derecha. Sin derrame pleural.", .es),
+            ("No se puede descartar neumonía en lóbulo superior izquierdo. Senos costofrénicos libres.", nil),
+            ("", nil),
+            ("XXXX XXXX. Heart size XXXX.", .en),
+        ]
+        return out
+    }
+
+    @Test func viewHoldsTheFindingsOfTheResultInItsOrder() throws {
+        let texts = try Self.texts()
+        #expect(texts.count >= 80)
+        var view = LabelView()
+        var findings = 0
+        for (text, lang) in texts {
+            let r = L.analyzer.analyze(text, lang: lang, detail: .labels)
+            L.analyzer.labelView(text, lang: lang, into: &view)
+            #expect(view.language == r.language)
+            #expect(view.sentenceCount == r.sentences.count)
+            #expect(view.findings.count == r.findings.count, "\(text)")
+            for (k, f) in r.findings.enumerated() where k < view.findings.count {
+                let v = view.findings[k]
+                #expect(v.concept == f.concept.index && v.assertion == f.assertion && v.certainty == f.certainty
+                        && v.temporality == f.temporality && v.experiencer == f.experiencer && v.sentence == f.sentence,
+                        "finding \(k) of \(text)")
+                #expect(Array(view.locations(of: k)) == f.locations.map(\.index), "locations of finding \(k) of \(text)")
+                findings += 1
+            }
+        }
+        // The texts exercise the view: findings with each assertion, locations, and someone else's finding.
+        #expect(findings > 300)
+    }
+
+    @Test func rowsFromViewAndFromResultAreTheSameBytes() throws {
+        let texts = try Self.texts()
+        var view = LabelView()
+        for scheme in ["all", "chexpert", "chestxray14", "padchest"] {
+            for policy in UncertainPolicy.allCases {
+                let job = try LabelJob(ontology: L.ontology, scheme: scheme, format: .csv, policy: policy, jobs: 1)
+                #expect(job.viewMatchesLabeler)
+                for (n, (text, lang)) in texts.enumerated() {
+                    let rec = CorpusRecord(row: n + 1, source: "t", id: "r\(n)", text: text, lang: lang)
+                    let r = L.analyzer.analyze(text, lang: lang, detail: .labels)
+                    var fromResult: [UInt8] = [], fromView: [UInt8] = []
+                    #expect(job.csvRow(ReportSource(r, job.labeler), r, rec, into: &fromResult))
+                    L.analyzer.labelView(text, lang: lang, into: &view)
+                    #expect(job.csvRow(ViewSource(v: view, conceptIDs: job.labeler.conceptIDs), nil, rec, into: &fromView))
+                    #expect(fromView == fromResult, "\(scheme) \(policy): \(text)")
+                    var appended: [UInt8] = [0x41]
+                    job.appendRow(rec, to: &appended, view: &view)
+                    #expect(appended == [0x41] + fromResult + [0x0A])
+                }
+            }
+        }
+    }
+
+    @Test func rollUpRowsAreWrittenFromTheResult() throws {
+        // Roll-up reads the hierarchy from the result's strings: the row adds the ancestors to the view's labels.
+        var job = try LabelJob(ontology: L.ontology, scheme: "padchest", format: .csv, jobs: 1)
+        let rec = CorpusRecord(row: 1, source: "t", id: "r1", text: "Left lower lobe atelectasis.", lang: .en)
+        let plain = String(decoding: job.row(rec), as: UTF8.self)
+        job.rollUp = true
+        let rolled = String(decoding: job.row(rec), as: UTF8.self)
+        #expect(plain.hasPrefix("r1,['lobar atelectasis'],"))
+        #expect(rolled.hasPrefix("r1,\"['lobar atelectasis', 'atelectasis']\","))
+        #expect(plain.hasSuffix("\n") && rolled.hasSuffix("\n"))
+    }
+}
