@@ -288,39 +288,53 @@ public struct JSONParser {
         }
         var out: [UInt8] = []
         out.reserveCapacity(j - i + 16)
+        try unescape(p, &i, start: start, into: &out)
+        guard let s = UTF8Bytes.string(out) else { throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))") }
+        return s
+    }
+
+    /// The JSON string at `p[i]` (its opening quote), unescaped into `out` (appended), `i` moved past its closing
+    /// quote: the bytes `string` makes its String of, checked as well-formed UTF-8. Throws as `string` does.
+    public func decodeString(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, into out: inout [UInt8]) throws(HilumError) {
+        guard i < p.count, p[i] == 0x22 else { throw err("expected a string", i) }
+        let start = i, first = out.count
+        i += 1
+        try unescape(p, &i, start: start, into: &out)
+        let valid = out.withUnsafeBufferPointer { UTF8Bytes.isValid(UnsafeBufferPointer(rebasing: $0[first...])) }
+        guard valid else { throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))") }
+    }
+
+    /// Appends the unescaped bytes of a string to `out`, from `i` (after its opening quote) to its closing quote, and
+    /// moves `i` past that quote. UTF-8 is not checked. `start` (the opening quote) is for messages.
+    func unescape(_ p: UnsafeBufferPointer<UInt8>, _ i: inout Int, start: Int, into out: inout [UInt8]) throws(HilumError) {
         var simpleStart = i
-        // Bytes up to `j` are plain: resume there, and skip each later run of plain bytes in one step.
-        i = j
         while true {
+            // Runs of plain bytes are skipped in one step.
             i = JSONBytes.plainRunEnd(p, i)
             guard i < p.count else { throw err("unterminated string", start) }
             let b = p[i]
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: p[simpleStart..<i]))
             if b == 0x22 {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[simpleStart..<i]))
                 i += 1
-                break
+                return
             }
             if b < 0x20 { throw err("control character in string", i) }
-            if b == 0x5C {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: p[simpleStart..<i]))
-                guard i + 1 < p.count else { throw err("unterminated escape", i) }
-                let e = p[i + 1]
-                i += 2
-                if e == 0x75 {
-                    guard let v = unicodeEscape(p, &i) else { throw err("invalid \\u escape", i) }
-                    let scalar = Unicode.Scalar(v) ?? "\u{FFFD}"
-                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                } else {
-                    guard let byte = JSONParser.simpleEscape(e) else { throw err("invalid escape", i - 1) }
-                    out.append(byte)
+            // A backslash.
+            guard i + 1 < p.count else { throw err("unterminated escape", i) }
+            let e = p[i + 1]
+            i += 2
+            if e == 0x75 {
+                guard let v = unicodeEscape(p, &i) else { throw err("invalid \\u escape", i) }
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4) { b in
+                    guard let d = b.baseAddress else { return }
+                    out.append(contentsOf: UnsafeBufferPointer(start: d, count: JSONBytes.putUTF8(v, d)))
                 }
-                simpleStart = i
-                continue
+            } else {
+                guard let byte = JSONParser.simpleEscape(e) else { throw err("invalid escape", i - 1) }
+                out.append(byte)
             }
-            i += 1
+            simpleStart = i
         }
-        guard let s = UTF8Bytes.string(out) else { throw HilumError("request.invalid_utf8", "string is not valid UTF-8 (starting at byte \(start))") }
-        return s
     }
 }
 

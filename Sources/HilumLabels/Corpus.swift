@@ -314,6 +314,124 @@ struct JSONLStream: RecordStream {
                                     scene: known.scene.flatMap { $0.isNull ? nil : $0 }))
     }
 
+    /// The usual JSONL record read for the label writer without a `CorpusRecord` or a String of its text: a flat
+    /// object whose `text` (or, without one, `report`) field is a string, with an `id` or `uid` string and a `lang`
+    /// (the other fields of the record, such as `patient_id`, are not read: only checked as `parse` checks them).
+    /// The text is unescaped into `text` (replaced) as well-formed UTF-8. Returns nil when the line needs `parse`:
+    /// another shape (nested values, numbers, a known field that is not a string or is repeated, keys with escapes
+    /// or non-ASCII bytes, options naming other fields) or any error; `parse` then gives the line's record or error.
+    /// Otherwise the id, language and text are those of the record `parse` gives.
+    static func rawRecord(_ line: [UInt8], lineNo: Int, name: String, options: CorpusOptions,
+                          text: inout [UInt8], scratch: inout [UInt8]) -> (id: String, lang: Language?)? {
+        guard options.textFields == nil, options.idField == nil else { return nil }
+        return line.withUnsafeBufferPointer { p -> (id: String, lang: Language?)? in
+            let parser = JSONParser()
+            let n = p.count
+            var i = 0
+            @inline(__always) func ws() { while i < n, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 } }
+            /// Whether the literal `word` is at `i` (moved past it).
+            func literal(_ word: StaticString) -> Bool {
+                let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+                guard i + w.count <= n else { return false }
+                for k in 0..<w.count where p[i + k] != w[k] { return false }
+                i += w.count
+                return true
+            }
+            enum Slot { case text, report, id, uid, lang, other, general }
+            var id: String? = nil, uid: String? = nil, lang: String? = nil
+            var haveText = false, haveReport = false
+            text.removeAll(keepingCapacity: true)
+            ws()
+            guard i < n, p[i] == 0x7B else { return nil }
+            i += 1
+            ws()
+            guard i < n, p[i] != 0x7D else { return nil }
+            while true {
+                ws()
+                guard i < n, p[i] == 0x22 else { return nil }
+                // The key: plain ASCII up to its closing quote.
+                let ks = i + 1
+                var ke = ks
+                while ke < n, p[ke] != 0x22 {
+                    guard p[ke] >= 0x20, p[ke] < 0x80, p[ke] != 0x5C else { return nil }
+                    ke += 1
+                }
+                guard ke < n else { return nil }
+                let key = UnsafeBufferPointer(rebasing: p[ks..<ke])
+                func isKey(_ k: StaticString) -> Bool {
+                    guard key.count == k.utf8CodeUnitCount else { return false }
+                    let w = k.utf8Start
+                    for j in 0..<key.count where key[j] != w[j] { return false }
+                    return true
+                }
+                let slot: Slot
+                switch key.count {
+                case 2: slot = isKey("id") ? .id : .other
+                case 3: slot = isKey("uid") ? .uid : .other
+                case 4: slot = isKey("text") ? .text : isKey("lang") ? .lang : .other
+                case 5: slot = isKey("scene") ? .general : .other
+                case 6: slot = isKey("report") ? .report : .other
+                // (`patient_id`, `study_id` and `study_date` are not written to a label row: read as any other field.)
+                case 8: slot = isKey("findings") ? .general : .other
+                case 10: slot = isKey("impression") ? .general : .other
+                default: slot = .other
+                }
+                if slot == .general { return nil }
+                i = ke + 1
+                ws()
+                guard i < n, p[i] == 0x3A else { return nil }
+                i += 1
+                ws()
+                guard i < n else { return nil }
+                if p[i] == 0x22 {
+                    do {
+                        switch slot {
+                        case .text:
+                            guard !haveText else { return nil }
+                            haveText = true
+                            // The text field wins over a report field read before it.
+                            text.removeAll(keepingCapacity: true)
+                            try parser.decodeString(p, &i, into: &text)
+                        case .report:
+                            guard !haveReport else { return nil }
+                            haveReport = true
+                            if haveText {
+                                scratch.removeAll(keepingCapacity: true)
+                                try parser.decodeString(p, &i, into: &scratch)
+                            } else {
+                                try parser.decodeString(p, &i, into: &text)
+                            }
+                        case .id, .uid, .lang:
+                            let seen = slot == .id ? id != nil : slot == .uid ? uid != nil : lang != nil
+                            guard !seen else { return nil }
+                            scratch.removeAll(keepingCapacity: true)
+                            try parser.decodeString(p, &i, into: &scratch)
+                            let v = String(decoding: scratch, as: UTF8.self)
+                            if slot == .id { id = v } else if slot == .uid { uid = v } else { lang = v }
+                        case .other, .general:
+                            // Read (and checked) as `parse` reads it, then dropped.
+                            scratch.removeAll(keepingCapacity: true)
+                            try parser.decodeString(p, &i, into: &scratch)
+                        }
+                    } catch {
+                        return nil
+                    }
+                } else {
+                    // A known field holds a string here; other fields may hold a literal.
+                    guard slot == .other, literal("true") || literal("false") || literal("null") else { return nil }
+                }
+                ws()
+                guard i < n else { return nil }
+                if p[i] == 0x2C { i += 1; continue }
+                if p[i] == 0x7D { i += 1; break }
+                return nil
+            }
+            ws()
+            guard i == n, haveText || haveReport else { return nil }
+            return (id ?? uid ?? CorpusReader.syntheticID(name, lineNo), lang.flatMap { Language(rawValue: $0) })
+        }
+    }
+
     /// The fields of a JSONL record that `parse` reads by default.
     struct KnownFields {
         var text, report, findings, impression, id, uid, lang, patientID, studyID, studyDate, scene: JSONValue?

@@ -91,7 +91,23 @@ public struct LabelJob: Sendable {
         out.bytes.reserveCapacity(batch.count * 256)
         // One label view for the batch: its buffers serve every report.
         var view = LabelView()
+        // CSV rows without roll-up or report texts read the usual JSONL record straight into bytes.
+        let raw = format == .csv && !rollUp && viewMatchesLabeler && scheme != "chexpert"
+        var text: [UInt8] = [], scratch: [UInt8] = []
         for item in batch {
+            if raw, case .deferred(let d) = item,
+               let (id, lang) = JSONLStream.rawRecord(d.bytes, lineNo: d.lineNo, name: d.name, options: d.options, text: &text, scratch: &scratch) {
+                out.reports += 1
+                out.textBytes += text.count
+                analyzer.labelView(utf8: text, lang: lang ?? self.lang, into: &view)
+                if csvRow(ViewSource(v: view, conceptIDs: labeler.conceptIDs), nil, id: id, text: nil, into: &out.bytes) {
+                    out.bytes.append(0x0A)
+                    continue
+                }
+                // Cells the view cannot give: the record is read and written as any other.
+                out.reports -= 1
+                out.textBytes -= text.count
+            }
             switch item.resolved() {
             case .failure(let e):
                 out.failures.append(e)
@@ -183,13 +199,13 @@ public struct LabelJob: Sendable {
             // strings and the ontology's hierarchy from the result.
             if !rollUp && viewMatchesLabeler {
                 analyzer.labelView(rec.text, lang: rec.lang ?? lang, into: &view)
-                if csvRow(ViewSource(v: view, conceptIDs: labeler.conceptIDs), nil, rec, into: &out) {
+                if csvRow(ViewSource(v: view, conceptIDs: labeler.conceptIDs), nil, id: rec.id, text: rec.text, into: &out) {
                     out.append(0x0A)
                     return
                 }
             }
             let r = analyzer.analyze(rec.text, lang: rec.lang ?? lang, id: rec.id, detail: .labels)
-            _ = csvRow(ReportSource(r, labeler), r, rec, into: &out)
+            _ = csvRow(ReportSource(r, labeler), r, id: rec.id, text: rec.text, into: &out)
             out.append(0x0A)
         }
     }
@@ -229,8 +245,9 @@ public struct LabelJob: Sendable {
 
     /// Appends one CSV row (no newline) to `out`, from `source` and, for PadChest cells the fast path cannot write
     /// (roll-up, or a finding without a valid concept index), from the result `r`. Returns false, leaving `out` as it
-    /// was, when those cells are needed and `r` is nil.
-    func csvRow<S: LabelSource>(_ source: S, _ r: AnalyzedReport?, _ rec: CorpusRecord, into out: inout [UInt8]) -> Bool {
+    /// was, when those cells are needed and `r` is nil, or when the CheXpert layout needs the report's text and
+    /// `text` is nil.
+    func csvRow<S: LabelSource>(_ source: S, _ r: AnalyzedReport?, id: String, text: String?, into out: inout [UInt8]) -> Bool {
         let start = out.count
         func padchest() -> Bool {
             if !rollUp, fastPadchestCells(source, emit: { CSV.append(bytes: $0, to: &out, first: false) }) { return true }
@@ -240,13 +257,14 @@ public struct LabelJob: Sendable {
         }
         switch scheme {
         case "chexpert":
-            CSV.append(rec.text, to: &out, first: true)
+            guard let text else { return false }
+            CSV.append(text, to: &out, first: true)
             appendCodes(source, "chexpert", to: &out)
         case "padchest":
-            CSV.append(rec.id, to: &out, first: true)
+            CSV.append(id, to: &out, first: true)
             if !padchest() { out.removeSubrange(start...); return false }
         default:
-            CSV.append(rec.id, to: &out, first: true)
+            CSV.append(id, to: &out, first: true)
             for s in schemeNames {
                 if s == "padchest" {
                     if !padchest() { out.removeSubrange(start...); return false }

@@ -50,6 +50,16 @@ public struct Analyzer: Sendable {
         AnalysisScratch.give(scratch)
     }
 
+    /// `labelView` for a text given as UTF-8 bytes, which must be well-formed (the label writer's JSONL reader
+    /// checks them).
+    package func labelView(utf8: [UInt8], lang: Language? = nil, into view: inout LabelView) {
+        let scratch = AnalysisScratch.take(box: box)
+        utf8.withUnsafeBufferPointer { scratch.doc.reset(utf8: $0, box: box, maxBytes: maxBytes) }
+        scratch.doc.run(lang: lang)
+        scratch.doc.labelView(into: &view)
+        AnalysisScratch.give(scratch)
+    }
+
     /// Analyzes raw bytes: invalid UTF-8 is replaced by U+FFFD and reported as a warning.
     public func analyze(bytes: [UInt8], lang: Language? = nil, id: String? = nil) -> AnalyzedReport {
         if let s = UTF8Bytes.string(bytes) { return analyze(s, lang: lang, id: id) }

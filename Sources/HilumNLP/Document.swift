@@ -222,13 +222,25 @@ struct Document {
     /// from report to report, so a report costs no allocation for its buffers once the thread has seen one as long).
     /// The per-token arrays that are always refilled before they are read (`Document.refill`) keep their contents.
     mutating func reset(text: String, box: OntologyBox, maxBytes: Int) {
-        self.text = text
-        self.box = box
         Document.clear(&bytes)
         // Native strings are contiguous UTF-8: one copy, not a walk of the UTF-8 view.
         if text.utf8.withContiguousStorageIfAvailable({ bytes.append(contentsOf: $0) }) == nil {
             bytes.append(contentsOf: text.utf8)
         }
+        resetState(text: text, box: box, maxBytes: maxBytes)
+    }
+
+    /// `reset` for a text given as UTF-8 bytes, which must be well-formed (the document's `text` is left empty).
+    mutating func reset(utf8: UnsafeBufferPointer<UInt8>, box: OntologyBox, maxBytes: Int) {
+        Document.clear(&bytes)
+        bytes.append(contentsOf: utf8)
+        resetState(text: "", box: box, maxBytes: maxBytes)
+    }
+
+    /// `reset` after `bytes` holds the text.
+    private mutating func resetState(text: String, box: OntologyBox, maxBytes: Int) {
+        self.text = text
+        self.box = box
         truncatedAt = nil
         Document.clear(&warnings)
         if bytes.count > maxBytes {

@@ -620,9 +620,9 @@ enum L {
                     let rec = CorpusRecord(row: n + 1, source: "t", id: "r\(n)", text: text, lang: lang)
                     let r = L.analyzer.analyze(text, lang: lang, detail: .labels)
                     var fromResult: [UInt8] = [], fromView: [UInt8] = []
-                    #expect(job.csvRow(ReportSource(r, job.labeler), r, rec, into: &fromResult))
+                    #expect(job.csvRow(ReportSource(r, job.labeler), r, id: rec.id, text: rec.text, into: &fromResult))
                     L.analyzer.labelView(text, lang: lang, into: &view)
-                    #expect(job.csvRow(ViewSource(v: view, conceptIDs: job.labeler.conceptIDs), nil, rec, into: &fromView))
+                    #expect(job.csvRow(ViewSource(v: view, conceptIDs: job.labeler.conceptIDs), nil, id: rec.id, text: rec.text, into: &fromView))
                     #expect(fromView == fromResult, "\(scheme) \(policy): \(text)")
                     var appended: [UInt8] = [0x41]
                     job.appendRow(rec, to: &appended, view: &view)
@@ -642,5 +642,108 @@ enum L {
         #expect(plain.hasPrefix("r1,['lobar atelectasis'],"))
         #expect(rolled.hasPrefix("r1,\"['lobar atelectasis', 'atelectasis']\","))
         #expect(plain.hasSuffix("\n") && rolled.hasSuffix("\n"))
+    }
+}
+
+/// The label writer reads the usual JSONL record straight into bytes (`JSONLStream.rawRecord`); any other line goes
+/// to the general parse. Both must give the same record, and every line the general parse rejects must go to it.
+@Suite struct RawRecordTests {
+    static let lines: [String] = [
+        #"{"id": "r1", "text": "No pleural effusion.\nMild cardiomegaly."}"#,
+        #"{"text": "Derrame pleural derecho. Neumot\u00f3rax \"leve\" \\ \/ \t fin \ud83d\ude00", "id": "es-1", "lang": "es"}"#,
+        "{\"id\":\"u8\",\"text\":\"Sin signos de neumotórax. Ángulos costofrénicos libres.\",\"lang\":\"es\"}",
+        #"  {"uid": "7", "text": "Heart size normal." , "extra": true, "n": null, "f": false}  "#,
+        #"{"id": "r2", "report": "Report field only."}"#,
+        #"{"report": "Report first.", "text": "Text wins."}"#,
+        #"{"text": "Text first.", "report": "Report second."}"#,
+        #"{"text": ""}"#,
+        #"{"text": "No id here."}"#,
+        #"{"id": "x", "text": "Lone surrogate \ud800 here."}"#,
+        #"{"id": "x", "text": "Bad lang.", "lang": "fr"}"#,
+        "{\"id\": \"crlf\", \"text\": \"Windows line.\"}\r",
+        #"{"id": 12, "text": "Numeric id."}"#,
+        #"{"id": null, "uid": "u", "text": "Null id."}"#,
+        #"{"id": "a", "text": null}"#,
+        #"{"id": "a", "text": "Twice.", "text": "Second."}"#,
+        #"{"id": "a", "findings": "Findings.", "impression": "Impression."}"#,
+        #"{"id": "a", "text": "Scene.", "scene": {"boxes": []}}"#,
+        #"{"id": "a", "text": "Number.", "age": 63}"#,
+        #"{"id": "a", "text": "Nested.", "meta": {"x": [1, 2]}}"#,
+        #"{"id": "a", "t\u0065xt": "Escaped key."}"#,
+        #"{"id": "a", "text": "Trailing."} x"#,
+        #"{"id": "a", "text": "Unterminated.}"#,
+        #"{"id": "a", "text": "Bad escape \q."}"#,
+        "{\"id\": \"a\", \"text\": \"Control \u{01} char.\"}",
+        #"{"id": "a", "text": "Missing brace.""#,
+        #"{}"#,
+        #"["text"]"#,
+        #"{"id": "a", "text": "Literal.", "ok": tru}"#,
+        #"{"id": "a", "text": "Key only", "k"}"#,
+    ]
+
+    static func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
+
+    @Test func rawRecordIsTheParsedRecordOrDefersToTheParse() throws {
+        var lines = Self.lines.map(Self.bytes)
+        // Invalid UTF-8 in the text and in another field.
+        lines.append(Self.bytes(#"{"id": "a", "text": "bad "#) + [0xC3, 0x28] + Self.bytes(#" byte"}"#))
+        lines.append(Self.bytes(#"{"id": "a", "text": "ok", "other": "bad "#) + [0xFF] + Self.bytes(#""}"#))
+        var text: [UInt8] = [], scratch: [UInt8] = []
+        var taken = 0
+        for (n, line) in lines.enumerated() {
+            let parsed = JSONLStream.parse(line, lineNo: n + 1, name: "in.jsonl", options: CorpusOptions())
+            let raw = JSONLStream.rawRecord(line, lineNo: n + 1, name: "in.jsonl", options: CorpusOptions(), text: &text, scratch: &scratch)
+            let shown = String(decoding: line, as: UTF8.self)
+            guard let raw else { continue }
+            taken += 1
+            guard case .record(let r) = parsed else {
+                Issue.record("raw read a line the parse rejects: \(shown)")
+                continue
+            }
+            #expect(raw.id == r.id, "\(shown)")
+            #expect(raw.lang == r.lang, "\(shown)")
+            #expect(text == Array(r.text.utf8), "\(shown)")
+        }
+        // The usual shapes (the first twelve lines) are read raw.
+        #expect(taken == 12)
+        // So are the records of the shipped samples, with their patient, study and date fields.
+        for line in try String(contentsOf: L.root.appendingPathComponent("Corpora/reports/sample-es.jsonl"), encoding: .utf8).split(separator: "\n") {
+            let b = Array(line.utf8)
+            guard case .record(let r) = JSONLStream.parse(b, lineNo: 1, name: "s", options: CorpusOptions()),
+                  let raw = JSONLStream.rawRecord(b, lineNo: 1, name: "s", options: CorpusOptions(), text: &text, scratch: &scratch) else {
+                Issue.record("sample line not read raw: \(line.prefix(60))")
+                continue
+            }
+            #expect(raw.id == r.id && raw.lang == r.lang && text == Array(r.text.utf8))
+        }
+        // Options naming other fields always take the parse.
+        var o = CorpusOptions()
+        o.textFields = ["text"]
+        #expect(JSONLStream.rawRecord(lines[0], lineNo: 1, name: "x", options: o, text: &text, scratch: &scratch) == nil)
+    }
+
+    @Test func labelRowsAreTheSameWithRecordsReadRaw() throws {
+        var corpus: [UInt8] = []
+        for l in Self.lines { corpus += Self.bytes(l.replacingOccurrences(of: "\r", with: "")) + [0x0A] }
+        for line in try String(contentsOf: L.root.appendingPathComponent("Corpora/reports/sample-es.jsonl"), encoding: .utf8)
+            .split(separator: "\n") { corpus += Array(line.utf8) + [0x0A] }
+        for scheme in ["all", "padchest", "chestxray14", "chexpert"] {
+            var outputs: [[UInt8]] = []
+            var failures: [[String]] = []
+            for deferParsing in [false, true] {
+                let job = try LabelJob(ontology: L.ontology, scheme: scheme, format: .csv, jobs: 2)
+                var options = CorpusOptions()
+                options.deferParsing = deferParsing
+                var reader = CorpusReader(bytes: corpus, name: "c.jsonl", format: .jsonl, options: options)
+                var out: [UInt8] = []
+                var failed: [String] = []
+                let s = try job.run(&reader, write: { out += $0 }, failure: { failed.append("\($0.row) \($0.error.code)") })
+                #expect(s.reports == 40 + 21, "\(scheme)")
+                outputs.append(out)
+                failures.append(failed)
+            }
+            #expect(outputs[0] == outputs[1], "\(scheme)")
+            #expect(failures[0] == failures[1] && failures[0].count == Self.lines.count - 21, "\(scheme): \(failures[0])")
+        }
     }
 }
