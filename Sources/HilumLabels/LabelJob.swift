@@ -10,7 +10,12 @@ public struct LabelJob: Sendable {
     public let analyzer: Analyzer
     public let labeler: Labeler
     /// `chexpert`, `chestxray14`, `padchest` or `all`.
-    public var scheme: String
+    public var scheme: String {
+        didSet {
+            groups = LabelJob.csvGroups(scheme: scheme, labeler: labeler)
+            textFirst = scheme == "chexpert"
+        }
+    }
     public var format: Format
     public var policy: UncertainPolicy
     public var rollUp: Bool
@@ -20,12 +25,17 @@ public struct LabelJob: Sendable {
     /// Whether the analyzer's concept indices are the labeler's (both are made from one ontology): the CSV writer
     /// then reads label views.
     let viewMatchesLabeler: Bool
+    /// `csvGroups` of the scheme; whether the first cell is the report text (the CheXpert layout).
+    private(set) var groups: [CSVGroup]
+    private(set) var textFirst: Bool
 
     public init(ontology: Ontology, scheme: String, format: Format, policy: UncertainPolicy = .keep, rollUp: Bool = false,
                 jobs: Int = 0, lang: Language? = nil) throws(HilumError) {
         analyzer = Analyzer(ontology: ontology)
         labeler = Labeler(ontology: ontology)
         viewMatchesLabeler = analyzer.ontology.lexicon.tables.conceptIDs == labeler.conceptIDs
+        groups = LabelJob.csvGroups(scheme: scheme, labeler: labeler)
+        textFirst = scheme == "chexpert"
         if scheme != "all" && labeler.scheme(scheme) == nil {
             throw HilumError("request.unknown_scheme", "unknown scheme '\(scheme)'; known: \(labeler.schemes.map(\.name).joined(separator: ", ")), all")
         }
@@ -54,6 +64,18 @@ public struct LabelJob: Sendable {
     }
 
     var schemeNames: [String] { scheme == "all" ? labeler.schemes.map(\.name) : [scheme] }
+
+    /// The cell groups of a CSV row after its first cell, in column order: a scheme's codes (CheXpert's layout
+    /// writes `1.0`), or the PadChest cells. Made once, not per row.
+    enum CSVGroup: Sendable { case codes(Labeler.CompiledScheme, chexpertLayout: Bool), padchest }
+    static func csvGroups(scheme: String, labeler: Labeler) -> [CSVGroup] {
+        let names = scheme == "all" ? labeler.schemes.map(\.name) : [scheme]
+        return names.compactMap { n in
+            if n == "padchest" { return .padchest }
+            // The CheXpert labeler's layout (1.0 / 0.0 / -1.0) belongs to the `chexpert` scheme, as its header does.
+            return labeler.scheme(n).map { .codes($0, chexpertLayout: n == "chexpert") }
+        }
+    }
 
     /// The CSV header line.
     public func header() -> String {
@@ -92,7 +114,7 @@ public struct LabelJob: Sendable {
         // One label view for the batch: its buffers serve every report.
         var view = LabelView()
         // CSV rows without roll-up or report texts read the usual JSONL record straight into bytes.
-        let raw = format == .csv && !rollUp && viewMatchesLabeler && scheme != "chexpert"
+        let raw = format == .csv && !rollUp && viewMatchesLabeler && !textFirst
         var text: [UInt8] = [], scratch: [UInt8] = []
         for item in batch {
             if raw, case .deferred(let d) = item,
@@ -217,10 +239,7 @@ public struct LabelJob: Sendable {
     }
 
     /// CSV cells of a scheme's label codes: CheXpert writes 1.0 / 0.0 / -1.0 / blank, the others 1 / 0 / -1.
-    func appendCodes<S: LabelSource>(_ r: S, _ name: String, to out: inout [UInt8]) {
-        guard let s = labeler.scheme(name) else { return }
-        // The CheXpert labeler's layout (1.0 / 0.0 / -1.0) belongs to the `chexpert` scheme, as its header does.
-        let chexpert = name == "chexpert"
+    func appendCodes<S: LabelSource>(_ r: S, _ s: Labeler.CompiledScheme, chexpertLayout chexpert: Bool, to out: inout [UInt8]) {
         let n = s.labels.count
         // The values and codes are computed in buffers on the stack: no array per row and scheme.
         withUnsafeTemporaryAllocation(of: LabelValue?.self, capacity: n) { v in
@@ -255,22 +274,18 @@ public struct LabelJob: Sendable {
             appendPadchestCells(r, to: &out)
             return true
         }
-        switch scheme {
-        case "chexpert":
+        if textFirst {
             guard let text else { return false }
             CSV.append(text, to: &out, first: true)
-            appendCodes(source, "chexpert", to: &out)
-        case "padchest":
+        } else {
             CSV.append(id, to: &out, first: true)
-            if !padchest() { out.removeSubrange(start...); return false }
-        default:
-            CSV.append(id, to: &out, first: true)
-            for s in schemeNames {
-                if s == "padchest" {
-                    if !padchest() { out.removeSubrange(start...); return false }
-                } else {
-                    appendCodes(source, s, to: &out)
-                }
+        }
+        for g in groups {
+            switch g {
+            case .padchest:
+                if !padchest() { out.removeSubrange(start...); return false }
+            case .codes(let s, let chexpertLayout):
+                appendCodes(source, s, chexpertLayout: chexpertLayout, to: &out)
             }
         }
         return true

@@ -87,6 +87,11 @@ public struct Labeler: Sendable {
         let namesByIndex: [[String]]
         /// The label names as JSON keys, for the analyze result.
         let keysJSON: KeysJSON
+        /// `values` is `chexpert` (1 / 0 / -1 / blank), and `uncertainAs` and `probableAs` as policies: read once
+        /// here, not per report.
+        let isChexpert: Bool
+        let uncertainPolicy: UncertainPolicy?
+        let probablePolicy: UncertainPolicy?
 
         init(name: String, labels: [String], values: String, uncertainAs: String?, probableAs: String?, noFinding: Int?, noFindingIgnores: Set<Int>,
              byConcept: [ConceptID: [Int]], implies: [[Int]], fromConcepts: Bool, conceptIDs: [ConceptID]) {
@@ -108,6 +113,9 @@ public struct Labeler: Sendable {
             byIndex = fromConcepts ? [] : conceptIDs.map { byConcept[$0] ?? [] }
             namesByIndex = fromConcepts ? [] : conceptIDs.map { names[$0] ?? [] }
             keysJSON = KeysJSON(labels)
+            isChexpert = values == "chexpert"
+            uncertainPolicy = uncertainAs.flatMap(UncertainPolicy.init(rawValue:))
+            probablePolicy = probableAs.flatMap(UncertainPolicy.init(rawValue:))
         }
 
         /// `k`: the concept's checked index (`Labeler.index(of:)`), nil to look it up by CUI.
@@ -365,11 +373,9 @@ public struct Labeler: Sendable {
     func codes<S: LabelSource>(_ r: S, _ s: CompiledScheme, policy: UncertainPolicy,
                                values v: UnsafeMutableBufferPointer<LabelValue?>, into out: UnsafeMutableBufferPointer<Int8>) {
         valueArray(r, s, into: v)
-        let isChexpert = s.values == "chexpert"
-        let effective: UncertainPolicy = policy == .keep && !isChexpert
-            ? (s.uncertainAs.flatMap(UncertainPolicy.init(rawValue:)) ?? .keep) : policy
-        let effectiveProbable: UncertainPolicy = policy == .keep && !isChexpert
-            ? (s.probableAs.flatMap(UncertainPolicy.init(rawValue:)) ?? effective) : policy
+        let isChexpert = s.isChexpert
+        let effective: UncertainPolicy = policy == .keep && !isChexpert ? (s.uncertainPolicy ?? .keep) : policy
+        let effectiveProbable: UncertainPolicy = policy == .keep && !isChexpert ? (s.probablePolicy ?? effective) : policy
         for i in out.indices {
             if i == s.noFinding {
                 var blocked = false
