@@ -145,6 +145,17 @@ struct Document {
     /// Entries of the word cache (direct-mapped: a word's slot is a hash of its bytes; a new word takes the slot over).
     static let wordCacheBits = 12
 
+    /// The same for ASCII words of nine to sixteen bytes ("cardiomegaly", "consolidation"), in a second, smaller table
+    /// (same serial): `word2` holds the bytes after the eighth, zero-padded.
+    var longWordCache: [LongWordCacheEntry] = []
+    struct LongWordCacheEntry {
+        var word: UInt64 = 0
+        var word2: UInt64 = 0
+        var id: Int32 = -1
+        var exact: Int32 = -1
+    }
+    static let longWordCacheBits = 10
+
     /// Empties `a`, keeping its storage (an empty array is left alone: emptying costs a call even then).
     @inline(__always)
     static func clear<T>(_ a: inout [T]) {
@@ -290,16 +301,20 @@ struct Document {
             Document.refill(&wp, 0, count)
             // The three per-token arrays are written through their buffers (sized to `count` just above): an index
             // write to a local array costs a uniqueness check and a bounds check per token.
-            if wordCacheSerial != tables.serial || wordCache.count != 1 << Document.wordCacheBits {
+            if wordCacheSerial != tables.serial || wordCache.count != 1 << Document.wordCacheBits
+                || longWordCache.count != 1 << Document.longWordCacheBits {
                 wordCache = Array(repeating: WordCacheEntry(), count: 1 << Document.wordCacheBits)
+                longWordCache = Array(repeating: LongWordCacheEntry(), count: 1 << Document.longWordCacheBits)
                 wordCacheSerial = tables.serial
             }
             ids.withUnsafeMutableBufferPointer { ids in
                 exact.withUnsafeMutableBufferPointer { exact in
                     wp.withUnsafeMutableBufferPointer { wp in
                         wordCache.withUnsafeMutableBufferPointer { cache in
-                            Document.keyTokens(toks, p, ids: ids, exact: exact, wordPos: wp, keys: keys, tables: tables, yearID: yearID,
-                                               cache: cache)
+                            longWordCache.withUnsafeMutableBufferPointer { longCache in
+                                Document.keyTokens(toks, p, ids: ids, exact: exact, wordPos: wp, keys: keys, tables: tables, yearID: yearID,
+                                                   cache: cache, longCache: longCache)
+                            }
                         }
                     }
                 }
@@ -316,10 +331,10 @@ struct Document {
     static func keyTokens(_ toks: [Token], _ p: UnsafeBufferPointer<UInt8>, ids: UnsafeMutableBufferPointer<Int32>,
                           exact: UnsafeMutableBufferPointer<Int32>, wordPos wp: UnsafeMutableBufferPointer<Int32>,
                           keys: KeyTable, tables: AnalysisTables, yearID: Int32,
-                          cache: UnsafeMutableBufferPointer<WordCacheEntry>) {
+                          cache: UnsafeMutableBufferPointer<WordCacheEntry>, longCache: UnsafeMutableBufferPointer<LongWordCacheEntry>) {
         let count = toks.count
         guard ids.count == count, exact.count == count, wp.count == count, cache.count == 1 << wordCacheBits,
-              let cacheBase = cache.baseAddress else { return }
+              let cacheBase = cache.baseAddress, longCache.count == 1 << longWordCacheBits, let longBase = longCache.baseAddress else { return }
         // Keys are built in fixed buffers on the stack (no array traffic per word, no allocation per report) and
         // looked up zero-padded to whole words.
         let room = Normalizer.maxKeyBytes + 16
@@ -327,7 +342,7 @@ struct Document {
             guard let keyBuf = buf.baseAddress else { return }
             buf.initialize(repeating: 0)
             keyTokens(toks, p, ids: ids, exact: exact, wordPos: wp, keys: keys, tables: tables, yearID: yearID,
-                      keyBuf: keyBuf, exactBuf: keyBuf + room, cache: cacheBase)
+                      keyBuf: keyBuf, exactBuf: keyBuf + room, cache: cacheBase, longCache: longBase)
         }
     }
 
@@ -337,11 +352,11 @@ struct Document {
                           exact: UnsafeMutableBufferPointer<Int32>, wordPos wp: UnsafeMutableBufferPointer<Int32>,
                           keys: KeyTable, tables: AnalysisTables, yearID: Int32,
                           keyBuf: UnsafeMutablePointer<UInt8>, exactBuf: UnsafeMutablePointer<UInt8>,
-                          cache: UnsafeMutablePointer<WordCacheEntry>) {
+                          cache: UnsafeMutablePointer<WordCacheEntry>, longCache: UnsafeMutablePointer<LongWordCacheEntry>) {
         let count = toks.count
         exactBuf[0] = Lexicon.exactPrefix
         var w: Int32 = 0
-        let shift = UInt64(64 - wordCacheBits)
+        let shift = UInt64(64 - wordCacheBits), longShift = UInt64(64 - longWordCacheBits)
         for k in 0..<count {
             let t = toks[k]
             wp[k] = w
@@ -379,7 +394,26 @@ struct Document {
                         continue
                     }
                 }
-                // Any other word (non-ASCII, longer, or near the end of the text): keyed byte by byte.
+                // An ASCII word of nine to sixteen bytes: its ids from the long-word cache when it is there; keyed below
+                // and cached when not.
+                var longSlot: UnsafeMutablePointer<LongWordCacheEntry>? = nil
+                var x0: UInt64 = 0, x1: UInt64 = 0
+                if e - s > 8, e - s <= 16, s + 16 <= p.count, let base = p.baseAddress {
+                    let n = e - s
+                    x0 = UInt64(littleEndian: UnsafeRawPointer(base + s).loadUnaligned(as: UInt64.self))
+                    x1 = UInt64(littleEndian: UnsafeRawPointer(base + s + 8).loadUnaligned(as: UInt64.self))
+                        & (n >= 16 ? ~0 : (1 << UInt64((n - 8) * 8)) &- 1)
+                    if (x0 | x1) & 0x8080_8080_8080_8080 == 0 {
+                        let slot = longCache + Int(truncatingIfNeeded: ((x0 &* 0x9E37_79B9_7F4A_7C15) ^ (x1 &* 0xC2B2_AE3D_27D4_EB4F)) >> longShift)
+                        if slot.pointee.word == x0 && slot.pointee.word2 == x1 {
+                            ids[k] = slot.pointee.id
+                            exact[k] = slot.pointee.exact
+                            continue
+                        }
+                        longSlot = slot
+                    }
+                }
+                // Any other word (non-ASCII, longer, near the end of the text, or not cached yet): keyed byte by byte.
                 let n = Normalizer.keyWide(p, s, e, to: keyBuf)
                 // Zero the bytes after the key up to the next whole word (n <= 48 < room - 8).
                 UnsafeMutableRawPointer(keyBuf + n).storeBytes(of: 0, as: UInt64.self)
@@ -395,6 +429,8 @@ struct Document {
                     UnsafeMutableRawPointer(exactBuf + 1 + e - s).storeBytes(of: 0, as: UInt64.self)
                     exact[k] = keys.lookup(padded: exactBuf, count: e - s + 1) ?? -1
                 }
+                // Both ids depend on the word's bytes alone (its case flags are read from them).
+                longSlot?.pointee = LongWordCacheEntry(word: x0, word2: x1, id: ids[k], exact: exact[k])
             case .punct:
                 keyBuf[0] = t.punct
                 UnsafeMutableRawPointer(keyBuf + 1).storeBytes(of: 0, as: UInt64.self)

@@ -49,9 +49,24 @@ import HilumNLP
         #expect(concepts(first, "PTX. ptx.") == ["C5 present"])
     }
 
+    @Test func longWordsOfTwoOntologiesInTurnEachReadTheirOwnIDs() {
+        // The same for words of nine to sixteen bytes (the long-word cache): "hydrothoraces" names the effusion in the
+        // first ontology and the pneumothorax in the second, where "gas" comes first (another key id); "PNEUMOTHORACES"
+        // is a case-sensitive term of the first.
+        let first = Analyzer(ontology: Self.ontology(terms: "C2\thydrothoraces\t\t\nC5\tPNEUMOTHORACES\tcs\t\n"))
+        let second = Analyzer(ontology: Self.ontology(terms: "C2\tgas\t\t\nC5\thydrothoraces\t\t\n"))
+        let text = "Hydrothoraces. No PNEUMOTHORACES. pneumothoraces"
+        for _ in 0..<3 {
+            #expect(concepts(first, text) == ["C2 present", "C5 absent"])
+            #expect(concepts(second, text) == ["C5 present"])
+        }
+        #expect(concepts(first, "pneumothoraces. PNEUMOTHORACES.") == ["C5 present"])
+        #expect(concepts(first, "PNEUMOTHORACES. pneumothoraces.") == ["C5 present"])
+    }
+
     @Test func wordsOfEveryLengthUpToTheCacheLimitAndPastItAreMatched() {
-        // Words of 1 to 8 bytes go through the cache, longer ones through the general key path: every length is
-        // matched the same way on a first and on a later report.
+        // Words of 1 to 8 bytes go through the word cache, of 9 to 16 through the long-word cache, longer ones through
+        // the general key path only: every length is matched the same way on a first and on a later report.
         let words = ["a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh", "abcdefghi", "abcdefghijklmnop"]
         let terms = words.map { "C2\tq\($0)\t\t\n" }.joined()
         let a = Analyzer(ontology: Self.ontology(terms: terms))
