@@ -11,17 +11,24 @@ extension Document {
         sections.reserveCapacity(8)
         var i = 0
         let n = tokens.count
+        // The walk's arrays and the header trie, read once (not per walk: each read counts a reference per array).
+        let view = MatchView(tokens: tokens, ids: ids, exactIDs: exactIDs)
+        let headers = tries.headers
         while i < n {
             let t = tokens[i]
             let atLineStart = i == 0 || t.newlinesBefore > 0
-            let afterSentence = i > 0 && tokens[i - 1].kind == .punct && (tokens[i - 1].punct == 0x2E || tokens[i - 1].punct == 0x3F || tokens[i - 1].punct == 0x21)
-            guard (atLineStart || afterSentence), isWord(i), let m = longest(tries.headers, at: i, limit: n) else { i += 1; continue }
+            // A header starts a line or follows a sentence's end (most tokens do neither).
+            if !atLineStart {
+                let p = tokens[i - 1]
+                guard p.kind == .punct && (p.punct == 0x2E || p.punct == 0x3F || p.punct == 0x21) else { i += 1; continue }
+            }
+            guard isWord(i), let m = view.longest(headers, at: i, limit: n) else { i += 1; continue }
             let end = m.end
             let followedByColon = end < n && tokens[end].kind == .punct && tokens[end].punct == 0x3A
             let allUpper = (i..<end).allSatisfy { !isWord($0) || tokens[$0].allUpper }
             let aloneOnLine = atLineStart && (end == n || tokens[end].newlinesBefore > 0)
             let accept = (followedByColon && (atLineStart || allUpper)) || (aloneOnLine && allUpper)
-            guard accept, let ruleIndex = tries.headers.payloads(m.node).first,
+            guard accept, let ruleIndex = headers.payloads(m.node).first,
                   Int(ruleIndex) < box.ontology.sections.count else { i += 1; continue }
             let rule = box.ontology.sections[Int(ruleIndex)]
             let headerEnd = followedByColon ? end + 1 : end

@@ -516,10 +516,6 @@ struct Document {
     @inline(__always)
     func isWord(_ i: Int) -> Bool { tokens[i].kind == .word || tokens[i].kind == .number }
 
-    /// Longest match of `trie` starting at token `i` within `limit`; returns the end token and node.
-    func longest(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]? = nil) -> (end: Int, node: Int32)? {
-        MatchView(tokens: tokens, ids: ids, exactIDs: exactIDs).longest(trie, at: i, limit: limit, skip: skip)
-    }
 }
 
 /// The per-token arrays a trie walk reads. The walks are methods of this small value rather than of `Document`:
