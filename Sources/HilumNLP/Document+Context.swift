@@ -748,13 +748,20 @@ extension Document {
             // sugestiva de infección") also belongs to the nearest finding before it, even when a later one is nearer.
             // Not over a negation between them ("elongación aórtica, no mostrando alteraciones en hilios").
             // Cue patterns are a few tokens long: a locative ending at the phrase starts at most 8 tokens before it.
-            let near = cues(ofSentence: a.sentence, from: a.tokens.lowerBound - 8).prefix(while: { $0.tokens.lowerBound < a.tokens.lowerBound })
-            if near.contains(where: { tb.cues[$0.rule].category == .locative && $0.tokens.upperBound == a.tokens.lowerBound }),
-               let i = nearestFinding(to: a, among: cands, starts: starts, before: true), i != nearest,
-               !cues(ofSentence: a.sentence, from: mentions[i].tokens.upperBound).prefix(while: { $0.tokens.lowerBound < a.tokens.lowerBound })
-                   .contains(where: { tb.cues[$0.rule].category == .negation && $0.tokens.upperBound <= a.tokens.lowerBound }) {
-                attachSite(ai, to: i, among: cands, starts: starts)
+            // (Loops, not slices and closures: this runs for every place of every report.)
+            let at = a.tokens.lowerBound
+            var locative = false
+            for h in cues(ofSentence: a.sentence, from: at - 8) {
+                if h.tokens.lowerBound >= at { break }
+                if h.tokens.upperBound == at && tb.cues[h.rule].category == .locative { locative = true; break }
             }
+            guard locative, let i = nearestFinding(to: a, among: cands, starts: starts, before: true), i != nearest else { continue }
+            var negated = false
+            for h in cues(ofSentence: a.sentence, from: mentions[i].tokens.upperBound) {
+                if h.tokens.lowerBound >= at { break }
+                if h.tokens.upperBound <= at && tb.cues[h.rule].category == .negation { negated = true; break }
+            }
+            if !negated { attachSite(ai, to: i, among: cands, starts: starts) }
         }
         // Laterality from anatomy when no cue gave one; sites on both sides make a finding bilateral even when a cue
         // named one side ("infiltrados en campo inferior izquierdo y medio derecho").
@@ -800,7 +807,12 @@ extension Document {
         for sent in 0..<bySentence.count where bySentence[sent].count > 1 {
             let idx = bySentence[sent]
             let sentenceCues = cues(ofSentence: sent)
-            let coords = sentenceCues.filter { tb.cues[$0.rule].category == .coordinate }
+            // The sentence's coordination cues, in the document's buffer (no array per sentence).
+            var coords: [CueHit] = []
+            swap(&coords, &coordinationCues)
+            Document.clear(&coords)
+            for h in sentenceCues where tb.cues[h.rule].category == .coordinate { coords.append(h) }
+            defer { swap(&coords, &coordinationCues) }
             for k in idx.indices.dropFirst() {
                 let a = idx[k - 1], b = idx[k]
                 let gapStart = mentions[a].tokens.upperBound, gapEnd = mentions[b].tokens.lowerBound
