@@ -21,10 +21,34 @@ extension Document {
         let cueCount = tb.cues.count
         let startBits = tb.languageBits
         let termBit: UInt8 = lang == .es ? 8 : 4, cueBit: UInt8 = lang == .es ? 32 : 16
-        /// Whether token `i` can start a phrase of the trie whose start bit is `bit` (by its key, or by its exact form).
-        func mayStart(_ i: Int, _ bit: UInt8) -> Bool {
-            let id = Int(ids[i])
-            return (id >= 0 && id < startBits.count && startBits[id] & bit != 0) || exactIDs[i] >= 0
+        // Which walks each token may start, read once for the two passes over every sentence: bit 1, a term (a word,
+        // not a header's, whose key starts a term of the language or that has an exact-case id); bit 2, a cue (any
+        // token but a header's or a placeholder, by the same test on the cue trie). Most tokens start neither.
+        var startMask: [UInt8] = []
+        swap(&startMask, &tokenStarts)
+        Document.refill(&startMask, 0, tokens.count)
+        defer { swap(&startMask, &tokenStarts) }
+        startMask.withUnsafeMutableBufferPointer { mask in
+            tokens.withUnsafeBufferPointer { toks in
+                ids.withUnsafeBufferPointer { keyIDs in
+                    exactIDs.withUnsafeBufferPointer { exact in
+                        headerToken.withUnsafeBufferPointer { header in
+                            startBits.withUnsafeBufferPointer { bits in
+                                let n = min(mask.count, toks.count, keyIDs.count, exact.count, header.count)
+                                for i in 0..<n where !header[i] {
+                                    let id = Int(keyIDs[i])
+                                    let b: UInt8 = exact[i] >= 0 ? 0xFF : id >= 0 && id < bits.count ? bits[id] : 0
+                                    let kind = toks[i].kind
+                                    var m: UInt8 = 0
+                                    if b & termBit != 0 && (kind == .word || kind == .number) { m |= 1 }
+                                    if b & cueBit != 0 && kind != .placeholder { m |= 2 }
+                                    mask[i] = m
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
         var anchors: [AnchorHit] = []
         swap(&anchors, &anchorHits)
@@ -44,9 +68,7 @@ extension Document {
             cueStart.append(cueHits.count)
             let sentenceFirstMention = mentions.count
             starts.removeAll(keepingCapacity: true)
-            for i in range where isWord(i) && !headerToken[i] {
-                // Most words start no term: skip the walk without a call.
-                guard mayStart(i, termBit) else { continue }
+            for i in range where startMask[i] & 1 != 0 {
                 if let m = view.longest(tries.terms, at: i, limit: range.upperBound, skip: headerToken) {
                     longestEnd[i] = Int32(m.end)
                     longestNode[i] = m.node
@@ -113,8 +135,8 @@ extension Document {
             // "no change"), overlapping ones both stay ("resto sin" and "sin cambios"). Every rule
             // ending at the node fires.
             var maxEnd = -1
-            for i in range where !headerToken[i] && tokens[i].kind != .placeholder {
-                guard mayStart(i, cueBit), var m = view.longest(tries.cues, at: i, limit: range.upperBound, skip: headerToken) else { continue }
+            for i in range where startMask[i] & 2 != 0 {
+                guard var m = view.longest(tries.cues, at: i, limit: range.upperBound, skip: headerToken) else { continue }
                 // A cue whose last words open a finding that goes on after it ("sin aumento" + "aumento de la trama
                 // reticular") gives way to a negation before that finding ("sin"): the words are the finding's, not a change.
                 if !tries.onlyNegation(m.node), let k = ((i + 1)..<m.end).first(where: { Int(longestEnd[$0]) > m.end && namesFinding($0) }),

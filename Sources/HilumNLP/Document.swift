@@ -127,6 +127,8 @@ struct Document {
     var groups = MentionGroups()
     /// Tokens of a sentence where a term match starts (`matchAll`).
     var termStarts: [Int] = []
+    /// Which walks each token may start (`matchAll`).
+    var tokenStarts: [UInt8] = []
     /// The coordination cues of the sentence being linked (`linkAnatomy`).
     var coordinationCues: [CueHit] = []
     /// Finding order of the result (`report`).
