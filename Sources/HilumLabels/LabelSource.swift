@@ -22,32 +22,34 @@ protocol LabelSource {
     func location(_ k: Int, _ j: Int) -> Int?
 }
 
-/// An analyze result, with its findings' checked concept indices (`Labeler.conceptIndices`).
+/// An analyze result, with its findings' checked concept indices (`Labeler.conceptIndices`). Holds the findings and
+/// the labeler's concept ids, not the result or the labeler (a copy of either counts a reference per array it holds).
 struct ReportSource: LabelSource {
-    let r: AnalyzedReport
+    let findings: [Finding]
+    let sentenceCount: Int
     let indices: [Int]
-    let labeler: Labeler
+    let conceptIDs: [ConceptID]
 
     init(_ r: AnalyzedReport, _ labeler: Labeler, indices: [Int]? = nil) {
-        self.r = r
-        self.labeler = labeler
+        findings = r.findings
+        sentenceCount = r.sentences.count
+        conceptIDs = labeler.conceptIDs
         self.indices = indices ?? labeler.conceptIndices(r)
     }
 
-    var findingCount: Int { r.findings.count }
-    var sentenceCount: Int { r.sentences.count }
+    var findingCount: Int { findings.count }
     // Fields are read in place: copying a finding costs a reference count per string and array it holds.
-    @inline(__always) func counts(_ k: Int) -> Bool { Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) }
-    @inline(__always) func assertion(_ k: Int) -> Assertion { r.findings[k].assertion }
-    @inline(__always) func value(_ k: Int) -> LabelValue { LabelValue(r.findings[k].assertion, r.findings[k].certainty) }
-    @inline(__always) func sentence(_ k: Int) -> Int { r.findings[k].sentence }
+    @inline(__always) func counts(_ k: Int) -> Bool { Labeler.counts(findings[k].temporality, findings[k].experiencer) }
+    @inline(__always) func assertion(_ k: Int) -> Assertion { findings[k].assertion }
+    @inline(__always) func value(_ k: Int) -> LabelValue { LabelValue(findings[k].assertion, findings[k].certainty) }
+    @inline(__always) func sentence(_ k: Int) -> Int { findings[k].sentence }
     @inline(__always) func labelIndices(_ k: Int, _ s: Labeler.CompiledScheme) -> [Int] {
-        s.labelIndices(k < indices.count && indices[k] >= 0 ? indices[k] : nil, r.findings[k].concept)
+        s.labelIndices(k < indices.count && indices[k] >= 0 ? indices[k] : nil, findings[k].concept)
     }
-    @inline(__always) func concept(_ k: Int) -> Int? { labeler.checked(r.findings[k].concept.index, r.findings[k].concept.cui) }
-    @inline(__always) func locationCount(_ k: Int) -> Int { r.findings[k].locations.count }
+    @inline(__always) func concept(_ k: Int) -> Int? { Labeler.checked(findings[k].concept.index, findings[k].concept.cui, in: conceptIDs) }
+    @inline(__always) func locationCount(_ k: Int) -> Int { findings[k].locations.count }
     @inline(__always) func location(_ k: Int, _ j: Int) -> Int? {
-        labeler.checked(r.findings[k].locations[j].index, r.findings[k].locations[j].cui)
+        Labeler.checked(findings[k].locations[j].index, findings[k].locations[j].cui, in: conceptIDs)
     }
 }
 

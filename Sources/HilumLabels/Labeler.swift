@@ -54,13 +54,13 @@ public struct Labeler: Sendable {
     /// The concept's dense index when it is valid for this labeler's ontology (a finding analyzed with another
     /// ontology, or read back from JSON, is looked up by CUI).
     @inline(__always)
-    func index(of c: ConceptRef) -> Int? { checked(c.index, c.cui) }
+    func index(of c: ConceptRef) -> Int? { Labeler.checked(c.index, c.cui, in: conceptIDs) }
 
-    /// Index `i` when it is the index of concept `cui` in this labeler's ontology.
+    /// Index `i` when it is the index of concept `cui` in `ids` (a labeler's `conceptIDs`).
     @inline(__always)
-    func checked(_ i: Int32, _ cui: ConceptID) -> Int? {
+    static func checked(_ i: Int32, _ cui: ConceptID, in ids: [ConceptID]) -> Int? {
         let k = Int(i)
-        return k >= 0 && k < conceptIDs.count && conceptIDs[k] == cui ? k : nil
+        return k >= 0 && k < ids.count && ids[k] == cui ? k : nil
     }
 
     /// One scheme compiled for labelling. A class: labelling reads it for every report and finding, and a copy
@@ -309,13 +309,15 @@ public struct Labeler: Sendable {
     /// Writes the report-level `labels` and each finding's `labels` into the report.
     public func apply(_ r: inout AnalyzedReport, policy: UncertainPolicy = .keep) {
         r.labels = []
+        // The findings' concept indices, found once for every scheme.
+        let source = ReportSource(r, self)
         for s in schemes {
             if s.fromConcepts {
                 let vals = padchestValues(r)
                 r.labels.append(SchemeLabels(scheme: s.name, values: vals.map { ($0.0, .string(Labeler.padchestString($0.1, policy))) }))
                 continue
             }
-            let c = codes(r, s, policy: policy)
+            let c = codes(source, s, policy: policy)
             var out: [(String, JSONValue)] = []
             out.reserveCapacity(s.labels.count)
             for (i, name) in s.labels.enumerated() {
