@@ -554,15 +554,35 @@ public struct JSONWriter {
     @inlinable
     public mutating func int(_ v: Int) {
         if v >= 0 && v < 10 { byte(UInt8(0x30 + v)); return }
-        if v < 0 { byte(0x2D); int(v == Int.min ? Int.max : -v); return }
+        if v < 0 {
+            // Int.min has no positive counterpart (it was written as -Int.max).
+            if v == Int.min { raw("-9223372036854775808"); return }
+            byte(0x2D); int(-v); return
+        }
+        let p = room(20)
+        storage.count += JSONWriter.putDigits(v, p)
+    }
+
+    /// Writes the decimal digits of `v` (not negative) at `p`, which has room for 20 bytes; returns their count.
+    /// Numbers of up to five digits (spans, counts) are written without a loop.
+    @usableFromInline @inline(__always)
+    static func putDigits(_ v: Int, _ p: UnsafeMutablePointer<UInt8>) -> Int {
+        @inline(__always) func d(_ x: Int) -> UInt8 { UInt8(truncatingIfNeeded: 0x30 &+ x) }
+        if v < 10 { p[0] = d(v); return 1 }
+        if v < 100 { p[0] = d(v / 10); p[1] = d(v % 10); return 2 }
+        if v < 1000 { p[0] = d(v / 100); p[1] = d(v / 10 % 10); p[2] = d(v % 10); return 3 }
+        if v < 10000 { p[0] = d(v / 1000); p[1] = d(v / 100 % 10); p[2] = d(v / 10 % 10); p[3] = d(v % 10); return 4 }
+        if v < 100_000 {
+            p[0] = d(v / 10000); p[1] = d(v / 1000 % 10); p[2] = d(v / 100 % 10); p[3] = d(v / 10 % 10); p[4] = d(v % 10)
+            return 5
+        }
         var n = 0
         var t = v
         while t > 0 { n += 1; t /= 10 }
-        let p = room(n)
         var x = v
         var k = n - 1
-        while x > 0 { p[k] = UInt8(0x30 + x % 10); x /= 10; k -= 1 }
-        storage.count += n
+        while x > 0 && k >= 0 { p[k] = d(x % 10); x /= 10; k -= 1 }
+        return n
     }
     public mutating func double(_ v: Double) {
         if v.isFinite, v == v.rounded(), abs(v) < 1e15 { int(Int(v)); return }
@@ -590,7 +610,16 @@ public struct JSONWriter {
     @inlinable public mutating func optString(_ s: String?) { if let s { string(s) } else { null() } }
     @inlinable
     public mutating func span(_ s: TextSpan) {
-        byte(0x5B); int(s.start); byte(0x2C); int(s.end); byte(0x5D)
+        // Spans are never negative: `[start,end]` in one write (one check of room, not five).
+        guard s.start >= 0, s.end >= 0 else { byte(0x5B); int(s.start); byte(0x2C); int(s.end); byte(0x5D); return }
+        let p = room(43)
+        p[0] = 0x5B
+        var n = 1 + JSONWriter.putDigits(s.start, p + 1)
+        p[n] = 0x2C
+        n += 1
+        n += JSONWriter.putDigits(s.end, p + n)
+        p[n] = 0x5D
+        storage.count += n + 1
     }
     @inlinable
     public mutating func stringArray(_ a: [String]) {

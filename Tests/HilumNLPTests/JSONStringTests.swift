@@ -42,3 +42,33 @@ import HilumCore
         }
     }
 }
+
+/// Integers and spans are written digit by digit without a loop up to five digits: every length, sign and limit
+/// must read back as the number.
+@Suite struct JSONIntegerTests {
+    static var values: [Int] {
+        var v: [Int] = Array(0...1200) + [9999, 10000, 10001, 99_999, 100_000, 100_001, 123_456_789, Int.max, Int.min, -1, -10, -99_999]
+        var p = 1
+        for _ in 0..<18 { p *= 10; v += [p - 1, p, p + 1] }
+        return v
+    }
+
+    @Test func integersAreWrittenAsTheirDecimalDigits() {
+        for v in Self.values {
+            var w = JSONWriter()
+            w.int(v)
+            #expect(w.string == String(v), "\(v)")
+        }
+        // Several in one buffer, as a result writes them.
+        var w = JSONWriter()
+        for v in Self.values { w.int(v); w.byte(0x2C) }
+        #expect(w.string == Self.values.map(String.init).joined(separator: ",") + ",")
+    }
+
+    @Test func spansAreWrittenAsPairs() {
+        let vs = Self.values.filter { $0 > Int.min }
+        var w = JSONWriter()
+        for (a, b) in zip(vs, vs.reversed()) { w.span(TextSpan(a, b)) }
+        #expect(w.string == zip(vs, vs.reversed()).map { "[\($0),\($1)]" }.joined())
+    }
+}
