@@ -3,13 +3,13 @@
 # usage: Tools/fuzz.sh [TARGET|all] [SECONDS per target] [extra libFuzzer flags...]
 #   e.g. a campaign of one million executions: Tools/fuzz.sh png 7200 -runs=1000000
 #   FUZZ_BIN=path runs an already built binary (a copy) instead of building.
-# Targets: analyzer envelope csv chexpert jsonl openi-xml gzip png chexmask-rle coco boxes ontology.
+# Targets: analyzer envelope csv chexpert jsonl jsonl-raw openi-xml gzip png chexmask-rle coco boxes ontology.
 # Seeds: Tests/fuzz/seeds/<target>/ (small files written for Hilum) plus Corpora/; the growing corpus lives in
 # .build-fuzz/corpus/<target>/ and crashes in .build-fuzz/crashes/. Prints executions and crashes per target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TARGET="${1:-all}"; SECS="${2:-60}"; shift $(( $# > 2 ? 2 : $# )) || true
-ALL="analyzer envelope csv chexpert jsonl openi-xml gzip png chexmask-rle coco boxes ontology"
+ALL="analyzer envelope csv chexpert jsonl jsonl-raw openi-xml gzip png chexmask-rle coco boxes ontology"
 mkdir -p .build-fuzz
 BIN="${FUZZ_BIN:-.build-fuzz/release/HilumFuzz}"
 if [ -n "${FUZZ_BIN:-}" ]; then

@@ -83,6 +83,19 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     case "csv": readCorpus(bytes, name: "in.csv", format: .csv)
     case "chexpert": readCorpus(bytes, name: "in.csv", format: .chexpert)
     case "jsonl": readCorpus(bytes, name: "in.jsonl", format: .jsonl)
+    case "jsonl-raw":
+        // The label writer's raw JSONL reader and the general parse must agree on every line: the raw reader may
+        // only defer to the parse, or give the parse's id, language and text, and never read a line the parse rejects.
+        var text: [UInt8] = [], scratch: [UInt8] = []
+        for (n, line) in bytes.split(separator: 0x0A, omittingEmptySubsequences: false).prefix(1000).enumerated() {
+            let l = Array(line)
+            guard let raw = JSONLStream.rawRecord(l, lineNo: n + 1, name: "in.jsonl", options: CorpusOptions(),
+                                                  text: &text, scratch: &scratch) else { continue }
+            guard case .record(let r) = JSONLStream.parse(l, lineNo: n + 1, name: "in.jsonl", options: CorpusOptions()) else {
+                fatalError("the raw reader read a line the parse rejects")
+            }
+            if raw.id != r.id || raw.lang != r.lang || text != Array(r.text.utf8) { fatalError("the raw reader and the parse disagree") }
+        }
     case "openi-xml": readCorpus(bytes, name: "in.xml", format: .openiXML)
     case "gzip": readCorpus(bytes, name: "in.jsonl.gz", format: .jsonl)
     case "png":

@@ -248,7 +248,7 @@ protocol RecordStream {
 }
 
 /// JSONL: one object per line with a text field (`text`, or `--text-field`s joined) and an id.
-struct JSONLStream: RecordStream {
+package struct JSONLStream: RecordStream {
     var lines: LineSplitter
     let name: String
     let options: CorpusOptions
@@ -277,7 +277,7 @@ struct JSONLStream: RecordStream {
         }
     }
 
-    static func parse(_ bytes: [UInt8], lineNo: Int, name: String, options: CorpusOptions) -> CorpusItem {
+    package static func parse(_ bytes: [UInt8], lineNo: Int, name: String, options: CorpusOptions) -> CorpusItem {
         func fail(_ code: String, _ m: String) -> CorpusItem { .failure(CorpusError(row: lineNo, source: name, error: HilumError(code, m))) }
         let v: JSONValue
         do {
@@ -321,7 +321,7 @@ struct JSONLStream: RecordStream {
     /// another shape (nested values, numbers, a known field that is not a string or is repeated, keys with escapes
     /// or non-ASCII bytes, options naming other fields) or any error; `parse` then gives the line's record or error.
     /// Otherwise the id, language and text are those of the record `parse` gives.
-    static func rawRecord(_ line: [UInt8], lineNo: Int, name: String, options: CorpusOptions,
+    package static func rawRecord(_ line: [UInt8], lineNo: Int, name: String, options: CorpusOptions,
                           text: inout [UInt8], scratch: inout [UInt8]) -> (id: String, lang: Language?)? {
         guard options.textFields == nil, options.idField == nil else { return nil }
         return line.withUnsafeBufferPointer { p -> (id: String, lang: Language?)? in
