@@ -232,8 +232,6 @@ public struct LabelJob: Sendable {
         }
     }
 
-
-
     func values(_ r: AnalyzedReport, _ s: String) -> [(String, JSONValue)] {
         r.labels.first { $0.scheme == s }?.values ?? []
     }
