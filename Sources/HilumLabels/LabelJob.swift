@@ -119,16 +119,14 @@ public struct LabelJob: Sendable {
         for item in batch {
             if raw, case .deferred(let d) = item,
                let (id, lang) = JSONLStream.rawRecord(d.bytes, lineNo: d.lineNo, name: d.name, options: d.options, text: &text, scratch: &scratch) {
-                out.reports += 1
-                out.textBytes += text.count
                 analyzer.labelView(utf8: text, lang: lang ?? self.lang, into: &view)
                 if csvRow(ViewSource(v: view, conceptIDs: labeler.conceptIDs), nil, id: id, text: nil, into: &out.bytes) {
                     out.bytes.append(0x0A)
+                    out.reports += 1
+                    out.textBytes += text.count
                     continue
                 }
                 // Cells the view cannot give: the record is read and written as any other.
-                out.reports -= 1
-                out.textBytes -= text.count
             }
             switch item.resolved() {
             case .failure(let e):

@@ -30,9 +30,10 @@ public struct LabelView: Sendable {
 
     public init() {}
 
-    /// The location concept indices of finding `k`.
+    /// The location concept indices of finding `k` (none for an index that is not a finding's).
     @inline(__always)
     public func locations(of k: Int) -> ArraySlice<Int32> {
+        guard k >= 0, k < findings.count else { return locations[0..<0] }
         let f = findings[k]
         let a = max(0, min(Int(f.locationStart), locations.count)), b = max(a, min(Int(f.locationEnd), locations.count))
         return locations[a..<b]

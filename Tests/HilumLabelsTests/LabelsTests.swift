@@ -607,6 +607,8 @@ enum L {
         }
         // The texts exercise the view: findings with each assertion, locations, and someone else's finding.
         #expect(findings > 300)
+        // An index that is not a finding's has no locations (no trap).
+        #expect(view.locations(of: -1).isEmpty && view.locations(of: view.findings.count).isEmpty)
     }
 
     @Test func rowsFromViewAndFromResultAreTheSameBytes() throws {
