@@ -195,11 +195,30 @@ public enum Normalizer {
 
     /// Convenience for building lexicons: the keys of the word tokens of a phrase, with the
     /// punctuation tokens `:` and `,` kept as themselves.
+    /// (The ontology compiler calls this for every term, name and cue pattern: keys are written by `keyWide` into one
+    /// scratch buffer, and each token costs one array.)
     public static func phraseKeys(_ phrase: String) -> [[UInt8]] {
-        phraseMap(phrase) { p, t, buf in
-            if t.kind == .placeholder { return Array("XXXX".utf8) }
-            key(p, Int(t.byteStart), Int(t.byteEnd), into: &buf)
-            return buf
+        var text = phrase
+        return text.withUTF8 { p -> [[UInt8]] in
+            var tokens: [Token] = []
+            Tokenizer.tokenize(p, into: &tokens)
+            var result: [[UInt8]] = []
+            result.reserveCapacity(tokens.count)
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: p.count + 8) { scratch in
+                guard let out = scratch.baseAddress else { return }
+                for t in tokens {
+                    switch t.kind {
+                    case .punct: result.append([t.punct])
+                    case .placeholder: result.append([0x58, 0x58, 0x58, 0x58])  // "XXXX", as before
+                    case .word, .number:
+                        let start = Int(t.byteStart), end = Int(t.byteEnd)
+                        guard start >= 0, start <= end, end <= p.count else { result.append([]); continue }
+                        let n = keyWide(p, start, end, to: out)
+                        result.append(Array(UnsafeBufferPointer(start: out, count: n)))
+                    }
+                }
+            }
+            return result
         }
     }
 

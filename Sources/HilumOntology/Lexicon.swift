@@ -107,25 +107,25 @@ public struct Lexicon: Sendable {
         var blocked: [Language: Set<[UInt8]>] = [:]
         for (i, t) in o.terms.enumerated() where t.concept == nil { blocked[t.language, default: []].insert(flat(termKeys[i])) }
         // Owner of each key sequence per language, to report collisions.
-        var owner: [Language: [[UInt8]: (ConceptID, String, Bool)]] = [:]
-        func claim(_ lang: Language, _ kk: [[UInt8]], _ concept: ConceptID, _ loc: String, _ shared: Bool) {
+        // (File and line are kept apart and joined only for a problem's message: most terms never collide.)
+        var owner: [Language: [[UInt8]: (concept: ConceptID, file: String, line: Int, shared: Bool)]] = [:]
+        func claim(_ lang: Language, _ kk: [[UInt8]], _ concept: ConceptID, _ file: String, _ line: Int, _ shared: Bool) {
             let k = flat(kk)
-            if let (prev, prevLoc, prevShared) = owner[lang]?[k], prev != concept {
-                if !(shared || prevShared) {
-                    let parts = loc.split(separator: ":")
-                    problems.append(OntologyProblem(file: String(parts.first ?? ""), line: Int(parts.last ?? "") ?? 0,
-                        message: "term maps to \(concept) and to \(prev) (\(prevLoc)) without a 'shared' flag"))
+            if let prev = owner[lang]?[k], prev.concept != concept {
+                if !(shared || prev.shared) {
+                    problems.append(OntologyProblem(file: file, line: line,
+                        message: "term maps to \(concept) and to \(prev.concept) (\(prev.file):\(prev.line)) without a 'shared' flag"))
                 }
                 return
             }
-            owner[lang, default: [:]][k] = (concept, loc, shared)
+            owner[lang, default: [:]][k] = (concept, file, line, shared)
         }
         for id in o.conceptOrder {
             guard let c = o.concepts[id], c.kind != .global else { continue }
             for (lang, name) in [(Language.en, c.preferredEN), (Language.es, c.preferredES)] where !name.isEmpty {
                 let k = keys(name, exact: false)
                 if k.isEmpty || blocked[lang]?.contains(flat(k)) == true { continue }
-                claim(lang, k, id, "concepts:0", false)
+                claim(lang, k, id, "concepts", 0, false)
                 phrases.append(Phrase(lang: lang, ids: k, payload: payloadID(.concept(id, term: nil)), kind: 0))
             }
         }
@@ -133,7 +133,7 @@ public struct Lexicon: Sendable {
             let k = termKeys[i]
             if k.isEmpty { continue }
             if let c = t.concept {
-                claim(t.language, k, c, "\(t.file):\(t.line)", t.shared)
+                claim(t.language, k, c, t.file, t.line, t.shared)
                 phrases.append(Phrase(lang: t.language, ids: k, payload: payloadID(.concept(c, term: i)), kind: 0))
             } else {
                 phrases.append(Phrase(lang: t.language, ids: k, payload: payloadID(.block(term: i)), kind: 0))
@@ -168,23 +168,20 @@ public struct Lexicon: Sendable {
             })
         }
         let n = lx.keys.count
-        for lang in Language.allCases {
-            lx.termTries[lang] = PhraseTrie(keyCount: n)
-            lx.cueTries[lang] = PhraseTrie(keyCount: n)
-            lx.headerTries[lang] = PhraseTrie(keyCount: n)
-        }
+        // Built in local tries (by language, then kind) and stored once frozen: inserting through the dictionaries
+        // cost a dictionary access per phrase.
+        let langs = Language.allCases
+        var built: [[PhraseTrie]] = langs.map { _ in [PhraseTrie(keyCount: n), PhraseTrie(keyCount: n), PhraseTrie(keyCount: n)] }
         for (p, ids) in idPhrases {
-            switch p.kind {
-            case 0: lx.termTries[p.lang]?.insert(ids, payload: p.payload)
-            case 1: lx.cueTries[p.lang]?.insert(ids, payload: p.payload)
-            default: lx.headerTries[p.lang]?.insert(ids, payload: p.payload)
-            }
+            guard let li = langs.firstIndex(of: p.lang) else { continue }
+            built[li][min(Int(p.kind), 2)].insert(ids, payload: p.payload)
         }
         mark("tries")
-        for lang in Language.allCases {
-            lx.termTries[lang]?.freeze()
-            lx.cueTries[lang]?.freeze()
-            lx.headerTries[lang]?.freeze()
+        for (li, lang) in langs.enumerated() {
+            for k in 0..<3 { built[li][k].freeze() }
+            lx.termTries[lang] = built[li][0]
+            lx.cueTries[lang] = built[li][1]
+            lx.headerTries[lang] = built[li][2]
         }
         mark("freeze")
         // Default sites resolved through the hierarchy (breadth-first: nearest ancestor wins).
