@@ -384,77 +384,61 @@ enum JSONBytes {
     }
 }
 
-/// Appends JSON to a byte buffer. Strings are escaped per RFC 8259; non-ASCII is written as UTF-8.
-///
-/// The buffer is raw memory grown by doubling, and every writer method is inlinable: a report's JSON is several
-/// hundred small appends (keys, commas, short strings), and an `Array` append costs a uniqueness check, a capacity
-/// check and a call each. Copies of a writer share nothing observable (the storage is copied on write).
 /// A value written as a fixed JSON literal (the enums of `Values.swift`).
 public protocol JSONLiteralValue {
     /// The value as JSON, quotes included.
     var jsonLiteral: StaticString { get }
 }
 
-public struct JSONWriter {
-    @usableFromInline
-    final class Storage {
-        // Only the writer that owns this storage uniquely touches it (copy on write): no dynamic exclusivity checks.
-        @exclusivity(unchecked) @usableFromInline var base: UnsafeMutablePointer<UInt8>
-        @exclusivity(unchecked) @usableFromInline var count = 0
-        @exclusivity(unchecked) @usableFromInline var capacity: Int
+/// Appends JSON to a byte buffer. Strings are escaped per RFC 8259; non-ASCII is written as UTF-8.
+///
+/// The buffer is raw memory grown by doubling, and every writer method is inlinable: a report's JSON is several
+/// hundred small appends (keys, commas, short strings), and an `Array` append costs a uniqueness check, a capacity
+/// check and a call each. A writer cannot be copied (`~Copyable`): it owns its memory alone, so a write needs no
+/// reference count and no uniqueness check; pass it `inout`.
+public struct JSONWriter: ~Copyable {
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var used = 0
+    @usableFromInline var capacity: Int
 
-        @usableFromInline init(capacity: Int) {
-            self.capacity = Swift.max(capacity, 64)
-            base = UnsafeMutablePointer<UInt8>.allocate(capacity: self.capacity)
-        }
-
-        deinit { base.deallocate() }
-
-        /// Grows to hold at least `need` bytes.
-        @usableFromInline @inline(never)
-        func grow(to need: Int) {
-            var c = capacity * 2
-            while c < need { c *= 2 }
-            let nb = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
-            nb.update(from: base, count: count)
-            base.deallocate()
-            base = nb
-            capacity = c
-        }
-
-        @usableFromInline @inline(never)
-        func copy() -> Storage {
-            let s = Storage(capacity: capacity)
-            s.base.update(from: base, count: count)
-            s.count = count
-            return s
-        }
+    public init() {
+        capacity = 4096
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
     }
 
-    @usableFromInline var storage: Storage
+    deinit { base.deallocate() }
 
-    public init() { storage = Storage(capacity: 4096) }
+    /// Grows to hold at least `need` bytes.
+    @usableFromInline @inline(never)
+    mutating func grow(to need: Int) {
+        var c = Swift.max(capacity, 64) * 2
+        while c < need { c *= 2 }
+        let nb = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        nb.update(from: base, count: used)
+        base.deallocate()
+        base = nb
+        capacity = c
+    }
 
     /// The JSON written so far.
-    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: storage.count)) }
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: used)) }
     /// Its length in bytes.
-    @inlinable public var count: Int { storage.count }
-    public var string: String { String(decoding: UnsafeBufferPointer(start: storage.base, count: storage.count), as: UTF8.self) }
+    @inlinable public var count: Int { used }
+    public var string: String { String(decoding: UnsafeBufferPointer(start: base, count: used), as: UTF8.self) }
 
     /// Room for `n` more bytes; returns where they go (the caller then adds `n` to the count).
     @inlinable @inline(__always)
     mutating func room(_ n: Int) -> UnsafeMutablePointer<UInt8> {
-        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
-        let need = storage.count + n
-        if need > storage.capacity { storage.grow(to: need) }
-        return storage.base + storage.count
+        let need = used + n
+        if need > capacity { grow(to: need) }
+        return base + used
     }
 
     /// Appends one byte as it is (no escaping).
     @inlinable @inline(__always)
     public mutating func byte(_ b: UInt8) {
         room(1).pointee = b
-        storage.count += 1
+        used += 1
     }
 
     /// Appends bytes as they are (no escaping): already serialized JSON, a line break.
@@ -462,7 +446,7 @@ public struct JSONWriter {
     public mutating func raw(bytes p: UnsafeBufferPointer<UInt8>) {
         guard let src = p.baseAddress, p.count > 0 else { return }
         room(p.count).update(from: src, count: p.count)
-        storage.count += p.count
+        used += p.count
     }
 
     /// `raw(bytes:)` for a string's UTF-8 (already serialized JSON).
@@ -503,7 +487,7 @@ public struct JSONWriter {
         d.pointee = 0x22
         (d + 1).update(from: src, count: n)
         d[n + 1] = 0x22
-        storage.count += n + 2
+        used += n + 2
     }
 
 
@@ -546,7 +530,7 @@ public struct JSONWriter {
         (p + 1).update(from: k.utf8Start, count: n)
         p[n + 1] = 0x22
         p[n + 2] = 0x3A
-        storage.count += n + 3
+        used += n + 3
     }
     /// Dynamic keys; literals take the `StaticString` overload (no escaping scan).
     @_disfavoredOverload @inlinable public mutating func key(_ k: String) { string(k); byte(0x3A) }
@@ -560,7 +544,7 @@ public struct JSONWriter {
             byte(0x2D); int(-v); return
         }
         let p = room(20)
-        storage.count += JSONWriter.putDigits(v, p)
+        used += JSONWriter.putDigits(v, p)
     }
 
     /// Writes the decimal digits of `v` (not negative) at `p`, which has room for 20 bytes; returns their count.
@@ -605,7 +589,7 @@ public struct JSONWriter {
         (p + 2).update(from: k.utf8Start, count: n)
         p[n + 2] = 0x22
         p[n + 3] = 0x3A
-        storage.count += n + 4
+        used += n + 4
     }
     @inlinable public mutating func optString(_ s: String?) { if let s { string(s) } else { null() } }
     @inlinable
@@ -619,7 +603,7 @@ public struct JSONWriter {
         n += 1
         n += JSONWriter.putDigits(s.end, p + n)
         p[n] = 0x5D
-        storage.count += n + 1
+        used += n + 1
     }
     @inlinable
     public mutating func stringArray(_ a: [String]) {
