@@ -100,18 +100,20 @@ struct Analyze: ParsableCommand {
             || stream.head.first == UInt8(ascii: "{")
         var out = FileOutput()
         /// One report's output: its result (labels applied) as a JSON line, or the explain view.
-        @Sendable func render(_ r: consuming AnalyzedReport, _ text: String) -> [UInt8] {
+        /// (Written into the caller's writer: a batch's results go into one buffer, copied once when the batch is done.)
+        @Sendable func render(_ r: consuming AnalyzedReport, _ text: String, into w: inout JSONWriter) {
             // Moved, not copied: a copy would make `apply` copy the findings array to write their labels.
             var r = consume r
             service.labeler.apply(&r, policy: policy)
-            if explain { return Array(Explain.render(r, text: text).utf8) }
-            var w = JSONWriter(); r.writeJSON(to: &w); w.byte(0x0A)
-            return w.bytes
+            if explain { w.raw(utf8: Explain.render(r, text: text)); return }
+            r.writeJSON(to: &w); w.byte(0x0A)
         }
         guard isJSONL else {
             let bytes = try readAll(&stream)
             let text = String(decoding: bytes, as: UTF8.self)
-            out.write(render(service.analyzer.analyze(bytes: bytes, lang: language, id: input == "-" ? nil : (input as NSString).lastPathComponent), text))
+            var w = JSONWriter()
+            render(service.analyzer.analyze(bytes: bytes, lang: language, id: input == "-" ? nil : (input as NSString).lastPathComponent), text, into: &w)
+            out.write(w.bytes)
             out.flush()
             return
         }
@@ -122,6 +124,7 @@ struct Analyze: ParsableCommand {
         let name = input
         let pipeline = OrderedPipeline<Batch, Done>(jobs: jobs > 0 ? jobs : ProcessInfo.processInfo.activeProcessorCount) { batch in
             var d = Done()
+            var w = JSONWriter()
             for (lineNo, line) in batch.lines {
                 do throws(HilumError) {
                     guard let line else { throw HilumError("input.record_too_large", "line exceeds the limit of \(16 << 20) bytes") }
@@ -135,15 +138,14 @@ struct Analyze: ParsableCommand {
                         l = x
                     }
                     let id = v["id"]?.string ?? v["id"]?.int.map(String.init) ?? String(lineNo)
-                    d.bytes.append(contentsOf: render(service.analyzer.analyze(text, lang: l, id: id), text))
+                    render(service.analyzer.analyze(text, lang: l, id: id), text, into: &w)
                 } catch {
                     d.errors.append("hilum: \(name):\(lineNo): \(error.code): \(error.message)")
-                    var w = JSONWriter()
                     w.value(.object([("line", .number(Double(lineNo))), ("error", .object([("code", .string(error.code)), ("message", .string(error.message))]))]))
                     w.byte(0x0A)
-                    d.bytes.append(contentsOf: w.bytes)
                 }
             }
+            d.bytes = w.bytes
             return d
         }
         var failed = false
@@ -233,6 +235,12 @@ struct FileOutput {
     var buffer: [UInt8] = []
     init(fd: Int32 = 1) { self.fd = fd; buffer.reserveCapacity(1 << 20) }
     mutating func write(_ b: [UInt8]) {
+        // A large chunk (a batch of results) goes out as it is, after what is buffered: no copy into the buffer.
+        if b.count >= 1 << 16 {
+            if !buffer.isEmpty { flush() }
+            writeAll(b, fd)
+            return
+        }
         buffer.append(contentsOf: b)
         if buffer.count >= 1 << 20 { flush() }
     }
