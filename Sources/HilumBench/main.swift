@@ -178,7 +178,7 @@ for (name, path) in [("plain", corpus), ("gzip", gz)] {
     options.deferParsing = true
     var reader = CorpusReader(paths: [path], options: options)
     let out = open(dir.appendingPathComponent("out-\(name).csv").path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    let s = try job.run(&reader, write: { writeAll(Array($0), out) }, failure: { _ in })
+    let s = try job.run(&reader, write: { b throws(HilumError) in try writeAll(Array(b), out) }, failure: { _ in })
     close(out)
     print(String(format: "label --scheme all, %@ input, %d cores: %d reports (%.1f MB of report text, %.1f MB file) in %.2f s: %.1f MB/s, %.0f reports/s; peak RSS so far %.0f MB",
                  name, job.jobs, s.reports, Double(s.bytes) / 1e6, sizeMB, s.seconds, Double(s.bytes) / 1e6 / s.seconds, Double(s.reports) / s.seconds, peakRSSMB()))

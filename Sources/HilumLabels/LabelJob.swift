@@ -146,12 +146,15 @@ public struct LabelJob: Sendable {
     ///
     /// The calling thread reads batches while `jobs` worker threads parse, analyze, label and format earlier
     /// ones; output is written in input order, with at most a few batches in memory at a time.
-    public func run(_ reader: inout CorpusReader, write: (ArraySlice<UInt8>) -> Void, failure: (CorpusError) -> Void,
+    /// A `write` that throws (the output cannot be written) ends the run: reading stops, the batches in flight are
+    /// finished without writing, and the error is thrown.
+    public func run(_ reader: inout CorpusReader, write: (ArraySlice<UInt8>) throws(HilumError) -> Void, failure: (CorpusError) -> Void,
                     progress: ((Summary) -> Void)? = nil) throws(HilumError) -> Summary {
         let t0 = Date()
         var summary = Summary()
         summary.inputBytesTotal = reader.totalBytes
-        if format == .csv { write(ArraySlice(Array((header() + "\n").utf8))) }
+        if format == .csv { try write(ArraySlice(Array((header() + "\n").utf8))) }
+        var writeFailure: HilumError?
         let job = self
         let pipeline = OrderedPipeline<([CorpusItem], Int), BatchOutput>(jobs: jobs) { batch, read in
             var o = job.process(batch)
@@ -164,14 +167,16 @@ public struct LabelJob: Sendable {
             summary.failed += o.failures.count
             summary.reports += o.reports
             summary.bytes += o.textBytes
-            if !o.bytes.isEmpty { write(o.bytes[...]) }
+            if !o.bytes.isEmpty && writeFailure == nil {
+                do throws(HilumError) { try write(o.bytes[...]) } catch { writeFailure = error }
+            }
             summary.seconds = Date().timeIntervalSince(t0)
             progress?(summary)
         }
         var batch: [CorpusItem] = []
         do throws(HilumError) {
             var done = false
-            while !done {
+            while !done && writeFailure == nil {
                 batch = []
                 batch.reserveCapacity(batchSize)
                 var bytes = 0
@@ -194,6 +199,7 @@ public struct LabelJob: Sendable {
             throw error
         }
         pipeline.finish(emit: emit)
+        if let writeFailure { throw writeFailure }
         summary.seconds = Date().timeIntervalSince(t0)
         return summary
     }

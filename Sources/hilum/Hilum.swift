@@ -114,7 +114,7 @@ struct Analyze: ParsableCommand {
             var w = JSONWriter()
             render(service.analyzer.analyze(bytes: bytes, lang: language, id: input == "-" ? nil : (input as NSString).lastPathComponent), text, into: &w)
             out.write(w.bytes)
-            out.flush()
+            try out.finish()
             return
         }
         // JSONL: read in batches, analyzed on `jobs` threads, written in input order; memory stays flat whatever
@@ -158,7 +158,8 @@ struct Analyze: ParsableCommand {
         var batchBytes = 0
         var lineNo = 0
         do {
-            while let l = try stream.next() {
+            // (A failed write ends the reading: what follows could not be written.)
+            while out.failure == nil, let l = try stream.next() {
                 lineNo += 1
                 switch l {
                 case .line(let bytes):
@@ -179,12 +180,13 @@ struct Analyze: ParsableCommand {
             pipeline.submit(batch, emit: emit)
             pipeline.finish(emit: emit)
             out.flush()
+            if let f = out.failure { eprint("hilum: \(f.code): \(f.message)") }
             eprint("hilum: \(error.code): \(error.message)")
             throw ExitCode(1)
         }
         pipeline.submit(batch, emit: emit)
         pipeline.finish(emit: emit)
-        out.flush()
+        try out.finish()
         if failed { throw ExitCode(1) }
     }
 
@@ -225,20 +227,24 @@ struct Stdio: ParsableCommand {
     func run() throws {
         let o = try ont.load()
         signal(SIGPIPE, SIG_IGN)
-        NDJSONSession(service: Service(ontology: o), jobs: jobs).run()
+        try NDJSONSession(service: Service(ontology: o), jobs: jobs).run()
     }
 }
 
 /// Buffered stdout (or file) writer.
+/// The first failed write is kept in `failure` and later writes are dropped: the command checks it and exits non-zero
+/// with the error, instead of ending as if a short output were whole.
 struct FileOutput {
     var fd: Int32 = 1
     var buffer: [UInt8] = []
+    var failure: HilumError?
     init(fd: Int32 = 1) { self.fd = fd; buffer.reserveCapacity(1 << 20) }
     mutating func write(_ b: [UInt8]) {
+        guard failure == nil else { return }
         // A large chunk (a batch of results) goes out as it is, after what is buffered: no copy into the buffer.
         if b.count >= 1 << 16 {
             if !buffer.isEmpty { flush() }
-            writeAll(b, fd)
+            send(b)
             return
         }
         buffer.append(contentsOf: b)
@@ -246,7 +252,16 @@ struct FileOutput {
     }
     mutating func write(_ s: String) { write(Array(s.utf8)) }
     mutating func flush() {
-        writeAll(buffer, fd)
+        send(buffer)
         buffer.removeAll(keepingCapacity: true)
+    }
+    private mutating func send(_ b: [UInt8]) {
+        guard failure == nil else { return }
+        do { try writeAll(b, fd) } catch { failure = error }
+    }
+    /// Flushes, then throws the first failed write, if any.
+    mutating func finish() throws(HilumError) {
+        flush()
+        if let failure { throw failure }
     }
 }

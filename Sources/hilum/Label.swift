@@ -29,24 +29,24 @@ struct CorpusOptionGroup: ParsableArguments {
 }
 
 /// Reports bad records on stderr and, optionally, in an errors file (JSONL).
+/// The bad records of a run: each on stderr and, with `--errors FILE`, as a JSONL line in that file. A failed write
+/// to the file is kept (`failure`) and said at the end; the records still go to stderr.
 final class ErrorLog {
-    var file: FileHandle?
+    var fd: Int32 = -1
     var count = 0
-    init(path: String?) throws {
-        if let path {
-            guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-                throw ValidationError("cannot write \(path)")
-            }
-            file = h
-        }
+    var failure: HilumError?
+    init(path: String?) throws(HilumError) {
+        if let path { fd = try openOutput(path) }
     }
+    deinit { if fd >= 0 { close(fd) } }
     func report(_ e: CorpusError) {
         count += 1
         eprint("hilum: \(e.source): record \(e.row): \(e.error.code): \(e.error.message)")
+        guard fd >= 0, failure == nil else { return }
         var w = JSONWriter()
         w.value(.object([("source", .string(e.source)), ("row", .number(Double(e.row))), ("code", .string(e.error.code)), ("message", .string(e.error.message))]))
         w.byte(0x0A)
-        file?.write(Data(w.bytes))
+        do { try writeAll(w.bytes, fd) } catch { failure = error }
     }
 }
 
@@ -85,7 +85,7 @@ struct Label: ParsableCommand {
         }
         let tty = isatty(2) != 0
         do {
-            let s = try job.run(&reader, write: { writeAll(Array($0), fd) }, failure: log.report, progress: { s in
+            let s = try job.run(&reader, write: { b throws(HilumError) in try writeAll(Array(b), fd) }, failure: log.report, progress: { s in
                 if tty {
                     let rate = s.seconds > 0 ? Double(s.reports) / s.seconds : 0
                     let eta = s.secondsLeft.map { String(format: ", ETA %d:%02d", Int($0) / 60, Int($0) % 60) } ?? ""
@@ -97,6 +97,7 @@ struct Label: ParsableCommand {
             eprint(String(format: "hilum: labelled %d reports (%d failed) in %.2f s: %.0f reports/s, %.1f MB/s", s.reports, s.failed, s.seconds,
                           Double(s.reports) / max(s.seconds, 1e-9), Double(s.bytes) / 1e6 / max(s.seconds, 1e-9)))
             if fd != 1 { close(fd) }
+            if let f = log.failure { eprint("hilum: \(f.code): the errors file: \(f.message)"); throw ExitCode(1) }
             if s.failed > 0 { throw ExitCode(1) }
         }
     }
@@ -189,7 +190,7 @@ struct EvalLabels: ParsableCommand {
                                      ("predicted", .string(d.predicted)), ("evidence", evidence[d.id]?[d.label] ?? .array([]))]))
                     out += w.string + "\n"
                 }
-                try out.write(toFile: disagreements, atomically: true, encoding: .utf8)
+                try writeOut(Array(out.utf8), to: disagreements)
             }
         }
     }
@@ -237,7 +238,7 @@ struct Stats: ParsableCommand {
         }
         print(stats.json().serialized())
         if let html {
-            try stats.html(title: "Hilum corpus summary: \(inputs.joined(separator: ", "))").write(toFile: html, atomically: true, encoding: .utf8)
+            try writeOut(Array(stats.html(title: "Hilum corpus summary: \(inputs.joined(separator: ", "))").utf8), to: html)
         }
     }
 

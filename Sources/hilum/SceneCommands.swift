@@ -134,11 +134,22 @@ struct SceneCommand: ParsableCommand {
     }
 }
 
-func writeOut(_ bytes: [UInt8], to path: String?) throws {
-    guard let path, path != "-" else { writeAll(bytes, 1); return }
-    guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
-        throw HilumError("output.write_failed", "cannot write '\(path)'")
+/// Writes `bytes` to `path` (`-` or none: standard output), every byte or an error.
+func writeOut(_ bytes: [UInt8], to path: String?) throws(HilumError) {
+    guard let path, path != "-" else { try writeAll(bytes, 1); return }
+    let fd = try openOutput(path)
+    defer { close(fd) }
+    try writeAll(bytes, fd)
+}
+
+/// Opens an output file for writing (created or truncated) with open(2): a device or a link such as /dev/stdout is
+/// written through, where FileManager's whole-file writes would put a new file in its place.
+func openOutput(_ path: String) throws(HilumError) -> Int32 {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else {
+        throw HilumError("output.cannot_write", "cannot open '\(path)' for writing: \(String(cString: strerror(errno)))")
     }
+    return fd
 }
 
 struct GroundCommand: ParsableCommand {
@@ -169,7 +180,7 @@ struct GroundCommand: ParsableCommand {
         try service.ground(params: .object(params), into: &w)
         let result = try JSONParser().parse(w.string)
         w.byte(0x0A)
-        writeAll(w.bytes, 1)
+        try writeAll(w.bytes, 1)
         if let svg {
             let g = try SceneGraph.parse(sceneJSON, ontology: o)
             let marks = (result["regions"]?.array ?? []).compactMap { h -> (String, String, Assertion?)? in
@@ -216,6 +227,6 @@ struct CompareCommand: ParsableCommand {
         var w = JSONWriter()
         try service.compare(params: .object([("exams", .array(list))]), into: &w)
         w.byte(0x0A)
-        writeAll(w.bytes, 1)
+        try writeAll(w.bytes, 1)
     }
 }

@@ -481,6 +481,26 @@ enum L {
         #expect(lines.dropFirst().map { String($0.prefix { $0 != "," }) } == (1...300).map { "r\($0)" })
     }
 
+    /// A write that fails (the output disk is full) ends the run with that error, and nothing is written after it.
+    @Test func aFailedWriteEndsTheRunWithItsError() throws {
+        let path = try L.tmp("c.jsonl", Array(LabelJobTests.corpus.utf8))
+        var job = try LabelJob(ontology: L.ontology, scheme: "chestxray14", format: .csv, jobs: 2)
+        job.batchSize = 10
+        var reader = CorpusReader(paths: [path])
+        var writes = 0
+        var thrown: HilumError? = nil
+        do {
+            _ = try job.run(&reader, write: { _ throws(HilumError) in
+                writes += 1
+                if writes == 2 { throw HilumError("output.write_failed", "disk full") }
+            }, failure: { _ in })
+        } catch {
+            thrown = error
+        }
+        #expect(thrown?.code == "output.write_failed")
+        #expect(writes == 2)  // the header, then the first batch, which failed
+    }
+
     @Test func progressCountsInputBytesForAnETA() throws {
         let path = try L.tmp("c.jsonl", Array(LabelJobTests.corpus.utf8))
         var job = try LabelJob(ontology: L.ontology, scheme: "chexpert", format: .csv, jobs: 2)

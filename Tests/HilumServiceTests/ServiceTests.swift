@@ -100,7 +100,7 @@ enum S {
         let fdIn = inPipe.fileHandleForReading.fileDescriptor, fdOut = outPipe.fileHandleForWriting.fileDescriptor
         let done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            session.run(input: fdIn, output: fdOut)
+            #expect(throws: Never.self) { try session.run(input: fdIn, output: fdOut) }
             try? outPipe.fileHandleForWriting.close()
             done.signal()
         }
@@ -115,5 +115,19 @@ enum S {
         expectedIDs.append(.number(999))
         let ids = lines.map { (try? JSONParser().parse(String($0)))?["id"] ?? .string("unparseable") }
         #expect(ids == expectedIDs)
+    }
+
+    /// An output that cannot be written (a full disk: /dev/full) ends the session with `output.write_failed`, not a
+    /// silent run to the end of the input with every answer lost.
+    @Test func anOutputThatCannotBeWrittenEndsTheSessionWithAnError() throws {
+        let full = open("/dev/full", O_WRONLY)
+        try #require(full >= 0)
+        defer { close(full) }
+        let inPipe = Pipe()
+        inPipe.fileHandleForWriting.write(Data("{\"id\": 1, \"op\": \"version\"}\n".utf8))
+        try inPipe.fileHandleForWriting.close()
+        let session = NDJSONSession(service: S.service, jobs: 1)
+        let e = #expect(throws: HilumError.self) { try session.run(input: inPipe.fileHandleForReading.fileDescriptor, output: full) }
+        #expect(e?.code == "output.write_failed")
     }
 }
