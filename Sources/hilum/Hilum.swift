@@ -73,7 +73,7 @@ func readInput(_ path: String) throws -> [UInt8] {
 }
 
 struct Analyze: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "analyze",
         abstract: "Print the analyze result of a report (a text file), or of each line of a JSONL file ({\"id\", \"text\", \"lang\"?}).")
     @OptionGroup var ont: OntologyOption
     @Argument(help: "A text file, a JSONL file, or - for standard input.") var input: String = "-"
@@ -199,7 +199,7 @@ struct Analyze: ParsableCommand {
 }
 
 struct Assert: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "ConText on named phrases: is each target present, absent or uncertain in the text?")
+    static let configuration = CommandConfiguration(commandName: "assert", abstract: "ConText on named phrases: is each target present, absent or uncertain in the text?")
     @OptionGroup var ont: OntologyOption
     @Option(name: .customLong("target"), help: "A phrase to assert (repeatable).") var targets: [String] = []
     @Option(help: "auto, en or es") var lang: String = "auto"
@@ -219,7 +219,7 @@ struct Assert: ParsableCommand {
 }
 
 struct Stdio: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "stdio",
         abstract: "NDJSON session: one {\"id\",\"op\",\"params\"} request per line in, one response line out, in order.")
     @OptionGroup var ont: OntologyOption
     @Option(help: "Worker threads (default: all cores).") var jobs: Int = 0

@@ -51,7 +51,7 @@ final class ErrorLog {
 }
 
 struct Label: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "label",
         abstract: "Weak labels for a corpus: CheXpert-14, ChestX-ray14 and PadChest from one extraction, on all cores.")
     @OptionGroup var ont: OntologyOption
     @OptionGroup var corpus: CorpusOptionGroup
@@ -104,7 +104,7 @@ struct Label: ParsableCommand {
 }
 
 struct Eval: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "eval",
         abstract: "Per-label precision, recall, F1 and support, micro and macro, confusion of 1/0/-1/blank: gold CSV vs predicted CSV (or label JSONL).",
         subcommands: [EvalLabels.self, EvalAssert.self], defaultSubcommand: EvalLabels.self)
 }
@@ -212,7 +212,7 @@ struct EvalLabels: ParsableCommand {
 }
 
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "stats",
         abstract: "A nutrition label of a corpus: label prevalence, languages, sections, lengths, co-occurring labels (JSON and HTML).")
     @OptionGroup var ont: OntologyOption
     @OptionGroup var corpus: CorpusOptionGroup

@@ -12,7 +12,7 @@ struct OntologyCommand: ParsableCommand {
         subcommands: [Check.self, StatsCmd.self, Show.self])
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate every file; print all problems as file:line: message. Exit 1 if any.")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate every file; print all problems as file:line: message. Exit 1 if any.")
         @OptionGroup var ont: OntologyOption
         @Flag(help: "Also run every cue rule's example and report the ones whose result differs from 'expect'.") var examples = false
 
@@ -47,7 +47,7 @@ struct OntologyCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a concept by CUI, term or PadChest label: names, synonyms, parents, children, regions, schemes.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a concept by CUI, term or PadChest label: names, synonyms, parents, children, regions, schemes.")
         @OptionGroup var ont: OntologyOption
         @Argument(help: "A CUI, a term in English or Spanish, or a PadChest label.") var query: String
 

@@ -9,7 +9,7 @@ import HilumStore
 import HilumHTTP
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+    static let configuration = CommandConfiguration(commandName: "serve",
         abstract: "HTTP server: POST /v1/rpc (the envelope), POST /v1/{op} (params as body), GET /v1/version, GET /healthz.")
     @OptionGroup var ont: OntologyOption
     @Option(help: "Address to bind. Anything but loopback requires --token-file.") var host = "127.0.0.1"
@@ -64,7 +64,7 @@ struct DB: AsyncParsableCommand {
     static let defaultPath = "hilum.db"
 
     struct Ingest: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "ingest",
             abstract: "Analyze, label and store reports (idempotent by report id and ontology version; batched transactions).")
         @OptionGroup var ont: OntologyOption
         @OptionGroup var corpus: CorpusOptionGroup
@@ -129,7 +129,7 @@ struct DB: AsyncParsableCommand {
     }
 
     struct Query: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
+        static let configuration = CommandConfiguration(commandName: "query",
             abstract: "Findings by anatomy (with part-of roll-up), by finding (with descendants), assertion, change, language, patient; paged JSON.")
         @OptionGroup var ont: OntologyOption
         @Option(help: "Database file.") var db = DB.defaultPath
@@ -165,7 +165,7 @@ struct DB: AsyncParsableCommand {
     }
 
     struct Check: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "SQLite integrity check and counts.")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "SQLite integrity check and counts.")
         @Option(help: "Database file.") var db = DB.defaultPath
         func run() async throws {
             do {
