@@ -104,15 +104,26 @@ public struct Ontology: Sendable {
         o.loadMasks(&r)
         o.loadSceneTables(&r); mark("rest")
         o.validateHierarchy(&r); mark("hierarchy")
-        o.lexicon = Lexicon.compile(o, problems: &r.problems); mark("compile")
-        var sha = SHA256()
-        for (path, data) in r.hasher.entries {
-            sha.update(path.utf8)
-            sha.update([0])
-            sha.update(data)
+        // The version stamp (a SHA-256 of every file read) is computed on another thread while the lexicon compiles:
+        // both only read what was loaded.
+        final class Digest: @unchecked Sendable { var hex = "" }
+        let digest = Digest()
+        let entries = r.hasher.entries
+        let hashed = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            var sha = SHA256()
+            for (path, data) in entries {
+                sha.update(path.utf8)
+                sha.update([0])
+                sha.update(data)
+            }
+            digest.hex = sha.finalizeHex()
+            hashed.signal()
         }
-        o.version = "sha256:" + sha.finalizeHex()
-        mark("hash")
+        o.lexicon = Lexicon.compile(o, problems: &r.problems); mark("compile")
+        hashed.wait()
+        o.version = "sha256:" + digest.hex
+        mark("hash (waited for)")
         o.loadSeconds = Date().timeIntervalSince(t0)
         return (o, r.problems)
     }
