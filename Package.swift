@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "HilumLabels", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "CZlib", "CHilumXML"], swiftSettings: settings),
         .systemLibrary(name: "CLibPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "CHilumPNG", dependencies: ["CLibPNG"], linkerSettings: [.linkedLibrary("png16")]),
+        .target(name: "CHilumIO"),
         .target(name: "HilumScene", dependencies: ["HilumCore", "HilumOntology", "HilumNLP", "CHilumPNG"], swiftSettings: settings),
         .target(
             name: "HilumStore",
@@ -47,7 +48,7 @@ let package = Package(
         .executableTarget(
             name: "hilum",
             dependencies: [
-                "HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumScene", "HilumService", "HilumStore", "HilumHTTP",
+                "HilumCore", "HilumOntology", "HilumNLP", "HilumLabels", "HilumScene", "HilumService", "HilumStore", "HilumHTTP", "CHilumIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: settings),

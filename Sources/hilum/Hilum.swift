@@ -5,6 +5,7 @@ import HilumOntology
 import HilumNLP
 import HilumLabels
 import HilumService
+import CHilumIO
 
 @main
 struct Hilum: AsyncParsableCommand {
@@ -23,6 +24,13 @@ struct Hilum: AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
+            }
+            // What `print` wrote went through the C stdio buffer: a write that failed there (a full disk) is an error
+            // too, not a silent short output.
+            if hilum_stdout_finish() != 0 {
+                let reason = String(cString: strerror(errno))
+                FileHandle.standardError.write(Data("hilum: output.write_failed: cannot write the output: \(reason)\n".utf8))
+                Foundation.exit(1)
             }
         } catch let e as HilumError {
             // Every structured error that reaches the top is an input error: message on stderr, exit 1.
