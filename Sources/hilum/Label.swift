@@ -28,7 +28,6 @@ struct CorpusOptionGroup: ParsableArguments {
     }
 }
 
-/// Reports bad records on stderr and, optionally, in an errors file (JSONL).
 /// The bad records of a run: each on stderr and, with `--errors FILE`, as a JSONL line in that file. A failed write
 /// to the file is kept (`failure`) and said at the end; the records still go to stderr.
 final class ErrorLog {
@@ -79,10 +78,7 @@ struct Label: ParsableCommand {
         var reader = try corpus.reader(inputs, deferParsing: true)
         let log = try ErrorLog(path: errors)
         var fd: Int32 = 1
-        if let output, output != "-" {
-            fd = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            if fd < 0 { eprint("hilum: output.cannot_write: \(output)"); throw ExitCode(1) }
-        }
+        if let output, output != "-" { fd = try openOutput(output) }
         let tty = isatty(2) != 0
         do {
             let s = try job.run(&reader, write: { b throws(HilumError) in try writeAll(Array(b), fd) }, failure: log.report, progress: { s in
