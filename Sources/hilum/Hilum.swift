@@ -38,6 +38,18 @@ struct Hilum: AsyncParsableCommand {
             Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
+            if code == .success {
+                // `--help`, `--version`, `help <command>`: the text on standard output, checked like any output (into a
+                // full output it is exit 1 with output.write_failed, not 0).
+                let message = fullMessage(for: error)
+                if !message.isEmpty { print(message) }
+                if hilum_stdout_finish() != 0 {
+                    let reason = String(cString: strerror(errno))
+                    FileHandle.standardError.write(Data("hilum: output.write_failed: cannot write the output: \(reason)\n".utf8))
+                    Foundation.exit(1)
+                }
+                Foundation.exit(0)
+            }
             if code == .validationFailure {
                 let message = fullMessage(for: error)
                 if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
