@@ -186,14 +186,14 @@ public struct KeyTable: Sendable {
 }
 
 /// A trie over token ids. Each node may end one or more phrases, whose payloads are opaque `Int32`s
-/// chosen by the builder. Built with dictionaries, then frozen into flat sorted arrays: the root's
+/// chosen by the builder. Phrases are collected, then frozen into flat sorted arrays: the root's
 /// transitions are a dense array indexed by token id, other nodes binary-search their edge slice.
 /// Lookups allocate nothing and touch no reference counts.
 public struct PhraseTrie: Sendable {
     @usableFromInline var root: [Int32]
-    // Build-time structure.
-    var building: [[Int32: Int32]] = [[:]]
-    var buildPayloads: [[Int32]] = [[]]
+    // Build-time structure: the phrases in insertion order, their ids one after another in `pendingIDs`.
+    var pendingIDs: [Int32] = []
+    var pending: [(start: Int32, count: Int32, payload: Int32)] = []
     // Frozen structure: per node, its edge slice and payload slice in one 16-byte record (one cache line serves
     // `hasPayload`, `hasChildren` and `next`).
     @usableFromInline
@@ -210,44 +210,78 @@ public struct PhraseTrie: Sendable {
 
     public init(keyCount: Int) { root = [Int32](repeating: -1, count: keyCount) }
 
-    public var nodeCount: Int { building.count }
+    /// Nodes of the frozen trie (node 0 is an empty node no transition reaches).
+    public var nodeCount: Int { nodes.count }
 
+    /// Adds a phrase (an empty one is ignored). A node's payloads keep the order their phrases were inserted in, each
+    /// payload once.
     public mutating func insert(_ ids: [Int32], payload: Int32) {
-        guard let first = ids.first else { return }
-        var node: Int32
-        if Int(first) < root.count, root[Int(first)] >= 0 {
-            node = root[Int(first)]
-        } else {
-            node = Int32(building.count)
-            building.append([:]); buildPayloads.append([])
-            if Int(first) >= root.count { root.append(contentsOf: [Int32](repeating: -1, count: Int(first) - root.count + 1)) }
-            root[Int(first)] = node
-        }
-        for id in ids.dropFirst() {
-            if let next = building[Int(node)][id] {
-                node = next
-            } else {
-                let next = Int32(building.count)
-                building.append([:]); buildPayloads.append([])
-                building[Int(node)][id] = next
-                node = next
-            }
-        }
-        if !buildPayloads[Int(node)].contains(payload) { buildPayloads[Int(node)].append(payload) }
+        guard !ids.isEmpty else { return }
+        pending.append((Int32(pendingIDs.count), Int32(ids.count), payload))
+        pendingIDs.append(contentsOf: ids)
         frozen = false
     }
 
     var frozen = false
 
-    /// Freezes the trie into flat arrays (called once after the last insert).
+    /// Freezes the trie into flat arrays (called once after the last insert). The phrases are sorted by their ids
+    /// (equal phrases in insertion order) and the nodes laid out depth first: no per-node dictionary is built.
     public mutating func freeze() {
-        nodes = []; edgeKeys = []; payloadList = []; edgeTargets = []
-        nodes.reserveCapacity(building.count)
-        for n in building.indices {
-            let e0 = Int32(edgeKeys.count), p0 = Int32(payloadList.count)
-            for (k, t) in building[n].sorted(by: { $0.key < $1.key }) { edgeKeys.append(k); edgeTargets.append(t) }
-            payloadList.append(contentsOf: buildPayloads[n])
-            nodes.append(Node(edgeStart: e0, edgeEnd: Int32(edgeKeys.count), payloadStart: p0, payloadEnd: Int32(payloadList.count)))
+        nodes = [Node(edgeStart: 0, edgeEnd: 0, payloadStart: 0, payloadEnd: 0)]
+        edgeKeys = []; edgeTargets = []; payloadList = []
+        for k in root.indices { root[k] = -1 }
+        let phrases = pending
+        var order = Array(phrases.indices)
+        pendingIDs.withUnsafeBufferPointer { f in
+            @inline(__always) func id(_ e: Int, _ d: Int) -> Int32 { f[Int(phrases[e].start) + d] }
+            order.sort { a, b in
+                let la = Int(phrases[a].count), lb = Int(phrases[b].count)
+                var i = 0
+                while i < la && i < lb {
+                    let x = id(a, i), y = id(b, i)
+                    if x != y { return x < y }
+                    i += 1
+                }
+                return la != lb ? la < lb : a < b
+            }
+            /// The node of the phrases `order[lo..<hi]`, which share their first `depth` ids (and have at least that many).
+            func build(_ lo: Int, _ hi: Int, _ depth: Int) -> Int32 {
+                let me = nodes.count
+                nodes.append(Node(edgeStart: 0, edgeEnd: 0, payloadStart: 0, payloadEnd: 0))
+                // The phrases that end here sort first.
+                var k = lo
+                let p0 = payloadList.count
+                while k < hi && Int(phrases[order[k]].count) == depth {
+                    let p = phrases[order[k]].payload
+                    if !payloadList[p0...].contains(p) { payloadList.append(p) }
+                    k += 1
+                }
+                // The others grouped by their next id, in ascending order (the edge slice is sorted).
+                var groups: [(Int32, Int, Int)] = []
+                while k < hi {
+                    let next = id(order[k], depth)
+                    var e = k + 1
+                    while e < hi && id(order[e], depth) == next { e += 1 }
+                    groups.append((next, k, e))
+                    k = e
+                }
+                let e0 = edgeKeys.count
+                for g in groups { edgeKeys.append(g.0); edgeTargets.append(-1) }
+                nodes[me] = Node(edgeStart: Int32(e0), edgeEnd: Int32(e0 + groups.count), payloadStart: Int32(p0), payloadEnd: Int32(payloadList.count))
+                for (j, g) in groups.enumerated() { edgeTargets[e0 + j] = build(g.1, g.2, depth + 1) }
+                return Int32(me)
+            }
+            var k = 0
+            while k < order.count {
+                let first = id(order[k], 0)
+                var e = k + 1
+                while e < order.count && id(order[e], 0) == first { e += 1 }
+                if first >= 0 {
+                    if Int(first) >= root.count { root.append(contentsOf: [Int32](repeating: -1, count: Int(first) - root.count + 1)) }
+                    root[Int(first)] = build(k, e, 1)
+                }
+                k = e
+            }
         }
         frozen = true
     }

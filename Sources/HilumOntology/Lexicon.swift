@@ -106,26 +106,48 @@ public struct Lexicon: Sendable {
         mark("term keys")
         var blocked: [Language: Set<[UInt8]>] = [:]
         for (i, t) in o.terms.enumerated() where t.concept == nil { blocked[t.language, default: []].insert(flat(termKeys[i])) }
-        // Owner of each key sequence per language, to report collisions.
-        // (File and line are kept apart and joined only for a problem's message: most terms never collide.)
-        var owner: [Language: [[UInt8]: (concept: ConceptID, file: String, line: Int, shared: Bool)]] = [:]
-        func claim(_ lang: Language, _ kk: [[UInt8]], _ concept: ConceptID, _ file: String, _ line: Int, _ shared: Bool) {
-            let k = flat(kk)
-            if let prev = owner[lang]?[k], prev.concept != concept {
-                if !(shared || prev.shared) {
-                    problems.append(OntologyProblem(file: file, line: line,
-                        message: "term maps to \(concept) and to \(prev.concept) (\(prev.file):\(prev.line)) without a 'shared' flag"))
-                }
-                return
-            }
-            owner[lang, default: [:]][k] = (concept, file, line, shared)
+        // Owner of each key sequence per language, to report collisions: a term's index, or -1 - k for the preferred
+        // name of `o.conceptOrder[k]` (a collision, which most terms never have, reads the rest from there). The keys
+        // are hashed once with the key table's hash, not byte by byte by the dictionary.
+        struct FlatKey: Hashable {
+            let bytes: [UInt8]
+            let hash: UInt64
+            init(_ b: [UInt8]) { bytes = b; hash = b.withUnsafeBufferPointer { KeyTable.hash($0) } }
+            static func == (a: FlatKey, b: FlatKey) -> Bool { a.hash == b.hash && a.bytes == b.bytes }
+            func hash(into h: inout Hasher) { h.combine(hash) }
         }
-        for id in o.conceptOrder {
+        var owner: [[FlatKey: Int32]] = Language.allCases.map { _ in [:] }
+        for k in owner.indices { owner[k].reserveCapacity(o.terms.count) }
+        func describe(_ who: Int32) -> (concept: ConceptID, file: String, line: Int, shared: Bool)? {
+            if who >= 0 {
+                guard Int(who) < o.terms.count, let c = o.terms[Int(who)].concept else { return nil }
+                let t = o.terms[Int(who)]
+                return (c, t.file, t.line, t.shared)
+            }
+            let k = Int(-1 - who)
+            guard k >= 0, k < o.conceptOrder.count else { return nil }
+            return (o.conceptOrder[k], "concepts", 0, false)
+        }
+        func claim(_ lang: Language, _ kk: [[UInt8]], _ who: Int32) {
+            guard let li = Language.allCases.firstIndex(of: lang) else { return }
+            let k = FlatKey(flat(kk))
+            if let prevWho = owner[li][k], let prev = describe(prevWho), let me = describe(who) {
+                if prev.concept != me.concept {
+                    if !(me.shared || prev.shared) {
+                        problems.append(OntologyProblem(file: me.file, line: me.line,
+                            message: "term maps to \(me.concept) and to \(prev.concept) (\(prev.file):\(prev.line)) without a 'shared' flag"))
+                    }
+                    return
+                }
+            }
+            owner[li][k] = who
+        }
+        for (ci, id) in o.conceptOrder.enumerated() {
             guard let c = o.concepts[id], c.kind != .global else { continue }
             for (lang, name) in [(Language.en, c.preferredEN), (Language.es, c.preferredES)] where !name.isEmpty {
                 let k = keys(name, exact: false)
                 if k.isEmpty || blocked[lang]?.contains(flat(k)) == true { continue }
-                claim(lang, k, id, "concepts", 0, false)
+                claim(lang, k, Int32(-1 - ci))
                 phrases.append(Phrase(lang: lang, ids: k, payload: payloadID(.concept(id, term: nil)), kind: 0))
             }
         }
@@ -133,7 +155,7 @@ public struct Lexicon: Sendable {
             let k = termKeys[i]
             if k.isEmpty { continue }
             if let c = t.concept {
-                claim(t.language, k, c, t.file, t.line, t.shared)
+                claim(t.language, k, Int32(i))
                 phrases.append(Phrase(lang: t.language, ids: k, payload: payloadID(.concept(c, term: i)), kind: 0))
             } else {
                 phrases.append(Phrase(lang: t.language, ids: k, payload: payloadID(.block(term: i)), kind: 0))
