@@ -914,6 +914,43 @@ extension Document {
                 if mentions[i].laterality == nil, !unsided(i) { mentions[i].laterality = mentions[j].laterality ?? mentions[j].siteSide }
                 copySites(from: j, to: i)
             }
+            // The same for a finding stated, not hedged, as the interpretation of an earlier one: an `interpretation`
+            // cue (a `coordinate` rule that is not a list: "consistent with", "in keeping with", "que corresponde a")
+            // stands between them ("opacity at the right base, consistent with atelectasis or pneumonia"). The
+            // interpretation cue is the last one before the finding; the earlier finding, the last one before the cue
+            // that is not denied; no terminator between them.
+            if idx.count > 1 {
+                let sentenceCues = cues(ofSentence: sent)
+                for k in idx.indices where k > idx.startIndex {
+                    let i = idx[k]
+                    guard mentions[i].assertion == .present, mentions[i].laterality == nil, !hasOuterSite(i) else { continue }
+                    guard let cue = sentenceCues.last(where: { tb.cues[$0.rule].category == .coordinate && !tb.cues[$0.rule].list
+                              && $0.tokens.upperBound <= mentions[i].tokens.lowerBound }),
+                          let j = idx[idx.startIndex..<k].last(where: { mentions[$0].tokens.upperBound <= cue.tokens.lowerBound }),
+                          mentions[j].assertion != .absent, mentions[j].laterality != nil || mentions[j].siteSide != nil || hasOuterSite(j),
+                          !terminated(mentions[j].tokens.upperBound, mentions[i].tokens.lowerBound) else { continue }
+                    // The finding is what the cue names: at most three words from the cue to the first finding after it
+                    // ("consistent with a small pleural effusion"), and from there to this one only alternatives or a
+                    // list ("scarring or atelectasis"), not a clause of its own ("... edema given central venous congestion").
+                    guard let first = idx[idx.startIndex...k].first(where: { mentions[$0].tokens.lowerBound >= cue.tokens.upperBound }),
+                          wordsBetween(cue.tokens.upperBound, mentions[first].tokens.lowerBound) <= 3 else { continue }
+                    var joined = true
+                    var prev = first
+                    for q in idx[idx.startIndex...k] where mentions[q].tokens.lowerBound > mentions[first].tokens.lowerBound {
+                        let gap = mentions[prev].tokens.upperBound..<mentions[q].tokens.lowerBound
+                        let listWords = sentenceCues.filter { tb.cues[$0.rule].category == .coordinate && tb.cues[$0.rule].list
+                            && $0.tokens.lowerBound >= gap.lowerBound && $0.tokens.upperBound <= gap.upperBound }
+                            .reduce(0) { $0 + wordsBetween($1.tokens.lowerBound, $1.tokens.upperBound) }
+                        if gap.lowerBound > gap.upperBound || listWords == 0 || wordsBetween(gap.lowerBound, gap.upperBound) - listWords > 2
+                            || commas(gap.lowerBound, gap.upperBound) > 0 { joined = false; break }
+                        prev = q
+                    }
+                    guard joined else { continue }
+                    if !unsided(i) { mentions[i].laterality = mentions[j].laterality ?? mentions[j].siteSide }
+                    copySites(from: j, to: i)
+                    evidenceLog.append(i, evidence(cue))
+                }
+            }
         }
         // A sentence that opens by pointing back (an `anaphora` cue: "This likely represents a granuloma", "Dicha
         // opacidad…"): its present or uncertain findings without side or site take those of the last located
