@@ -903,6 +903,8 @@ extension Document {
         // A finding offered as the interpretation of an earlier one in the same clause ("opacities
         // concerning for pneumonia", "opacidad en LID que podría corresponder a atelectasia") inherits
         // its side and site when it has none of its own.
+        // (Stated interpretations, below, only when the report has an interpretation cue at all: most have none.)
+        let hasInterpretation = cueHits.contains { tb.cues[$0.rule].category == .coordinate && !tb.cues[$0.rule].list }
         for sent in 0..<bySentence.count {
             let idx = bySentence[sent]
             for k in idx.indices where k > idx.startIndex && mentions[idx[k]].assertion == .uncertain && !hasOuterSite(idx[k]) {
@@ -919,8 +921,10 @@ extension Document {
             // stands between them ("opacity at the right base, consistent with atelectasis or pneumonia"). The
             // interpretation cue is the last one before the finding; the earlier finding, the last one before the cue
             // that is not denied; no terminator between them.
-            if idx.count > 1 {
+            if hasInterpretation && idx.count > 1 {
                 let sentenceCues = cues(ofSentence: sent)
+                // Most sentences have no interpretation cue.
+                guard sentenceCues.contains(where: { tb.cues[$0.rule].category == .coordinate && !tb.cues[$0.rule].list }) else { continue }
                 for k in idx.indices where k > idx.startIndex {
                     let i = idx[k]
                     guard mentions[i].assertion == .present, mentions[i].laterality == nil, !hasOuterSite(i) else { continue }
@@ -938,9 +942,11 @@ extension Document {
                     var prev = first
                     for q in idx[idx.startIndex...k] where mentions[q].tokens.lowerBound > mentions[first].tokens.lowerBound {
                         let gap = mentions[prev].tokens.upperBound..<mentions[q].tokens.lowerBound
-                        let listWords = sentenceCues.filter { tb.cues[$0.rule].category == .coordinate && tb.cues[$0.rule].list
-                            && $0.tokens.lowerBound >= gap.lowerBound && $0.tokens.upperBound <= gap.upperBound }
-                            .reduce(0) { $0 + wordsBetween($1.tokens.lowerBound, $1.tokens.upperBound) }
+                        var listWords = 0
+                        for c in sentenceCues where tb.cues[c.rule].category == .coordinate && tb.cues[c.rule].list
+                            && c.tokens.lowerBound >= gap.lowerBound && c.tokens.upperBound <= gap.upperBound {
+                            listWords += wordsBetween(c.tokens.lowerBound, c.tokens.upperBound)
+                        }
                         if gap.lowerBound > gap.upperBound || listWords == 0 || wordsBetween(gap.lowerBound, gap.upperBound) - listWords > 2
                             || commas(gap.lowerBound, gap.upperBound) > 0 { joined = false; break }
                         prev = q
