@@ -904,7 +904,9 @@ extension Document {
         // concerning for pneumonia", "opacidad en LID que podría corresponder a atelectasia") inherits
         // its side and site when it has none of its own.
         // (Stated interpretations, below, only when the report has an interpretation cue at all: most have none.)
-        let hasInterpretation = cueHits.contains { tb.cues[$0.rule].category == .coordinate && !tb.cues[$0.rule].list }
+        /// An `interpretation` cue: a `coordinate` rule that is not a list ("consistent with", "que corresponde a").
+        func interprets(_ c: CueHit) -> Bool { tb.cues[c.rule].category == .coordinate && !tb.cues[c.rule].list }
+        let hasInterpretation = cueHits.contains(where: interprets)
         for sent in 0..<bySentence.count {
             let idx = bySentence[sent]
             for k in idx.indices where k > idx.startIndex && mentions[idx[k]].assertion == .uncertain && !hasOuterSite(idx[k]) {
@@ -924,12 +926,11 @@ extension Document {
             if hasInterpretation && idx.count > 1 {
                 let sentenceCues = cues(ofSentence: sent)
                 // Most sentences have no interpretation cue.
-                guard sentenceCues.contains(where: { tb.cues[$0.rule].category == .coordinate && !tb.cues[$0.rule].list }) else { continue }
+                guard sentenceCues.contains(where: interprets) else { continue }
                 for k in idx.indices where k > idx.startIndex {
                     let i = idx[k]
                     guard mentions[i].assertion == .present, mentions[i].laterality == nil, !hasOuterSite(i) else { continue }
-                    guard let cue = sentenceCues.last(where: { tb.cues[$0.rule].category == .coordinate && !tb.cues[$0.rule].list
-                              && $0.tokens.upperBound <= mentions[i].tokens.lowerBound }),
+                    guard let cue = sentenceCues.last(where: { interprets($0) && $0.tokens.upperBound <= mentions[i].tokens.lowerBound }),
                           let j = idx[idx.startIndex..<k].last(where: { mentions[$0].tokens.upperBound <= cue.tokens.lowerBound }),
                           mentions[j].assertion != .absent, mentions[j].laterality != nil || mentions[j].siteSide != nil || hasOuterSite(j),
                           !terminated(mentions[j].tokens.upperBound, mentions[i].tokens.lowerBound) else { continue }

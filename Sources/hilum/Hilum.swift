@@ -17,6 +17,16 @@ struct Hilum: AsyncParsableCommand {
 
     /// Exit codes of the CLI contract (DESIGN §5): 0 ok, 1 input errors reported, 2 usage.
     /// ArgumentParser reports usage and validation errors as 64; they are mapped to 2 here.
+    /// What `print` wrote went through the C stdio buffer: a write that failed there (a full disk) is an error too,
+    /// not a silent short output (exit 1 with `output.write_failed`).
+    static func finishStandardOutput() {
+        if hilum_stdout_finish() != 0 {
+            let reason = String(cString: strerror(errno))
+            FileHandle.standardError.write(Data("hilum: output.write_failed: cannot write the output: \(reason)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+
     static func main() async {
         do {
             var command = try parseAsRoot()
@@ -25,13 +35,7 @@ struct Hilum: AsyncParsableCommand {
             } else {
                 try command.run()
             }
-            // What `print` wrote went through the C stdio buffer: a write that failed there (a full disk) is an error
-            // too, not a silent short output.
-            if hilum_stdout_finish() != 0 {
-                let reason = String(cString: strerror(errno))
-                FileHandle.standardError.write(Data("hilum: output.write_failed: cannot write the output: \(reason)\n".utf8))
-                Foundation.exit(1)
-            }
+            finishStandardOutput()
         } catch let e as HilumError {
             // Every structured error that reaches the top is an input error: message on stderr, exit 1.
             FileHandle.standardError.write(Data("hilum: \(e.code): \(e.message)\n".utf8))
@@ -43,11 +47,7 @@ struct Hilum: AsyncParsableCommand {
                 // full output it is exit 1 with output.write_failed, not 0).
                 let message = fullMessage(for: error)
                 if !message.isEmpty { print(message) }
-                if hilum_stdout_finish() != 0 {
-                    let reason = String(cString: strerror(errno))
-                    FileHandle.standardError.write(Data("hilum: output.write_failed: cannot write the output: \(reason)\n".utf8))
-                    Foundation.exit(1)
-                }
+                finishStandardOutput()
                 Foundation.exit(0)
             }
             if code == .validationFailure {
