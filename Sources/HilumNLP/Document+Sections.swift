@@ -23,9 +23,10 @@ extension Document {
                 guard p.kind == .punct && (p.punct == 0x2E || p.punct == 0x3F || p.punct == 0x21) else { i += 1; continue }
             }
             guard isWord(i), let m = view.longest(headers, at: i, limit: n) else { i += 1; continue }
-            let end = m.end
+            // A parenthetical on the header's line belongs to it ("RX TÓRAX (pa y lateral):", "CHEST (PORTABLE AP)").
+            let end = parentheticalEnd(after: m.end) ?? m.end
             let followedByColon = end < n && tokens[end].kind == .punct && tokens[end].punct == 0x3A
-            let allUpper = (i..<end).allSatisfy { !isWord($0) || tokens[$0].allUpper }
+            let allUpper = (i..<m.end).allSatisfy { !isWord($0) || tokens[$0].allUpper }
             let aloneOnLine = atLineStart && (end == n || tokens[end].newlinesBefore > 0)
             let accept = (followedByColon && (atLineStart || allUpper)) || (aloneOnLine && allUpper)
             guard accept, let ruleIndex = headers.payloads(m.node).first,
@@ -57,6 +58,24 @@ extension Document {
             }
             k += 1
         }
+    }
+
+    /// When token `k` opens a parenthesis on the same line and it closes within a few tokens on that line, the index
+    /// after the closing one.
+    func parentheticalEnd(after k: Int) -> Int? {
+        let n = tokens.count
+        guard k < n, tokens[k].kind == .punct, tokens[k].punct == 0x28, tokens[k].newlinesBefore == 0 else { return nil }
+        var j = k + 1
+        while j < n && j <= k + 12 {
+            let t = tokens[j]
+            if t.newlinesBefore > 0 { return nil }
+            if t.kind == .punct {
+                if t.punct == 0x29 { return j + 1 }
+                if t.punct == 0x28 || t.punct == 0x2E || t.punct == 0x3A { return nil }
+            }
+            j += 1
+        }
+        return nil
     }
 
     /// The kind of the section token `i` is in (`none` before the first header): the last section starting at or

@@ -60,6 +60,25 @@ import HilumNLP
         #expect(es.findings.allSatisfy { $0.assertion == .present })
     }
 
+    @Test func aParentheticalOnTheHeaderLineBelongsToTheHeader() {
+        // The exam title names the chest: its "tórax" is not where the next line's finding sits.
+        let text = "RX TORAX (ap, sedestación):\nInfiltrados parcheados en ambos pulmones."
+        let r = a.analyze(text, lang: .es)
+        #expect(r.sections.first?.kind == .report)
+        #expect(r.sections.first?.headerSpan == TextSpan(0, 27))
+        let f = r.findings.first { $0.concept.padchest == "infiltrates" }
+        #expect(f != nil)
+        #expect(f?.locations.contains { $0.text.lowercased() == "torax" } == false)
+        #expect(f?.regions.contains("mediastinum") == false)
+        // Without a colon, alone on its line and upper case before the parenthesis.
+        let bare = a.analyze("RX TÓRAX (portátil)\nDerrame pleural izquierdo.", lang: .es)
+        #expect(bare.sections.first?.kind == .report)
+        #expect(bare.sections.first?.headerSpan == TextSpan(0, 19))
+        // A parenthesis that does not close on the line is not part of a header.
+        let open = a.analyze("RX TÓRAX (portátil\nDerrame pleural.", lang: .es)
+        #expect(open.sections.first?.headerSpan != TextSpan(0, 18))
+    }
+
     @Test func headerIsNotAScopeBreakerAndSentencesSplitCorrectly() {
         let r = a.analyze("IMPRESSION: No pneumothorax. Dr. Smith reviewed a 2.5 cm nodule.", lang: .en)
         #expect(r.findings.first { $0.concept.padchest == "pneumothorax" }?.assertion == .absent)
