@@ -553,8 +553,10 @@ extension Document {
                 switch tb.cues[c.rule].category {
                 case .negation:
                     if let r = reach(c, m.tokens), r.dist < (bestNeg?.1 ?? Int.max) { bestNeg = (c, r.dist) }
-                case .normal where m.isTarget && anchorHits.contains(where: { $0.sentence == sentence && $0.tokens.overlaps(m.tokens) }):
-                    // "The heart is normal in size": a caller's target that is declared normal is absent.
+                case .normal where m.isTarget && (anchorHits.contains(where: { $0.sentence == sentence && $0.tokens.overlaps(m.tokens) })
+                                                  || c.tokens.lowerBound < m.tokens.lowerBound && c.tokens.upperBound >= m.tokens.upperBound):
+                    // "The heart is normal in size": a caller's target that is declared normal is absent; so is one
+                    // that a normality statement names after its negation ("sin alteraciones", "sin lesiones agudas").
                     if let r = reach(c, m.tokens), r.dist < (bestNeg?.1 ?? Int.max) { bestNeg = (c, r.dist) }
                 case .uncertainty:
                     if let r = reach(c, m.tokens), r.dist < (bestUnc?.1 ?? Int.max) { bestUnc = (c, r.dist) }
