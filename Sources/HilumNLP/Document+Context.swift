@@ -69,7 +69,7 @@ extension Document {
             let sentenceFirstMention = mentions.count
             starts.removeAll(keepingCapacity: true)
             for i in range where startMask[i] & 1 != 0 {
-                if let m = view.longest(tries.terms, at: i, limit: range.upperBound, skip: headerToken) {
+                if let m = view.longest(tries.terms, at: i, limit: range.upperBound, skip: headerToken, transparent: tries.transparent) {
                     longestEnd[i] = Int32(m.end)
                     longestNode[i] = m.node
                     starts.append(i)
@@ -298,8 +298,13 @@ extension Document {
     func reach(_ cue: CueHit, _ target: Range<Int>) -> (dist: Int, forward: Bool)? {
         let rule = box.ontology.lexicon.tables.cues[cue.rule]
         let c = cue.tokens
-        // A cue inside the target never applies; one that overlaps its start or end touches it.
-        if c.lowerBound >= target.lowerBound && c.upperBound <= target.upperBound { return nil }
+        // A cue inside the target never applies, except a change cue strictly inside a predicate term ("heart remains
+        // enlarged", "left hemidiaphragm is again elevated"): the term's words around it are the finding. One that
+        // overlaps the target's start or end touches it.
+        if c.lowerBound >= target.lowerBound && c.upperBound <= target.upperBound {
+            if case .change = rule.category, c.lowerBound > target.lowerBound, c.upperBound < target.upperBound { return (0, true) }
+            return nil
+        }
         if c.lowerBound < target.lowerBound, rule.direction != .backward {
             let from = min(c.upperBound, target.lowerBound)
             let d = wordsBetween(from, target.lowerBound)

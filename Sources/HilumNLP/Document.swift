@@ -532,7 +532,11 @@ struct MatchView {
     /// Longest match of `trie` starting at token `i` within `limit`; returns the end token and node.
     /// Tokens with both a normalized and an exact id are tried both ways.
     @inline(__always)
-    func longest(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]? = nil) -> (end: Int, node: Int32)? {
+    ///
+    /// With `transparent` (per key id), a run of those words inside a phrase is passed over when the phrase does not go
+    /// on with them ("heart remains moderately enlarged" is "heart remains enlarged"); they never start or end a match.
+    func longest(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]? = nil,
+                 transparent: [Bool]? = nil) -> (end: Int, node: Int32)? {
         // Fast path: no token in reach has an exact-case id, so the walk is a single path.
         let e0 = exactIDs[i]
         if e0 < 0 {
@@ -543,29 +547,40 @@ struct MatchView {
             while true {
                 if trie.hasPayload(node) { best = (j, node) }
                 guard j < limit, trie.hasChildren(node) else { break }
-                if tokens[j].kind == .placeholder { return longestBranching(trie, at: i, limit: limit, skip: skip) }
+                if tokens[j].kind == .placeholder { return longestBranching(trie, at: i, limit: limit, skip: skip, transparent: transparent) }
                 if let skip, skip[j] { break }
-                if exactIDs[j] >= 0 { return longestBranching(trie, at: i, limit: limit, skip: skip) }
-                guard let next = trie.next(node, ids[j]) else { break }
-                node = next
-                j += 1
+                if exactIDs[j] >= 0 { return longestBranching(trie, at: i, limit: limit, skip: skip, transparent: transparent) }
+                if let next = trie.next(node, ids[j]) {
+                    node = next
+                    j += 1
+                    continue
+                }
+                guard let transparent, isTransparent(j, transparent) else { break }
+                return longestBranching(trie, at: i, limit: limit, skip: skip, transparent: transparent)
             }
             return best.map { (end: $0.0, node: $0.1) }
         }
-        return longestBranching(trie, at: i, limit: limit, skip: skip)
+        return longestBranching(trie, at: i, limit: limit, skip: skip, transparent: transparent)
+    }
+
+    @inline(__always)
+    func isTransparent(_ j: Int, _ transparent: [Bool]) -> Bool {
+        let id = Int(ids[j])
+        return id >= 0 && id < transparent.count && transparent[id] && tokens[j].kind == .word
     }
 
     /// The general walk: tokens with both a normalized and an exact-case id are tried both ways.
-    func longestBranching(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?) -> (end: Int, node: Int32)? {
+    func longestBranching(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?,
+                          transparent: [Bool]? = nil) -> (end: Int, node: Int32)? {
         // The walk's stack is on the stack: it grows by at most one entry per word of the deepest phrase.
         withUnsafeTemporaryAllocation(of: (Int, Int32).self, capacity: 32) { buf in
-            longestBranching(trie, at: i, limit: limit, skip: skip, stack: buf)
+            longestBranching(trie, at: i, limit: limit, skip: skip, transparent: transparent, stack: buf)
         }
     }
 
     /// `longestBranching` with its stack in `buf`, continued in an array past `buf`'s capacity (a phrase deeper than
     /// the buffer, which the shipped lexicon does not have).
-    func longestBranching(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?,
+    func longestBranching(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]?, transparent: [Bool]? = nil,
                           stack buf: UnsafeMutableBufferPointer<(Int, Int32)>) -> (end: Int, node: Int32)? {
         let base = buf.baseAddress
         let cap = base == nil ? 0 : buf.count
@@ -601,6 +616,14 @@ struct MatchView {
             if let skip, skip[j] { continue }
             if let n = trie.next(node, ids[j]) { push((j + 1, n)) }
             if exactIDs[j] >= 0, let n = trie.next(node, exactIDs[j]) { push((j + 1, n)) }
+            // Degree modifiers inside the phrase: the walk also goes on from the word after them.
+            if let transparent, isTransparent(j, transparent) {
+                var k = j + 1
+                while k < limit, isTransparent(k, transparent) || tokens[k].kind == .placeholder { k += 1 }
+                guard k < limit, skip?[k] != true else { continue }
+                if let n = trie.next(node, ids[k]) { push((k + 1, n)) }
+                if exactIDs[k] >= 0, let n = trie.next(node, exactIDs[k]) { push((k + 1, n)) }
+            }
         }
         return best.map { (end: $0.0, node: $0.1) }
     }

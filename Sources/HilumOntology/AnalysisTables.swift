@@ -121,9 +121,16 @@ public final class AnalysisTables: Sendable {
         /// looks for `inner-sites.tsv` places inside a finding's term only from these words, and the words of an
         /// unlisted place stay that place's.
         public let placeStart: [Bool]
+        /// Per key id: whether the word may stand inside a term without breaking it (a degree modifier, never a term's
+        /// first or last word).
+        public let transparent: [Bool]
 
-        init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie, actions: [Action], cueRules: [Cue], keyCount: Int) {
+        init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie, actions: [Action], cueRules: [Cue], keyCount: Int,
+             transparentIds: Set<Int32> = []) {
             self.terms = terms; self.cues = cues; self.headers = headers
+            var tr = [Bool](repeating: false, count: keyCount)
+            for id in transparentIds where id >= 0 && Int(id) < keyCount { tr[Int(id)] = true }
+            transparent = tr
             placeStart = (0..<keyCount).map { id in
                 guard let start = terms.start(Int32(id)) else { return false }
                 var stack = [start]
@@ -353,7 +360,7 @@ public final class AnalysisTables: Sendable {
         t.languageTries = [Language.en, .es].map { lang in
             guard let terms = lx.termTries[lang], let cues = lx.cueTries[lang], let headers = lx.headerTries[lang] else { return nil }
             return LanguageTries(terms: terms, cues: cues, headers: headers, actions: t.actions, cueRules: t.cues,
-                                 keyCount: lx.keys.count)
+                                 keyCount: lx.keys.count, transparentIds: lx.transparentIds[lang] ?? [])
         }
         return AnalysisTables(t)
     }

@@ -29,6 +29,8 @@ public struct Lexicon: Sendable {
     /// Key ids of the abbreviations (the key of a word is the key of its folded form, so a word before a period
     /// can be an abbreviation only if its key id is one of these).
     public internal(set) var abbreviationIds: [Language: Set<Int32>] = [:]
+    /// Key ids of the modifiers a term may have inside it (`Ontology.transparentWords`).
+    public internal(set) var transparentIds: [Language: Set<Int32>] = [:]
     /// Dense views for the report pipeline.
     public internal(set) var tables = AnalysisTables()
 
@@ -181,6 +183,9 @@ public struct Lexicon: Sendable {
         for p in phrases { idPhrases.append((p, p.ids.map { lx.keys.intern($0) })) }
         for (lang, words) in o.languageMarkers {
             lx.markerIds[lang] = Set(words.map { lx.keys.intern($0) })
+        }
+        for (lang, words) in o.transparentWords {
+            lx.transparentIds[lang] = Set(words.map { lx.keys.intern($0) })
         }
         for (lang, folded) in o.abbreviations {
             lx.abbreviationIds[lang] = Set(folded.map { a in

@@ -35,6 +35,9 @@ public struct Ontology: Sendable {
     public internal(set) var imagenomeKindCategories: [ConceptKind: String] = [:]
     public internal(set) var abbreviations: [Language: Set<[UInt8]>] = [:]
     public internal(set) var languageMarkers: [Language: Set<[UInt8]>] = [:]
+    /// Degree words a term may have inside it without breaking it (`modifiers/*.txt`, keys): "heart remains
+    /// moderately enlarged" is the term "heart remains enlarged".
+    public internal(set) var transparentWords: [Language: Set<[UInt8]>] = [:]
     /// Concept by exact PadChest label string.
     public internal(set) var byPadchest: [String: ConceptID] = [:]
     /// `sha256:<hex>` of every file, in load order.
@@ -509,6 +512,18 @@ public struct Ontology: Sendable {
                 if let k = Normalizer.phraseKeys(l).first { set.insert(k) }
             }
             languageMarkers[lang, default: []].formUnion(set)
+        }
+        for f in r.files(in: "modifiers", ext: "txt") {
+            guard let lang = Ontology.language(ofFile: f) else { continue }
+            var set = Set<[UInt8]>()
+            for (n, l) in r.lines(f) {
+                let keys = Normalizer.phraseKeys(l)
+                guard keys.count == 1, let k = keys.first else {
+                    r.problems.append(.init(file: f, line: n, message: "a modifier is one word, not '\(l)'")); continue
+                }
+                set.insert(k)
+            }
+            transparentWords[lang, default: []].formUnion(set)
         }
     }
 

@@ -60,6 +60,22 @@ import HilumNLP
         #expect(es.findings.allSatisfy { $0.assertion == .present })
     }
 
+    @Test func degreeModifiersInsideATermDoNotBreakIt() {
+        let r = a.analyze("The heart remains moderately enlarged.", lang: .en)
+        let f = r.findings.first { $0.concept.padchest == "cardiomegaly" }
+        #expect(f?.text == "heart remains moderately enlarged")
+        #expect(f?.severity == .moderate && f?.change == .unchanged)
+        // A modifier never ends a match: the term stops before it.
+        let tail = a.analyze("Heart enlarged moderately.", lang: .en)
+        #expect(tail.findings.first { $0.concept.padchest == "cardiomegaly" }?.text == "Heart enlarged")
+        // Only listed modifiers pass: any other word between the term's words breaks it.
+        let other = a.analyze("The heart remains, as before, enlarged.", lang: .en)
+        #expect(!other.findings.contains { $0.text.hasPrefix("heart remains") })
+        let es = a.analyze("Silueta cardiaca discretamente aumentada.", lang: .es)
+        #expect(es.findings.first?.concept.padchest == "cardiomegaly")
+        #expect(es.findings.first?.severity == .mild)
+    }
+
     @Test func aParentheticalOnTheHeaderLineBelongsToTheHeader() {
         // The exam title names the chest: its "tórax" is not where the next line's finding sits.
         let text = "RX TORAX (ap, sedestación):\nInfiltrados parcheados en ambos pulmones."

@@ -59,6 +59,7 @@ struct Scratch {
     }
     func append(_ rel: String, _ text: String) throws {
         let url = dir.appendingPathComponent(rel)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let old = (try? Data(contentsOf: url)) ?? Data()
         try (old + Data(text.utf8)).write(to: url)
     }
@@ -87,6 +88,7 @@ struct Scratch {
         ("terms/en.tsv", "C5\teffusion\t\t\n", "without a 'shared' flag"),
         ("terms/en.tsv", "C404\tsomething\t\t\n", "unknown concept C404"),
         ("terms/en.tsv", "C5\tair leak\tweird\t\n", "unknown flag"),
+        ("modifiers/en.txt", "very much\n", "a modifier is one word"),
         ("sections/en.tsv", "en.sec.findings\tfindings\tresults\n", "duplicate rule id"),
         ("schemes/y.json", "{\"scheme\": \"y\", \"labels\": [{\"name\": \"Z\", \"concepts\": [\"C404\"]}]}", "unknown concept C404"),
         ("schemes/z.json", "{\"scheme\": \"z\", \"labels\": [{\"name\": \"Z\", \"concepts\": []}]}", "points nowhere"),
