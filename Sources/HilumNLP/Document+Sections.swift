@@ -28,11 +28,15 @@ extension Document {
             let followedByColon = end < n && tokens[end].kind == .punct && tokens[end].punct == 0x3A
             let allUpper = (i..<m.end).allSatisfy { !isWord($0) || tokens[$0].allUpper }
             let aloneOnLine = atLineStart && (end == n || tokens[end].newlinesBefore > 0)
-            let accept = (followedByColon && (atLineStart || allUpper)) || (aloneOnLine && allUpper)
+            // "Datos clínicos." alone on its line, any case, with a line after it: the period closes the header, not a
+            // sentence. Not right after another header ("RECOMMENDATION\nFollow-up." is that section's text).
+            let periodEndsLine = atLineStart && end + 1 < n && tokens[end].kind == .punct && tokens[end].punct == 0x2E
+                && tokens[end + 1].newlinesBefore > 0 && (i == 0 || !headerToken[i - 1])
+            let accept = (followedByColon && (atLineStart || allUpper)) || (aloneOnLine && allUpper) || periodEndsLine
             guard accept, let ruleIndex = headers.payloads(m.node).first,
                   Int(ruleIndex) < box.ontology.sections.count else { i += 1; continue }
             let rule = box.ontology.sections[Int(ruleIndex)]
-            let headerEnd = followedByColon ? end + 1 : end
+            let headerEnd = followedByColon || periodEndsLine ? end + 1 : end
             for k in i..<headerEnd { headerToken[k] = true }
             sections.append(SectionInfo(kind: rule.kind, headerTokens: i..<headerEnd, firstToken: i, rule: rule.id))
             i = headerEnd
