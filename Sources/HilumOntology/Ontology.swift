@@ -415,8 +415,8 @@ public struct Ontology: Sendable {
                 if raw.list != nil, cat != .coordinate {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'list' needs category coordinate"))
                 }
-                if raw.comma_lists != nil, cat != .negation && cat != .uncertainty && cat != .hypothetical && cat != .historical {
-                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'comma_lists' needs category negation, uncertainty, hypothetical or historical"))
+                if raw.comma_lists != nil, cat != .negation && cat != .uncertainty {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'comma_lists' needs category negation or uncertainty"))
                 }
                 if raw.opens_statement != nil, cat.family != "severity" && cat.family != "change" {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'opens_statement' needs a severity or change category"))
