@@ -467,12 +467,22 @@ extension Document {
                 if let r = reach(h, a.tokens), r.dist < (best?.1 ?? Int.max) { best = (h, r.dist) }
             }
             guard let (cue, _) = best, a.rule < box.ontology.normality.count, a.rule < tb.denies.count else { continue }
+            // A side written right before or after the anchor, or inside it, is the side it speaks for ("The left lung is
+            // clear", "pulmón derecho sin alteraciones": the other lung may not be), for the concepts that have a side.
+            var side: Laterality? = nil
+            var sideCue: CueHit? = nil
+            for h in cues(ofSentence: a.sentence) where h.tokens.upperBound == a.tokens.lowerBound || h.tokens.lowerBound == a.tokens.upperBound
+                || (h.tokens.lowerBound >= a.tokens.lowerBound && h.tokens.upperBound <= a.tokens.upperBound) {
+                if case .laterality(let l) = tb.cues[h.rule].category, !tb.cues[h.rule].weakSide { side = l; sideCue = h }
+            }
             for c in tb.denies[a.rule] {
                 var m = Mention(concept: c, tokens: a.tokens, sentence: a.sentence)
                 m.assertion = .absent
                 m.fromNormality = true
+                if let side, !unsided(concept: c) { m.laterality = side }
                 evidenceLog.append(mentions.count, Ev(rule: Int32(a.rule), normality: true, tokens: a.tokens))
                 evidenceLog.append(mentions.count, evidence(cue))
+                if m.laterality != nil, let sideCue { evidenceLog.append(mentions.count, evidence(sideCue)) }
                 mentions.append(m)
             }
         }
