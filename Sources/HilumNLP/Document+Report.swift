@@ -28,9 +28,25 @@ extension Document {
         // A site read inside the finding's own term names its PadChest localization; it places the finding on the
         // image only when the ontology documents no default site for it ("aortic elongation" stays on the aortic
         // arch, "calcified right hilar granuloma" goes to the right hilum).
+        // Unless the inner site is a finer place inside the default ("retrocardiac opacity": the left lower lung zone,
+        // inside the lungs an opacity defaults to).
         var locations = all
-        if all.contains(where: { $0 >= 0 && $0 < anatomy.count && anatomy[$0].owner >= 0 }), tb.defaultRegions(m.concept, m.laterality) != nil {
-            locations = ArraySlice(all.filter { $0 >= 0 && $0 < anatomy.count && anatomy[$0].owner < 0 })
+        if all.contains(where: { $0 >= 0 && $0 < anatomy.count && anatomy[$0].owner >= 0 }),
+           let defaults = tb.defaultRegions(m.concept, m.laterality) {
+            let stated = m.laterality ?? m.siteSide
+            let side: Laterality? = stated == .bilateral ? nil : stated
+            var finer = true, any = false
+            for ai in all where ai >= 0 && ai < anatomy.count && anatomy[ai].owner >= 0 {
+                let c = Int(anatomy[ai].concept)
+                guard c >= 0, c < tb.sites.count, !tb.sideOnly[c] else { continue }
+                for r in tb.sites[c].on(side) {
+                    any = true
+                    if !defaults.contains(where: { tb.region(r, isWithin: $0) }) { finer = false }
+                }
+            }
+            if !(any && finer) {
+                locations = ArraySlice(all.filter { $0 >= 0 && $0 < anatomy.count && anatomy[$0].owner < 0 })
+            }
         }
         var out: [String] = []
         var sideOnly: [String] = []
@@ -47,6 +63,7 @@ extension Document {
         for ai in locations {
             let c = Int(anatomy[ai].concept)
             guard c >= 0, c < tb.sites.count else { continue }
+            if locations.count > 1, namesFinerPlace(than: ai, among: locations, side: side) { continue }
             if tb.sideOnly[c] {
                 for r in tb.sites[c].all where !sideOnly.contains(r) { sideOnly.append(r) }
                 continue
@@ -60,6 +77,35 @@ extension Document {
             return (regions, m.laterality != nil ? "laterality" : "default")
         }
         return sideOnly.isEmpty ? ([], nil) : (sideOnly, "laterality")
+    }
+
+    /// Whether another site of the same finding, written with site `ai` as one place name, is a finer place inside it:
+    /// "right lung base", "base del pulmón derecho", "left lower lobe of the left lung" name the base or the lobe, not
+    /// the whole lung. The two phrases overlap or touch, or only a locative ("of the", "del") stands between them; a site named
+    /// apart ("in both lungs, most marked in the upper lobes") keeps its own extent.
+    func namesFinerPlace(than ai: Int, among locations: ArraySlice<Int>, side: Laterality?) -> Bool {
+        let tb = box.ontology.lexicon.tables
+        let a = anatomy[ai]
+        let ca = Int(a.concept)
+        guard ca >= 0, ca < tb.sites.count, !tb.sideOnly[ca] else { return false }
+        let coarse = tb.sites[ca].on(side)
+        guard !coarse.isEmpty else { return false }
+        for bi in locations where bi != ai && bi >= 0 && bi < anatomy.count {
+            let b = anatomy[bi]
+            let cb = Int(b.concept)
+            guard b.sentence == a.sentence, cb >= 0, cb < tb.sites.count, !tb.sideOnly[cb] else { continue }
+            let fine = tb.sites[cb].on(side)
+            guard !fine.isEmpty, fine != coarse,
+                  fine.allSatisfy({ r in coarse.contains { tb.region(r, isWithin: $0) } }) else { continue }
+            let gap = a.tokens.upperBound <= b.tokens.lowerBound ? a.tokens.upperBound..<b.tokens.lowerBound
+                : b.tokens.upperBound <= a.tokens.lowerBound ? b.tokens.upperBound..<a.tokens.lowerBound : nil
+            guard let gap else { return true }   // the phrases overlap: one place name ("right upper lobe" and its "lobe")
+            if gap.isEmpty { return true }
+            for h in cues(ofSentence: a.sentence) where h.tokens == gap {
+                if case .locative = tb.cues[h.rule].category { return true }
+            }
+        }
+        return false
     }
 
     /// Whether mention `a` comes before mention `b` in the result: by span, then by concept id.

@@ -86,6 +86,8 @@ public final class AnalysisTables: Sendable {
     public let denies: [[Int32]]
     /// Laterality of each region name.
     public let regionSide: [String: Laterality]
+    /// Parent of each region that has one (`regions.tsv`).
+    public let regionParent: [String: String]
     /// Language evidence of each key id: bit 0 an English marker word, bit 1 a Spanish one, bit 2 starts an
     /// English term, bit 3 starts a Spanish term; bit 4 starts an English cue, bit 5 a Spanish one; bit 6 is the key of
     /// an English abbreviation, bit 7 of a Spanish one. One byte per key: the matcher asks it whether a word can start
@@ -203,6 +205,7 @@ public final class AnalysisTables: Sendable {
         var defaultPicks: [[String]?] = []
         var denies: [[Int32]] = []
         var regionSide: [String: Laterality] = [:]
+        var regionParent: [String: String] = [:]
         var languageBits: [UInt8] = []
         var exactFilter: [UInt64] = [UInt64](repeating: 0, count: 256)
         var abbreviationSets: [(keys: Set<[UInt8]>, maxBytes: Int)] = []
@@ -231,6 +234,7 @@ public final class AnalysisTables: Sendable {
         defaultPicks = b.defaultPicks
         denies = b.denies
         regionSide = b.regionSide
+        regionParent = b.regionParent
         languageBits = b.languageBits
         exactFilter = b.exactFilter
         abbreviationSets = b.abbreviationSets
@@ -267,6 +271,17 @@ public final class AnalysisTables: Sendable {
     }
 
     /// The pick `defaultRegions` returns, computed from the rows (what the analyzer did per finding before).
+    /// Whether region `r` is `ancestor` or lies inside it (along `regionParent`).
+    public func region(_ r: String, isWithin ancestor: String) -> Bool {
+        var cur = r
+        for _ in 0..<8 {
+            if cur == ancestor { return true }
+            guard let p = regionParent[cur] else { return false }
+            cur = p
+        }
+        return false
+    }
+
     static func pickDefault(_ rows: [DefaultSite]?, _ laterality: Laterality?, _ regionSide: [String: Laterality]) -> [String]? {
         guard let rows else { return nil }
         let want: DefaultSite.Side = laterality.map { DefaultSite.Side(rawValue: $0.rawValue) ?? .any } ?? .none
@@ -309,7 +324,10 @@ public final class AnalysisTables: Sendable {
             t.namesES.append(c?.preferredES ?? "")
             t.padchest.append(c?.padchest)
         }
-        for (name, r) in o.regions { if let l = r.laterality { t.regionSide[name] = l } }
+        for (name, r) in o.regions {
+            if let l = r.laterality { t.regionSide[name] = l }
+            if let p = r.parent { t.regionParent[name] = p }
+        }
         t.actions = lx.termPayloads.map { p in
             switch p {
             case .concept(let id, _):

@@ -76,6 +76,21 @@ import HilumNLP
         #expect(es.findings.first?.severity == .mild)
     }
 
+    @Test func oneTwoWordPlaceNameGivesTheFinerRegion() {
+        func regions(_ text: String, _ lang: Language) -> [String] { a.analyze(text, lang: lang).findings.first?.regions ?? [] }
+        // "right lung" + "base" are one place: the base.
+        #expect(regions("Opacity in the right lung base.", .en) == ["right lower lung zone"])
+        #expect(regions("Infiltrado alveolar en el campo medio del pulmón izquierdo.", .es) == ["left mid lung zone"])
+        // A place inside the finding's own term that is finer than its default places it.
+        #expect(regions("Retrocardiac opacity.", .en) == ["left lower lung zone"])
+        #expect(regions("Large medial right upper lobe mass.", .en) == ["right upper lung zone"])
+        // A site named apart keeps its extent: the whole lungs, most marked in the upper zones.
+        let both = regions("Opacidades por ambos pulmones, más en lóbulos superiores.", .es)
+        #expect(both.contains("right lung") && both.contains("left lung") && both.contains("right upper lung zone"))
+        // "subsegmental" is a PadChest localization, not a place on the image.
+        #expect(regions("Stable subsegmental bibasilar atelectasis.", .en) == ["right lower lung zone", "left lower lung zone"])
+    }
+
     @Test func aParentheticalOnTheHeaderLineBelongsToTheHeader() {
         // The exam title names the chest: its "tórax" is not where the next line's finding sits.
         let text = "RX TORAX (ap, sedestación):\nInfiltrados parcheados en ambos pulmones."
