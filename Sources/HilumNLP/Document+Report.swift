@@ -39,9 +39,9 @@ extension Document {
             for ai in all where ai >= 0 && ai < anatomy.count && anatomy[ai].owner >= 0 {
                 let c = Int(anatomy[ai].concept)
                 guard c >= 0, c < tb.sites.count, !tb.sideOnly[c] else { continue }
-                for r in tb.sites[c].on(side) {
+                if !tb.sites[c].on(side).isEmpty {
                     any = true
-                    if !defaults.contains(where: { tb.region(r, isWithin: $0) }) { finer = false }
+                    if !tb.regionsOf(c, side: side, lieWithin: defaults) { finer = false }
                 }
             }
             if !(any && finer) {
@@ -94,16 +94,18 @@ extension Document {
             let b = anatomy[bi]
             let cb = Int(b.concept)
             guard b.sentence == a.sentence, cb >= 0, cb < tb.sites.count, !tb.sideOnly[cb] else { continue }
-            let fine = tb.sites[cb].on(side)
-            guard !fine.isEmpty, fine != coarse,
-                  fine.allSatisfy({ r in coarse.contains { tb.region(r, isWithin: $0) } }) else { continue }
+            // One place name first (token arithmetic), the regions only then.
             let gap = a.tokens.upperBound <= b.tokens.lowerBound ? a.tokens.upperBound..<b.tokens.lowerBound
                 : b.tokens.upperBound <= a.tokens.lowerBound ? b.tokens.upperBound..<a.tokens.lowerBound : nil
-            guard let gap else { return true }   // the phrases overlap: one place name ("right upper lobe" and its "lobe")
-            if gap.isEmpty { return true }
-            for h in cues(ofSentence: a.sentence) where h.tokens == gap {
-                if case .locative = tb.cues[h.rule].category { return true }
+            var joined = gap?.isEmpty ?? true   // touching, or overlapping ("right upper lobe" and its "lobe")
+            if !joined, let gap, gap.count <= 3 {
+                for h in cues(ofSentence: a.sentence) where h.tokens == gap {
+                    if case .locative = tb.cues[h.rule].category { joined = true; break }
+                }
             }
+            guard joined else { continue }
+            let fine = tb.sites[cb].on(side)
+            if !fine.isEmpty, fine != coarse, tb.regionsOf(cb, side: side, lieWithin: coarse) { return true }
         }
         return false
     }

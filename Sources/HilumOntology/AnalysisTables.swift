@@ -60,6 +60,30 @@ public final class AnalysisTables: Sendable {
         }
     }
 
+    /// For each region of a concept's `Sites` (all, left, right), the regions that contain it (parent first): read
+    /// without a dictionary when a finer place is sought.
+    public struct SitesUp: Sendable {
+        public var all: [[String]] = [], left: [[String]] = [], right: [[String]] = []
+        public func on(_ side: Laterality?) -> [[String]] {
+            switch side {
+            case .left?: left
+            case .right?: right
+            default: all
+            }
+        }
+    }
+    public let sitesUp: [SitesUp]
+
+    /// Whether every region of anatomical concept `c` on `side` is one of `places` or lies inside one of them.
+    public func regionsOf(_ c: Int, side: Laterality?, lieWithin places: [String]) -> Bool {
+        guard c >= 0, c < sites.count, c < sitesUp.count else { return false }
+        let regions = sites[c].on(side), ups = sitesUp[c].on(side)
+        for (k, r) in regions.enumerated() where !places.contains(r) {
+            guard k < ups.count, ups[k].contains(where: { places.contains($0) }) else { return false }
+        }
+        return true
+    }
+
     public let cues: [Cue]
     public let maxCueScope: Int
     public let actions: [Action]
@@ -199,6 +223,7 @@ public final class AnalysisTables: Sendable {
         var namesES: [String] = []
         var padchest: [String?] = []
         var sites: [Sites] = []
+        var sitesUp: [SitesUp] = []
         var sideOnly: [Bool] = []
         var innerSite: [Bool] = []
         var defaults: [[DefaultSite]?] = []
@@ -228,6 +253,7 @@ public final class AnalysisTables: Sendable {
         namesES = b.namesES
         padchest = b.padchest
         sites = b.sites
+        sitesUp = b.sitesUp
         sideOnly = b.sideOnly
         innerSite = b.innerSite
         defaults = b.defaults
@@ -271,17 +297,6 @@ public final class AnalysisTables: Sendable {
     }
 
     /// The pick `defaultRegions` returns, computed from the rows (what the analyzer did per finding before).
-    /// Whether region `r` is `ancestor` or lies inside it (along `regionParent`).
-    public func region(_ r: String, isWithin ancestor: String) -> Bool {
-        var cur = r
-        for _ in 0..<8 {
-            if cur == ancestor { return true }
-            guard let p = regionParent[cur] else { return false }
-            cur = p
-        }
-        return false
-    }
-
     static func pickDefault(_ rows: [DefaultSite]?, _ laterality: Laterality?, _ regionSide: [String: Laterality]) -> [String]? {
         guard let rows else { return nil }
         let want: DefaultSite.Side = laterality.map { DefaultSite.Side(rawValue: $0.rawValue) ?? .any } ?? .none
@@ -349,7 +364,14 @@ public final class AnalysisTables: Sendable {
             }
             var seen = Set<String>()
             regs = regs.filter { seen.insert($0).inserted }   // each region once (a finding's list is read as is)
-            t.sites.append(Sites(all: regs, left: t.onSide(regs, .left), right: t.onSide(regs, .right)))
+            let sites = Sites(all: regs, left: t.onSide(regs, .left), right: t.onSide(regs, .right))
+            func chain(_ r: String) -> [String] {
+                var out: [String] = [], cur = r
+                while out.count < 8, let p = t.regionParent[cur] { out.append(p); cur = p }
+                return out
+            }
+            t.sites.append(sites)
+            t.sitesUp.append(SitesUp(all: sites.all.map(chain), left: sites.left.map(chain), right: sites.right.map(chain)))
             t.defaults.append(lx.resolvedDefaults[id])
             for side in [nil, Laterality.left, .right, .bilateral] {
                 t.defaultPicks.append(pickDefault(lx.resolvedDefaults[id], side, t.regionSide))
