@@ -991,6 +991,29 @@ extension Document {
                 evidenceLog.append(i, evidence(opener))
             }
         }
+        // A sentence that points back and names no finding, place or normality of its own, only a change ("These
+        // findings are new since the prior study", "Estos hallazgos de nueva aparición, no visibles en la radiografía
+        // previa"), states that change for the present or uncertain findings of the previous sentence, in the same
+        // section, that have none. Not a resolution or removal: those would make a finding absent on a pronoun's word.
+        for s in 0..<bySentence.count where s > 0 && bySentence[s].isEmpty && s < sentences.count && !bySentence[s - 1].isEmpty {
+            let start = sentences[s].lowerBound
+            let own = cues(ofSentence: s)
+            guard let opener = own.first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
+                  sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
+                  !anatomy.contains(where: { $0.sentence == s }), !anchorHits.contains(where: { $0.sentence == s }) else { continue }
+            var stated: (Change, CueHit)? = nil
+            for h in own where h.tokens.lowerBound >= opener.tokens.upperBound {
+                guard case .change(let c) = tb.cues[h.rule].category else { continue }
+                if c != .resolved && c != .removed { stated = (c, h) }
+                break
+            }
+            guard let (change, cue) = stated else { continue }
+            for i in bySentence[s - 1] where mentions[i].assertion != .absent && mentions[i].change == nil {
+                mentions[i].change = change
+                evidenceLog.append(i, evidence(cue))
+                evidenceLog.append(i, evidence(opener))
+            }
+        }
     }
 
     /// The `assert` analysis of one target phrase: first occurrence in the text, normalized like terms.
