@@ -531,10 +531,10 @@ struct MatchView {
 
     /// Longest match of `trie` starting at token `i` within `limit`; returns the end token and node.
     /// Tokens with both a normalized and an exact id are tried both ways.
-    @inline(__always)
     ///
     /// With `transparent` (per key id), a run of those words inside a phrase is passed over when the phrase does not go
     /// on with them ("heart remains moderately enlarged" is "heart remains enlarged"); they never start or end a match.
+    @inline(__always)
     func longest(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]? = nil,
                  transparent: [Bool]? = nil) -> (end: Int, node: Int32)? {
         // Fast path: no token in reach has an exact-case id, so the walk is a single path.
@@ -563,6 +563,7 @@ struct MatchView {
         return longestBranching(trie, at: i, limit: limit, skip: skip, transparent: transparent)
     }
 
+    /// Whether token `j` is a word that `transparent` (per key id) lets a phrase pass over.
     @inline(__always)
     func isTransparent(_ j: Int, _ transparent: [Bool]) -> Bool {
         let id = Int(ids[j])
