@@ -461,7 +461,14 @@ extension Document {
     /// Normality statements: an anchor reached by a `normal` cue denies its concepts.
     mutating func resolveNormality(_ anchors: [AnchorHit]) {
         let tb = box.ontology.lexicon.tables
+        let findings = mentions.count
         for a in anchors {
+            // An anchor inside the words of a finding it would deny is that finding, not the subject of a normality
+            // statement ("low lung volumes ... within normal limits": hypoexpansion stays present). Inside another
+            // finding it still speaks ("Hyperexpanded lungs, otherwise clear": no consolidation).
+            if a.rule < tb.denies.count, mentions[0..<findings].contains(where: { m in
+                m.sentence == a.sentence && m.tokens.lowerBound <= a.tokens.lowerBound && m.tokens.upperBound >= a.tokens.upperBound
+                    && m.tokens != a.tokens && tb.denies[a.rule].contains(m.concept) }) { continue }
             var best: (CueHit, Int)? = nil
             for h in cues(ofSentence: a.sentence) where tb.cues[h.rule].category == .normal {
                 if let r = reach(h, a.tokens), r.dist < (best?.1 ?? Int.max) { best = (h, r.dist) }
