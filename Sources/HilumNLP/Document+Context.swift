@@ -645,6 +645,22 @@ extension Document {
             default: break
             }
             guard isModifier else { continue }
+            // A side word that is part of a one-sided place ("base derecha", "right lower lobe") speaks for that place:
+            // it does not reach over a conjunction to a finding after the place ("opacidad en base derecha y nódulo en el
+            // LSI": the nodule is not right), which has its own words; a finding joined by "con" / "with" still takes it.
+            var placeEnd = -1
+            if case .laterality = rule.category, let a = anatomy.first(where: { a in
+                a.sentence == sentence && a.owner < 0 && a.tokens.count > c.tokens.count
+                    && a.tokens.lowerBound <= c.tokens.lowerBound && a.tokens.upperBound >= c.tokens.upperBound
+                    && Int(a.concept) < tb.sideOnly.count && !tb.sideOnly[Int(a.concept)]
+                    && Int(a.concept) < tb.laterality.count && tb.laterality[Int(a.concept)].map({ $0 != .bilateral }) == true }) {
+                placeEnd = a.tokens.upperBound
+            }
+            @inline(__always) func acrossConjunction(_ m: Range<Int>) -> Bool {
+                placeEnd >= 0 && m.lowerBound >= placeEnd && cues.contains { h in
+                    h.tokens.lowerBound >= placeEnd && h.tokens.upperBound <= m.lowerBound && tb.cues[h.rule].category == .coordinate
+                }
+            }
             var best: (Int, Int, Bool)? = nil  // mention index, distance, forward
             for i in indices[window(indices, start: { mentions[$0].tokens.lowerBound }, around: c.tokens, words: reachWords)] where !mentions[i].fromNormality {
                 // A modifier inside the finding's own words ("bibasilar atelectasis" as one term) is its own.
@@ -652,7 +668,7 @@ extension Document {
                     best = (i, -1, true)
                     break
                 }
-                guard var r = reach(c, mentions[i].tokens) else { continue }
+                guard var r = reach(c, mentions[i].tokens), !acrossConjunction(mentions[i].tokens) else { continue }
                 r.dist += 2 * (r.forward ? commas(c.tokens.upperBound, mentions[i].tokens.lowerBound) : commas(mentions[i].tokens.upperBound, c.tokens.lowerBound))
                 if let b = best {
                     if r.dist < b.1 || (r.dist == b.1 && r.forward == preferForward && b.2 != preferForward) { best = (i, r.dist, r.forward) }
