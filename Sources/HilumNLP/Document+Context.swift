@@ -214,6 +214,30 @@ extension Document {
         return all[lo..<all.endIndex]
     }
 
+    /// The first index of `list` (ordered by `key`) whose key is not below `bound`: a binary search, so that a look at
+    /// one sentence or one place of a long report does not walk the report.
+    func firstIndex<C: RandomAccessCollection, K: Comparable>(_ list: C, notBelow bound: K, _ key: (C.Element) -> K) -> Int
+        where C.Index == Int {
+        var lo = list.startIndex, hi = list.endIndex
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if key(list[mid]) < bound { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// A position in the report: sentence, then start token (the order mentions and places are found in).
+    struct SentenceStart: Comparable {
+        var sentence: Int, start: Int
+        static func < (x: SentenceStart, y: SentenceStart) -> Bool { (x.sentence, x.start) < (y.sentence, y.start) }
+    }
+
+    /// Whether `list` (in sentence order) holds an element of sentence `s`.
+    func has<C: RandomAccessCollection>(_ list: C, sentence s: Int, _ sentenceOf: (C.Element) -> Int) -> Bool where C.Index == Int {
+        let i = firstIndex(list, notBelow: s, sentenceOf)
+        return i < list.endIndex && sentenceOf(list[i]) == s
+    }
+
     /// Words strictly between two token positions (a <= b).
     @inline(__always)
     func wordsBetween(_ a: Int, _ b: Int) -> Int {
@@ -466,9 +490,24 @@ extension Document {
             // An anchor inside the words of a finding it would deny is that finding, not the subject of a normality
             // statement ("low lung volumes ... within normal limits": hypoexpansion stays present). Inside another
             // finding it still speaks ("Hyperexpanded lungs, otherwise clear": no consolidation).
-            if a.rule < tb.denies.count, mentions[0..<findings].contains(where: { m in
-                m.sentence == a.sentence && m.tokens.lowerBound <= a.tokens.lowerBound && m.tokens.upperBound >= a.tokens.upperBound
-                    && m.tokens != a.tokens && tb.denies[a.rule].contains(m.concept) }) { continue }
+            if a.rule < tb.denies.count {
+                // The finding mentions (in sentence order, then start order) of the anchor's sentence that start at or
+                // before it: a term is a few words, so a few steps back reach every one that can hold it.
+                var k = firstIndex(mentions[0..<findings], notBelow: SentenceStart(sentence: a.sentence, start: a.tokens.lowerBound + 1)) {
+                    SentenceStart(sentence: $0.sentence, start: $0.tokens.lowerBound)
+                } - 1
+                var inside = false
+                var steps = 0
+                while k >= 0, steps < 16, mentions[k].sentence == a.sentence {
+                    let m = mentions[k]
+                    if m.tokens.upperBound >= a.tokens.upperBound && m.tokens != a.tokens && tb.denies[a.rule].contains(m.concept) {
+                        inside = true; break
+                    }
+                    steps += 1
+                    k -= 1
+                }
+                if inside { continue }
+            }
             var best: (CueHit, Int)? = nil
             for h in cues(ofSentence: a.sentence) where tb.cues[h.rule].category == .normal {
                 if let r = reach(h, a.tokens), r.dist < (best?.1 ?? Int.max) { best = (h, r.dist) }
@@ -649,17 +688,30 @@ extension Document {
             // it does not reach over a conjunction to a finding after the place ("opacidad en base derecha y nódulo en el
             // LSI": the nodule is not right), which has its own words; a finding joined by "con" / "with" still takes it.
             var placeEnd = -1
-            if case .laterality = rule.category, let a = anatomy.first(where: { a in
-                a.sentence == sentence && a.owner < 0 && a.tokens.count > c.tokens.count
-                    && a.tokens.lowerBound <= c.tokens.lowerBound && a.tokens.upperBound >= c.tokens.upperBound
-                    && Int(a.concept) < tb.sideOnly.count && !tb.sideOnly[Int(a.concept)]
-                    && Int(a.concept) < tb.laterality.count && tb.laterality[Int(a.concept)].map({ $0 != .bilateral }) == true }) {
-                placeEnd = a.tokens.upperBound
-            }
-            @inline(__always) func acrossConjunction(_ m: Range<Int>) -> Bool {
-                placeEnd >= 0 && m.lowerBound >= placeEnd && cues.contains { h in
-                    h.tokens.lowerBound >= placeEnd && h.tokens.upperBound <= m.lowerBound && tb.cues[h.rule].category == .coordinate
+            if case .laterality = rule.category {
+                // The places of this sentence that start within a few words before the cue (places are in sentence order,
+                // and in start order within one but for the sites read inside a term, which are not looked at here).
+                let from = c.tokens.lowerBound - 8
+                var k = firstIndex(anatomy, notBelow: SentenceStart(sentence: sentence, start: from)) {
+                    SentenceStart(sentence: $0.sentence, start: $0.tokens.lowerBound)
                 }
+                while k < anatomy.count, anatomy[k].sentence == sentence, anatomy[k].tokens.lowerBound <= c.tokens.lowerBound {
+                    let a = anatomy[k]
+                    k += 1
+                    guard a.tokens.lowerBound >= from, a.owner < 0, a.tokens.count > c.tokens.count, a.tokens.upperBound >= c.tokens.upperBound,
+                          Int(a.concept) < tb.sideOnly.count, !tb.sideOnly[Int(a.concept)], Int(a.concept) < tb.laterality.count,
+                          tb.laterality[Int(a.concept)].map({ $0 != .bilateral }) == true else { continue }
+                    placeEnd = a.tokens.upperBound
+                    break
+                }
+            }
+            func acrossConjunction(_ m: Range<Int>) -> Bool {
+                guard placeEnd >= 0, m.lowerBound >= placeEnd else { return false }
+                for h in self.cues(ofSentence: sentence, from: placeEnd) {
+                    if h.tokens.lowerBound >= m.lowerBound { break }
+                    if h.tokens.upperBound <= m.lowerBound && tb.cues[h.rule].category == .coordinate { return true }
+                }
+                return false
             }
             var best: (Int, Int, Bool)? = nil  // mention index, distance, forward
             for i in indices[window(indices, start: { mentions[$0].tokens.lowerBound }, around: c.tokens, words: reachWords)] where !mentions[i].fromNormality {
@@ -1023,7 +1075,7 @@ extension Document {
             let own = cues(ofSentence: s)
             guard let opener = own.first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
                   sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
-                  !anatomy.contains(where: { $0.sentence == s }), !anchorHits.contains(where: { $0.sentence == s }) else { continue }
+                  !has(anatomy, sentence: s, { $0.sentence }), !has(anchorHits, sentence: s, { $0.sentence }) else { continue }
             var stated: (Change, CueHit)? = nil
             for h in own where h.tokens.lowerBound >= opener.tokens.upperBound {
                 guard case .change(let c) = tb.cues[h.rule].category else { continue }

@@ -99,8 +99,9 @@ extension Document {
                 : b.tokens.upperBound <= a.tokens.lowerBound ? b.tokens.upperBound..<a.tokens.lowerBound : nil
             var joined = gap?.isEmpty ?? true   // touching, or overlapping ("right upper lobe" and its "lobe")
             if !joined, let gap, gap.count <= 3 {
-                for h in cues(ofSentence: a.sentence) where h.tokens == gap {
-                    if case .locative = tb.cues[h.rule].category { joined = true; break }
+                for h in cues(ofSentence: a.sentence, from: gap.lowerBound) {
+                    if h.tokens.lowerBound > gap.lowerBound { break }
+                    if h.tokens == gap, case .locative = tb.cues[h.rule].category { joined = true; break }
                 }
             }
             guard joined else { continue }
