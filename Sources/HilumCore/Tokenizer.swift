@@ -95,8 +95,10 @@ public enum Tokenizer {
         default: return 0
         }
     }
-    /// Tokens are gathered in a buffer of this many on the stack and appended to the caller's array in blocks.
-    static let block = 128
+    /// Tokens are gathered in a buffer of this many on the stack and appended to the caller's array in blocks. The
+    /// buffer stays under the 1 KB that `withUnsafeTemporaryAllocation` puts on the stack: a larger one is a heap
+    /// allocation per report (about 900 instructions, a twelfth of a one-sentence report's analysis).
+    static let block = max(8, 1000 / max(1, MemoryLayout<Token>.stride))
     /// `block`, for tests.
     public static var blockForTests: Int { block }
 
