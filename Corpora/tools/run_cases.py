@@ -5,7 +5,8 @@ Tests/HilumNLPTests/CasesTests.swift:
 - analyze cases: each expectation passes when some finding whose concept is the PadChest term's concept
   OR A MORE SPECIFIC DESCENDANT (transitive `isa`/`part_of` children, from Ontology/relations/*.tsv)
   has every listed value (assertion, certainty, temporality, experiencer, change, laterality, severity; JSON null = "null")
-  and, with `location`, that PadChest localization ("loc apical") among its locations;
+  and, with `location`, that PadChest localization ("loc apical") among its locations; with `locations`, exactly
+  those PadChest localizations (`[]`: none);
   each forbidden term fails the case when a finding's concept.padchest equals it.
 - assert cases: the target must be found (span not null) and its assertion must equal `expect`.
 
@@ -78,7 +79,8 @@ def check_analyze(case, result, by_padchest, children):
                  if f["concept"].get("padchest") == term or f["concept"].get("cui") in desc]
         ok = any(all(k == "padchest"
                      or (k == "location" and any(l.get("padchest") == v for l in f.get("locations", [])))
-                     or (k != "location" and (k not in ("assertion", "certainty", "temporality", "experiencer", "change", "laterality", "severity")
+                     or (k == "locations" and sorted(set(l.get("padchest") for l in f.get("locations", []))) == sorted(set(v)))
+                     or (k not in ("location", "locations") and (k not in ("assertion", "certainty", "temporality", "experiencer", "change", "laterality", "severity")
                                               or val(f.get(k)) == val(v))) for k, v in e.items()) for f in cands)
         if not ok:
             got = " | ".join("%s[%s]/%s/%s/%s/%s/%s" % (f["concept"].get("padchest") or f["concept"]["name"], f["text"],

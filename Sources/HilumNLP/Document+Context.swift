@@ -467,6 +467,7 @@ extension Document {
     /// A finding without a side (`unsided`) takes only the sites that have none ("scoliosis and degenerative changes of
     /// the thoracic spine"; not "left lower lobe opacity and cardiomegaly").
     mutating func copySites(from: Int, to: Int) {
+        guard !placeless(to) else { return }
         let midlineOnly = unsided(to)
         if midlineOnly, mentions[to].siteSide == nil { mentions[to].siteSide = mentions[from].laterality ?? mentions[from].siteSide }
         let tb = box.ontology.lexicon.tables
@@ -687,7 +688,7 @@ extension Document {
             // A side word that is part of a one-sided place ("base derecha", "right lower lobe") speaks for that place:
             // it does not reach over a conjunction to a finding after the place ("opacidad en base derecha y nódulo en el
             // LSI": the nodule is not right), which has its own words; a finding joined by "con" / "with" still takes it.
-            var placeEnd = -1
+            var placeEnd = -1, placeStart = -1
             if case .laterality = rule.category {
                 // The places of this sentence that start within a few words before the cue (places are in sentence order,
                 // and in start order within one but for the sites read inside a term, which are not looked at here).
@@ -702,16 +703,30 @@ extension Document {
                           Int(a.concept) < tb.sideOnly.count, !tb.sideOnly[Int(a.concept)], Int(a.concept) < tb.laterality.count,
                           tb.laterality[Int(a.concept)].map({ $0 != .bilateral }) == true else { continue }
                     placeEnd = a.tokens.upperBound
+                    placeStart = a.tokens.lowerBound
                     break
                 }
             }
-            func acrossConjunction(_ m: Range<Int>) -> Bool {
+            // Nor, when the place follows a finding it qualifies (no comma between: "nódulo en el lóbulo superior derecho,
+            // granuloma calcificado en el lóbulo inferior izquierdo"), over a comma to a finding after it, but to one offered
+            // as its interpretation ("streaky opacity in the right lung, atelectasis versus scarring").
+            var qualifiesEarlier: Bool? = nil
+            func acrossConjunction(_ i: Int) -> Bool {
+                let m = mentions[i].tokens
                 guard placeEnd >= 0, m.lowerBound >= placeEnd else { return false }
                 for h in self.cues(ofSentence: sentence, from: placeEnd) {
                     if h.tokens.lowerBound >= m.lowerBound { break }
                     if h.tokens.upperBound <= m.lowerBound && tb.cues[h.rule].category == .coordinate { return true }
                 }
-                return false
+                guard commas(placeEnd, m.lowerBound) > 0, mentions[i].assertion != .uncertain else { return false }
+                if qualifiesEarlier == nil {
+                    let near = window(indices, start: { mentions[$0].tokens.lowerBound }, around: placeStart..<(placeStart + 1), words: 16)
+                    qualifiesEarlier = indices[near].contains { j in
+                        let e = mentions[j].tokens.upperBound
+                        return e <= placeStart && placeStart - e <= 6 && commas(e, placeStart) == 0 && !terminated(e, placeStart)
+                    }
+                }
+                return qualifiesEarlier == true
             }
             var best: (Int, Int, Bool)? = nil  // mention index, distance, forward
             for i in indices[window(indices, start: { mentions[$0].tokens.lowerBound }, around: c.tokens, words: reachWords)] where !mentions[i].fromNormality {
@@ -720,7 +735,7 @@ extension Document {
                     best = (i, -1, true)
                     break
                 }
-                guard var r = reach(c, mentions[i].tokens), !acrossConjunction(mentions[i].tokens) else { continue }
+                guard var r = reach(c, mentions[i].tokens), !acrossConjunction(i) else { continue }
                 r.dist += 2 * (r.forward ? commas(c.tokens.upperBound, mentions[i].tokens.lowerBound) : commas(mentions[i].tokens.upperBound, c.tokens.lowerBound))
                 if let b = best {
                     if r.dist < b.1 || (r.dist == b.1 && r.forward == preferForward && b.2 != preferForward) { best = (i, r.dist, r.forward) }
@@ -785,6 +800,30 @@ extension Document {
     /// Whether mention `i` is of a finding that has no side (`Concept.unsided`: cardiomegaly, hiatal hernia).
     func unsided(_ i: Int) -> Bool { i >= 0 && i < mentions.count && unsided(concept: mentions[i].concept) }
 
+    /// Whether mention `i` is a finding that is no place on the image (`AnalysisTables.placeless`).
+    func placeless(_ i: Int) -> Bool {
+        let c = i >= 0 && i < mentions.count ? Int(mentions[i].concept) : -1
+        let p = box.ontology.lexicon.tables.placeless
+        return c >= 0 && c < p.count && p[c]
+    }
+
+    /// Whether a place of its own follows mention `i` in its clause: an anatomical phrase (not read inside a term) that
+    /// starts after it with no comma or `;` between, within 8 words (anatomy after place `from` in the document's order).
+    func placeFollows(_ i: Int, from: Int) -> Bool {
+        let m = mentions[i]
+        var k = from + 1
+        while k < anatomy.count {
+            let b = anatomy[k]
+            if b.sentence != m.sentence || b.tokens.lowerBound > m.tokens.upperBound + 16 { break }
+            if b.owner < 0, b.tokens.lowerBound >= m.tokens.upperBound, commas(m.tokens.upperBound, b.tokens.lowerBound) == 0,
+               !terminated(m.tokens.upperBound, b.tokens.lowerBound), wordsBetween(m.tokens.upperBound, b.tokens.lowerBound) <= 8 {
+                return true
+            }
+            k += 1
+        }
+        return false
+    }
+
     func unsided(concept: Int32) -> Bool {
         let c = Int(concept)
         let u = box.ontology.lexicon.tables.unsided
@@ -811,6 +850,7 @@ extension Document {
         for i in cands[window(starts, start: { $0 }, around: a.tokens, words: 40).clamped(to: cands.indices)] {
             let m = mentions[i]
             if before && m.tokens.upperBound > a.tokens.lowerBound { continue }
+            if placeless(i) { continue }
             // An anatomical phrase whose last words open the finding ("left basilar" + "basilar opacity") qualifies it as
             // if written just before it.
             let straddles = a.tokens.lowerBound < m.tokens.lowerBound && a.tokens.upperBound > m.tokens.lowerBound
@@ -833,10 +873,24 @@ extension Document {
         return best?.0
     }
 
+    /// Whether cue hit `h` opens with a locative pattern ("in the" of "in the right"): the longest cue pattern from its
+    /// first word that ends before its last word is a `locative` rule.
+    func opensWithLocative(_ h: CueHit) -> Bool {
+        let tb = box.ontology.lexicon.tables
+        guard h.tokens.count > 1, let tries = tb.tries(lang) else { return false }
+        let view = MatchView(tokens: tokens, ids: ids, exactIDs: exactIDs)
+        guard let m = view.longest(tries.cues, at: h.tokens.lowerBound, limit: h.tokens.upperBound - 1, skip: headerToken) else { return false }
+        for q in tries.cues.payloadRange(m.node) {
+            let p = Int(tries.cues.payload(at: q))
+            if p >= 0, p < tb.cues.count, tb.cues[p].category == .locative { return true }
+        }
+        return false
+    }
+
     /// Makes anatomical mention `ai` a site of finding `i` and of every concept of the same words.
     mutating func attachSite(_ ai: Int, to i: Int, among cands: ArraySlice<Int>, starts: ArraySlice<Int>) {
         let sameWords = window(starts, start: { $0 }, around: mentions[i].tokens, words: 0).clamped(to: cands.indices)
-        for j in cands[sameWords] where j == i || mentions[j].tokens == mentions[i].tokens {
+        for j in cands[sameWords] where (j == i || mentions[j].tokens == mentions[i].tokens) && !placeless(j) {
             sites.append(j, Int32(ai))
         }
     }
@@ -857,25 +911,39 @@ extension Document {
                 continue
             }
             let nearest = nearestFinding(to: a, among: cands, starts: starts, before: false)
-            if let i = nearest { attachSite(ai, to: i, among: cands, starts: starts) }
             // A place introduced by a locative preposition ("opacity in the left base", "opacidad en la base izquierda
             // sugestiva de infección") also belongs to the nearest finding before it, even when a later one is nearer.
             // Not over a negation between them ("elongación aórtica, no mostrando alteraciones en hilios").
             // Cue patterns are a few tokens long: a locative ending at the phrase starts at most 8 tokens before it.
+            // A longer cue that opens with a locative and runs into the place counts as one ("in the right" over "right
+            // upper lobe": the side cue is the longest match there, so the locative "in the" is not a hit of its own).
             // (Loops, not slices and closures: this runs for every place of every report.)
             let at = a.tokens.lowerBound
             var locative = false
             for h in cues(ofSentence: a.sentence, from: at - 8) {
                 if h.tokens.lowerBound >= at { break }
-                if h.tokens.upperBound == at && tb.cues[h.rule].category == .locative { locative = true; break }
+                let category = tb.cues[h.rule].category
+                if h.tokens.upperBound == at && category == .locative { locative = true; break }
+                if h.tokens.upperBound >= at && h.tokens.count > 1 && category != .locative && opensWithLocative(h) { locative = true; break }
             }
-            guard locative, let i = nearestFinding(to: a, among: cands, starts: starts, before: true), i != nearest else { continue }
-            var negated = false
-            for h in cues(ofSentence: a.sentence, from: mentions[i].tokens.upperBound) {
-                if h.tokens.lowerBound >= at { break }
-                if h.tokens.upperBound <= at && tb.cues[h.rule].category == .negation { negated = true; break }
+            var earlier: Int? = nil
+            if locative, let i = nearestFinding(to: a, among: cands, starts: starts, before: true), i != nearest {
+                var negated = false
+                for h in cues(ofSentence: a.sentence, from: mentions[i].tokens.upperBound) {
+                    if h.tokens.lowerBound >= at { break }
+                    if h.tokens.upperBound <= at && tb.cues[h.rule].category == .negation { negated = true; break }
+                }
+                if !negated { earlier = i }
             }
-            if !negated { attachSite(ai, to: i, among: cands, starts: starts) }
+            // Such a place is the earlier finding's: a finding after a comma that has a place of its own does not take
+            // it as well ("nodule in the right upper lobe, calcified granuloma in the left lower lobe"). Without a comma,
+            // or when the later finding names no place, both do ("opacity in the left base suggestive of infection",
+            // "opacity in the right upper lobe, XXXX scarring").
+            if let i = nearest, !(earlier != nil && mentions[i].tokens.lowerBound >= a.tokens.upperBound
+                                  && commas(a.tokens.upperBound, mentions[i].tokens.lowerBound) > 0 && placeFollows(i, from: ai)) {
+                attachSite(ai, to: i, among: cands, starts: starts)
+            }
+            if let i = earlier { attachSite(ai, to: i, among: cands, starts: starts) }
         }
         // Laterality from anatomy when no cue gave one; sites on both sides make a finding bilateral even when a cue
         // named one side ("infiltrados en campo inferior izquierdo y medio derecho").

@@ -106,6 +106,9 @@ public final class AnalysisTables: Sendable {
     /// Findings: the default regions picked from `defaults` for each stated laterality, resolved once when the
     /// ontology loads (`defaultRegions(_:_:)` reads them). Four entries per concept: none, left, right, bilateral.
     let defaultPicks: [[String]?]
+    /// Findings whose documented default site is no place at all (`defaults.tsv` rows with no region: "unchanged", a
+    /// statement about the study): they take no site from the text and pass none on.
+    public let placeless: [Bool]
     /// Normality rules: the concepts each denies (defined concepts only).
     public let denies: [[Int32]]
     /// Laterality of each region name.
@@ -228,6 +231,7 @@ public final class AnalysisTables: Sendable {
         var innerSite: [Bool] = []
         var defaults: [[DefaultSite]?] = []
         var defaultPicks: [[String]?] = []
+        var placeless: [Bool] = []
         var denies: [[Int32]] = []
         var regionSide: [String: Laterality] = [:]
         var regionParent: [String: String] = [:]
@@ -258,6 +262,7 @@ public final class AnalysisTables: Sendable {
         innerSite = b.innerSite
         defaults = b.defaults
         defaultPicks = b.defaultPicks
+        placeless = b.placeless
         denies = b.denies
         regionSide = b.regionSide
         regionParent = b.regionParent
@@ -373,6 +378,7 @@ public final class AnalysisTables: Sendable {
             t.sites.append(sites)
             t.sitesUp.append(SitesUp(all: sites.all.map(chain), left: sites.left.map(chain), right: sites.right.map(chain)))
             t.defaults.append(lx.resolvedDefaults[id])
+            t.placeless.append(lx.resolvedDefaults[id].map { !$0.isEmpty && $0.allSatisfy { $0.regions.isEmpty } } ?? false)
             for side in [nil, Laterality.left, .right, .bilateral] {
                 t.defaultPicks.append(pickDefault(lx.resolvedDefaults[id], side, t.regionSide))
             }
