@@ -824,6 +824,41 @@ extension Document {
         return false
     }
 
+    /// Whether anatomical mention `a` is a place on one side ("right mid lung zone"; not "thoracic spine", "both bases").
+    func oneSided(_ a: AnatomyMention) -> Bool {
+        let c = Int(a.concept)
+        let lat = box.ontology.lexicon.tables.laterality
+        guard c >= 0, c < lat.count, let l = lat[c] else { return false }
+        return l != .bilateral
+    }
+
+    /// Whether a comma or a list conjunction ("and", "y", "e") stands between tokens `from` and `to` of sentence `sentence`.
+    func separatesStatements(_ from: Int, _ to: Int, sentence: Int) -> Bool {
+        if commas(from, to) > 0 { return true }
+        let tb = box.ontology.lexicon.tables
+        for h in cues(ofSentence: sentence, from: from) {
+            if h.tokens.lowerBound >= to { break }
+            let rule = tb.cues[h.rule]
+            if h.tokens.upperBound <= to && rule.category == .coordinate && rule.list { return true }
+        }
+        return false
+    }
+
+    /// Whether mention `i` states a side of its own: a laterality cue inside its words or right after them (at most two
+    /// tokens on, no comma between: "derrame pleural derecho").
+    func statesOwnSide(_ i: Int) -> Bool {
+        let m = mentions[i]
+        let tb = box.ontology.lexicon.tables
+        let end = min(m.tokens.upperBound + 3, tokens.count)
+        for h in cues(ofSentence: m.sentence, from: max(0, m.tokens.lowerBound - 4)) {
+            if h.tokens.lowerBound >= end { break }
+            guard case .laterality = tb.cues[h.rule].category, h.tokens.upperBound > m.tokens.lowerBound else { continue }
+            if h.tokens.lowerBound >= m.tokens.upperBound && commas(m.tokens.upperBound, h.tokens.lowerBound) > 0 { continue }
+            return true
+        }
+        return false
+    }
+
     func unsided(concept: Int32) -> Bool {
         let c = Int(concept)
         let u = box.ontology.lexicon.tables.unsided
@@ -939,8 +974,12 @@ extension Document {
             // it as well ("nodule in the right upper lobe, calcified granuloma in the left lower lobe"). Without a comma,
             // or when the later finding names no place, both do ("opacity in the left base suggestive of infection",
             // "opacity in the right upper lobe, XXXX scarring").
+            // The same after a list conjunction ("consolidación en el lóbulo inferior izquierdo y derrame pleural derecho"),
+            // and when the later finding states its own side or can have none ("opacidad en el campo medio derecho y
+            // cardiomegalia").
             if let i = nearest, !(earlier != nil && mentions[i].tokens.lowerBound >= a.tokens.upperBound
-                                  && commas(a.tokens.upperBound, mentions[i].tokens.lowerBound) > 0 && placeFollows(i, from: ai)) {
+                                  && separatesStatements(a.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: a.sentence)
+                                  && (placeFollows(i, from: ai) || (unsided(i) && oneSided(a)) || statesOwnSide(i))) {
                 attachSite(ai, to: i, among: cands, starts: starts)
             }
             if let i = earlier { attachSite(ai, to: i, among: cands, starts: starts) }
