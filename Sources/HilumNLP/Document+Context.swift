@@ -487,6 +487,7 @@ extension Document {
     mutating func resolveNormality(_ anchors: [AnchorHit]) {
         let tb = box.ontology.lexicon.tables
         let findings = mentions.count
+        Document.refill(&normalitySubject, false, tokens.count)
         for a in anchors {
             // An anchor inside the words of a finding it would deny is that finding, not the subject of a normality
             // statement ("low lung volumes ... within normal limits": hypoexpansion stays present). Inside another
@@ -522,6 +523,7 @@ extension Document {
                 || (h.tokens.lowerBound >= a.tokens.lowerBound && h.tokens.upperBound <= a.tokens.upperBound) {
                 if case .laterality(let l) = tb.cues[h.rule].category, !tb.cues[h.rule].weakSide { side = l; sideCue = h }
             }
+            for k in a.tokens where k >= 0 && k < normalitySubject.count { normalitySubject[k] = true }
             for c in tb.denies[a.rule] {
                 var m = Mention(concept: c, tokens: a.tokens, sentence: a.sentence)
                 m.assertion = .absent
@@ -945,6 +947,9 @@ extension Document {
                 attachSite(ai, to: Int(a.owner), among: cands, starts: starts)
                 continue
             }
+            // The subject of a normality statement is that statement's ("Normal cardiomediastinal silhouette with a
+            // tortuous aorta", "The lungs are clear without pleural effusion"): no site of another finding.
+            if let f = a.tokens.first, f >= 0, f < normalitySubject.count, normalitySubject[f] { continue }
             let nearest = nearestFinding(to: a, among: cands, starts: starts, before: false)
             // A place introduced by a locative preposition ("opacity in the left base", "opacidad en la base izquierda
             // sugestiva de infección") also belongs to the nearest finding before it, even when a later one is nearer.

@@ -131,6 +131,9 @@ struct Document {
     var tokenStarts: [UInt8] = []
     /// The coordination cues of the sentence being linked (`linkAnatomy`).
     var coordinationCues: [CueHit] = []
+    /// Per token: part of the subject (anchor) of a normality statement that denied something ("The cardiomediastinal
+    /// silhouette is normal", "lungs are clear"). Filled by `resolveNormality`; the anatomy linker reads it.
+    var normalitySubject: [Bool] = []
     /// Finding order of the result (`report`).
     var reportOrder: [Int] = []
     /// The sites of the finding being written (`report`).
@@ -274,6 +277,7 @@ struct Document {
         Document.clear(&anatomy)
         Document.clear(&cueHits)
         Document.clear(&anchorHits)
+        Document.clear(&normalitySubject)
         evidenceLog.removeAll()
         sites.removeAll()
         Document.clear(&termPrefix)   // refilled only when the language has tries
