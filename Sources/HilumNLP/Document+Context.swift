@@ -641,6 +641,13 @@ extension Document {
             } else {
                 bestAssert = bestNeg ?? bestUnc
             }
+            // A change stated before a negation is not the denied finding's ("Stable cardiomegaly, no new consolidation",
+            // "Cardiomegalia estable, sin derrame pleural"): the negation opens another statement. A change that denies
+            // (resolved, removed) still speaks for it.
+            if let (c, _) = bestChange, let (n, _) = bestAssert, tb.cues[n.rule].category == .negation, tb.cues[c.rule].assertion == nil,
+               c.tokens.upperBound <= n.tokens.lowerBound, n.tokens.upperBound <= m.tokens.lowerBound {
+                bestChange = nil
+            }
             if let (c, d) = bestChange {
                 let rule = tb.cues[c.rule]
                 if case .change(let ch) = rule.category { m.change = ch }
