@@ -1189,23 +1189,36 @@ extension Document {
         // findings are new since the prior study", "Estos hallazgos de nueva aparición, no visibles en la radiografía
         // previa"), states that change for the present or uncertain findings of the previous sentence, in the same
         // section, that have none. Not a resolution or removal: those would make a finding absent on a pronoun's word.
+        // So does a short sentence that is nothing but a change ("Increased.", "Slightly improved.", "Empeoramiento
+        // radiológico respecto al previo."): a change cue opens it and it has at most six words.
         for s in 0..<bySentence.count where s > 0 && bySentence[s].isEmpty && s < sentences.count && !bySentence[s - 1].isEmpty {
             let start = sentences[s].lowerBound
             let own = cues(ofSentence: s)
-            guard let opener = own.first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
+            let opener = own.first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 })
+            // (Not in the clinical data: "COVID positivo. Empeoramiento." is the patient's course, not the image's.)
+            let clinical: Bool
+            switch sectionKind(ofToken: start) {
+            case .indication, .history: clinical = true
+            default: clinical = false
+            }
+            let elliptic = opener == nil && !clinical && wordsBetween(start, sentences[s].upperBound) <= 6
+                && own.first.map({ h in wordsBetween(start, h.tokens.lowerBound) == 0 && { if case .change = tb.cues[h.rule].category { return true } else { return false } }() }) == true
+            guard opener != nil || elliptic,
                   sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
                   !has(anatomy, sentence: s, { $0.sentence }), !has(anchorHits, sentence: s, { $0.sentence }) else { continue }
             var stated: (Change, CueHit)? = nil
-            for h in own where h.tokens.lowerBound >= opener.tokens.upperBound {
+            for h in own where h.tokens.lowerBound >= (opener?.tokens.upperBound ?? start) {
                 guard case .change(let c) = tb.cues[h.rule].category else { continue }
                 if c != .resolved && c != .removed { stated = (c, h) }
                 break
             }
             guard let (change, cue) = stated else { continue }
-            for i in bySentence[s - 1] where mentions[i].assertion != .absent && mentions[i].change == nil {
+            // A statement about the exam ("Estudio asinclítico.") does not change.
+            for i in bySentence[s - 1] where mentions[i].assertion != .absent && mentions[i].change == nil
+                && tb.kinds.indices.contains(Int(mentions[i].concept)) && tb.kinds[Int(mentions[i].concept)] != .global {
                 mentions[i].change = change
                 evidenceLog.append(i, evidence(cue))
-                evidenceLog.append(i, evidence(opener))
+                if let opener { evidenceLog.append(i, evidence(opener)) }
             }
         }
     }
