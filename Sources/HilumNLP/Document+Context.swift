@@ -996,6 +996,24 @@ extension Document {
             }
             if let i = earlier { attachSite(ai, to: i, among: cands, starts: starts) }
         }
+        // A generic finding made specific by a site written beside it (`refinements.tsv`): "mass in the right upper lobe"
+        // is a pulmonary mass, "fracture of the left 7th rib" a rib fracture, as "right upper lobe mass" and "left 7th rib
+        // fracture" are as one term.
+        let rules = tb.refineRules
+        for i in mentions.indices where Int(mentions[i].concept) < rules.count && !rules[Int(mentions[i].concept)].isEmpty && hasOuterSite(i) {
+            var k = sites.first(of: i)
+            refine: while let e = sites.entry(k) {
+                k = e.1
+                let ai = Int(e.0)
+                guard ai < anatomy.count, anatomy[ai].owner < 0 else { continue }
+                let c = Int(anatomy[ai].concept)
+                guard c >= 0, c < tb.refineSites.count else { continue }
+                for r in rules[Int(mentions[i].concept)] where tb.refineSites[c].contains(r.site) {
+                    mentions[i].concept = r.refined
+                    break refine
+                }
+            }
+        }
         // Laterality from anatomy when no cue gave one; sites on both sides make a finding bilateral even when a cue
         // named one side ("infiltrados en campo inferior izquierdo y medio derecho").
         for i in mentions.indices where mentions[i].laterality != .bilateral && sites.has(i) {

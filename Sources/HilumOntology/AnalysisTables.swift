@@ -109,6 +109,10 @@ public final class AnalysisTables: Sendable {
     /// Findings whose documented default site is no place at all (`defaults.tsv` rows with no region: "unchanged", a
     /// statement about the study): they take no site from the text and pass none on.
     public let placeless: [Bool]
+    /// Per finding concept: the refinements of `refinements.tsv` (site concept, refined concept), in file order.
+    public let refineRules: [[(site: Int32, refined: Int32)]]
+    /// Per anatomy concept: the refinement sites it is (or is part of), for `refineRules`.
+    public let refineSites: [[Int32]]
     /// Normality rules: the concepts each denies (defined concepts only).
     public let denies: [[Int32]]
     /// Laterality of each region name.
@@ -232,6 +236,8 @@ public final class AnalysisTables: Sendable {
         var defaults: [[DefaultSite]?] = []
         var defaultPicks: [[String]?] = []
         var placeless: [Bool] = []
+        var refineRules: [[(site: Int32, refined: Int32)]] = []
+        var refineSites: [[Int32]] = []
         var denies: [[Int32]] = []
         var regionSide: [String: Laterality] = [:]
         var regionParent: [String: String] = [:]
@@ -263,6 +269,8 @@ public final class AnalysisTables: Sendable {
         defaults = b.defaults
         defaultPicks = b.defaultPicks
         placeless = b.placeless
+        refineRules = b.refineRules
+        refineSites = b.refineSites
         denies = b.denies
         regionSide = b.regionSide
         regionParent = b.regionParent
@@ -381,6 +389,21 @@ public final class AnalysisTables: Sendable {
             t.placeless.append(lx.resolvedDefaults[id].map { !$0.isEmpty && $0.allSatisfy { $0.regions.isEmpty } } ?? false)
             for side in [nil, Laterality.left, .right, .bilateral] {
                 t.defaultPicks.append(pickDefault(lx.resolvedDefaults[id], side, t.regionSide))
+            }
+        }
+        t.refineRules = Array(repeating: [], count: t.conceptIDs.count)
+        t.refineSites = Array(repeating: [], count: t.conceptIDs.count)
+        var ruleSites: [Int32] = []
+        for r in o.refinements {
+            guard let f = t.conceptIndex[r.finding], let site = t.conceptIndex[r.site], let refined = t.conceptIndex[r.refined] else { continue }
+            t.refineRules[Int(f)].append((site, refined))
+            if !ruleSites.contains(site) { ruleSites.append(site) }
+        }
+        for (k, id) in t.conceptIDs.enumerated() where t.kinds[k] == .anatomy {
+            let up = lx.ancestors[id] ?? []
+            for site in ruleSites {
+                let sid = t.conceptIDs[Int(site)]
+                if id == sid || up.contains(sid) { t.refineSites[k].append(site) }
             }
         }
         t.denies = o.normality.map { $0.denies.compactMap { t.conceptIndex[$0] } }

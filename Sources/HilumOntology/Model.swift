@@ -214,6 +214,14 @@ public struct DefaultSite: Sendable, Hashable {
     public var note: String
 }
 
+/// A finding made specific by its site (`refinements.tsv`): `finding` located at `site` (or a part of it) is `refined`.
+public struct Refinement: Sendable, Hashable {
+    public var finding: ConceptID
+    public var site: ConceptID
+    public var refined: ConceptID
+    public var note: String
+}
+
 /// A label scheme (`schemes/*.json`).
 public struct LabelScheme: Sendable, Hashable, Codable {
     public struct Label: Sendable, Hashable, Codable {

@@ -17,6 +17,7 @@ public struct Ontology: Sendable {
     public internal(set) var regionOrder: [String] = []
     public internal(set) var anatomyRegions: [ConceptID: [String]] = [:]
     public internal(set) var defaults: [ConceptID: [DefaultSite]] = [:]
+    public internal(set) var refinements: [Refinement] = []
     public internal(set) var schemes: [String: LabelScheme] = [:]
     public internal(set) var masks: [String: [Int: String]] = [:]
     /// Class names of segmentation datasets (normalized: lower case, `_`/`-` as spaces) → region (`masks/aliases.tsv`).
@@ -103,6 +104,7 @@ public struct Ontology: Sendable {
         o.loadWordLists(&r)
         o.loadRegions(&r)
         o.loadDefaults(&r)
+        o.loadRefinements(&r)
         o.loadSchemes(&r)
         o.loadMasks(&r)
         o.loadSceneTables(&r); mark("rest")
@@ -571,6 +573,25 @@ public struct Ontology: Sendable {
                 r.problems.append(.init(file: f, line: row.line, message: "unknown region '\(g)'")); ok = false
             }
             if ok { defaults[c[0], default: []].append(DefaultSite(finding: c[0], side: side, regions: regs, note: c[3])) }
+        }
+    }
+
+    mutating func loadRefinements(_ r: inout SourceReader) {
+        let f = "refinements.tsv"
+        guard r.exists(f) else { return }
+        for row in r.tsv(f, columns: ["finding", "site", "refined", "note"]) {
+            let c = row.cells
+            var ok = true
+            for (id, want) in [(c[0], "finding"), (c[1], "anatomy"), (c[2], "finding")] {
+                guard let concept = concepts[id] else {
+                    r.problems.append(.init(file: f, line: row.line, message: "unknown concept \(id)")); ok = false; continue
+                }
+                let isAnatomy = concept.kind == .anatomy
+                if isAnatomy != (want == "anatomy") {
+                    r.problems.append(.init(file: f, line: row.line, message: "\(id) is not \(want == "anatomy" ? "an anatomy" : "a finding or diagnosis") concept")); ok = false
+                }
+            }
+            if ok { refinements.append(Refinement(finding: c[0], site: c[1], refined: c[2], note: c[3])) }
         }
     }
 

@@ -154,6 +154,18 @@ struct Scratch {
         #expect(p.contains { $0.line == 4 && $0.message.contains("unknown region") })
     }
 
+    /// `refinements.tsv`: a generic finding made specific by its site; unknown concepts and a site that is not anatomy are
+    /// problems with their line.
+    @Test func refinementTableIsChecked() throws {
+        let o = try Ontology.load(from: Paths.ontology)
+        #expect(o.refinements.contains { $0.finding == "C2603353" && $0.refined == "C0149726" })
+        let p = try Scratch().problems(of: "refinements.tsv",
+                                       writing: "finding\tsite\trefined\tnote\nC1\tA1\tC2\t\nC404\tA1\tC2\t\nC1\tC5\tC2\t\n")
+        #expect(!p.contains { $0.line == 2 })
+        #expect(p.contains { $0.line == 3 && $0.message.contains("unknown concept") })
+        #expect(p.contains { $0.line == 4 && $0.message.contains("not an anatomy") })
+    }
+
     /// `imagenome/kinds.tsv`: the ImaGenome category of a finding without an attribute row comes from data.
     @Test func imagenomeKindCategoriesAreData() throws {
         let o = try Ontology.load(from: Paths.ontology)
