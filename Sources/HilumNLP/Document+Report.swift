@@ -93,7 +93,8 @@ extension Document {
         for bi in locations where bi != ai && bi >= 0 && bi < anatomy.count {
             let b = anatomy[bi]
             let cb = Int(b.concept)
-            guard b.sentence == a.sentence, cb >= 0, cb < tb.sites.count, !tb.sideOnly[cb] else { continue }
+            // Two places read from the same words are siblings ("right middle and lower lobes"), not one inside the other.
+            guard b.sentence == a.sentence, b.tokens != a.tokens, cb >= 0, cb < tb.sites.count, !tb.sideOnly[cb] else { continue }
             // One place name first (token arithmetic), the regions only then.
             let gap = a.tokens.upperBound <= b.tokens.lowerBound ? a.tokens.upperBound..<b.tokens.lowerBound
                 : b.tokens.upperBound <= a.tokens.lowerBound ? b.tokens.upperBound..<a.tokens.lowerBound : nil
