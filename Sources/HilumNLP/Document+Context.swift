@@ -391,7 +391,9 @@ extension Document {
                 if conjunction && rule.alternatives { return false }
                 if rule.opensStatement { opens = true }
             } else if at >= target.upperBound && at < itemEnd {
-                if conjunction { itemEnd = at } else if rule.opensStatement { opens = true }
+                // A negation after the item opens the next item of the denied list ("…, consolidaciones ni derrame
+                // pleural de nueva aparición"): the item ends there.
+                if conjunction || rule.category == .negation { itemEnd = at } else if rule.opensStatement { opens = true }
             }
             // The first cue after the item decides: an "or" keeps the item in the list.
             if at >= itemEnd {

@@ -144,6 +144,18 @@ struct Document {
 
     /// A word of one to eight ASCII letters and digits (its bytes in a little-endian word, the rest zero: no such word
     /// is 0, the empty entry) and the two ids `keyTokens` gives it: both depend on its bytes alone.
+    /// Spelling corrections seen before (direct-mapped by key hash and language; `id` -1: no correction), for the
+    /// tables whose `serial` is `wordCacheSerial`.
+    var spellCache: [SpellCacheEntry] = []
+    var spellCacheSerial: UInt64 = 0
+    struct SpellCacheEntry {
+        var hash: UInt64 = 0
+        var id: Int32 = -1
+    }
+    static let spellCacheBits = 11
+    /// Tokens read as a term word one edit away (`correctSpelling`).
+    var corrected: [Int] = []
+
     struct WordCacheEntry {
         var word: UInt64 = 0
         var id: Int32 = -1
@@ -277,6 +289,7 @@ struct Document {
         Document.clear(&anatomy)
         Document.clear(&cueHits)
         Document.clear(&anchorHits)
+        Document.clear(&corrected)
         Document.clear(&normalitySubject)
         evidenceLog.removeAll()
         sites.removeAll()
@@ -514,11 +527,57 @@ struct Document {
     mutating func run(lang: Language?) {
         prepare()
         self.lang = lang ?? detect()
+        correctSpelling()
         findSections()
         findSentences()
         matchAll()
         applyContext()
         linkAnatomy()
+    }
+
+    /// Reads a word the lexicon does not know, one edit from exactly one word of the language's terms, as that word
+    /// ("consoldiaciones", "hemidifragma", "pnemothorax"; `SpellIndex`). Each correction is a `text.spelling` warning
+    /// with the word's span.
+    mutating func correctSpelling() {
+        let tables = box.ontology.lexicon.tables
+        guard let tries = tables.tries(lang), !tries.spelling.isEmpty else { return }
+        if spellCache.count != 1 << Document.spellCacheBits || spellCacheSerial != tables.serial {
+            spellCache = Array(repeating: SpellCacheEntry(), count: 1 << Document.spellCacheBits)
+            spellCacheSerial = tables.serial
+        }
+        let spelling = tries.spelling
+        let langSalt: UInt64 = lang == .es ? 0x5A5A_5A5A_5A5A_5A5A : 0
+        let shift = UInt64(64 - Document.spellCacheBits)
+        var spans: [String] = []
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Normalizer.maxKeyBytes + 16) { buf in
+            guard let key = buf.baseAddress else { return }
+            bytes.withUnsafeBufferPointer { p in
+                for k in tokens.indices where tokens[k].kind == .word && ids[k] < 0 && exactIDs[k] < 0 {
+                    let t = tokens[k]
+                    let s = Int(t.byteStart), e = Int(t.byteEnd)
+                    guard e - s >= SpellIndex.minLength, e - s <= 48, e <= p.count else { continue }
+                    let n = Normalizer.keyWide(p, s, e, to: key)
+                    guard n >= SpellIndex.minLength else { continue }
+                    let kb = UnsafeBufferPointer(start: key, count: n)
+                    let h = SpellIndex.keyHash(kb) ^ langSalt
+                    let slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> shift)
+                    var id: Int32
+                    if slot < spellCache.count, spellCache[slot].hash == h {
+                        id = spellCache[slot].id
+                    } else {
+                        id = spelling.correct(kb) ?? -1
+                        if slot < spellCache.count { spellCache[slot] = SpellCacheEntry(hash: h, id: id) }
+                    }
+                    guard id >= 0 else { continue }
+                    ids[k] = id
+                    corrected.append(k)
+                    spans.append("[\(t.start), \(t.end))")
+                }
+            }
+        }
+        if !spans.isEmpty {
+            warnings.append(HilumError("text.spelling", "read as the term word one edit away: the words at \(spans.joined(separator: ", "))"))
+        }
     }
 
     @inline(__always)

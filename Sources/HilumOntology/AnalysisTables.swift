@@ -157,10 +157,13 @@ public final class AnalysisTables: Sendable {
         /// Per key id: whether the word may stand inside a term without breaking it (a degree modifier, never a term's
         /// first or last word).
         public let transparent: [Bool]
+        /// One-edit spelling correction against the words of the language's terms.
+        public let spelling: SpellIndex
 
         init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie, actions: [Action], cueRules: [Cue], keyCount: Int,
-             transparentIds: Set<Int32> = []) {
+             transparentIds: Set<Int32> = [], spellingWords: [([UInt8], Int32)] = [], keptSpellings: Set<[UInt8]> = []) {
             self.terms = terms; self.cues = cues; self.headers = headers
+            spelling = SpellIndex(words: spellingWords, kept: keptSpellings)
             var tr = [Bool](repeating: false, count: keyCount)
             for id in transparentIds where id >= 0 && Int(id) < keyCount { tr[Int(id)] = true }
             transparent = tr
@@ -429,7 +432,8 @@ public final class AnalysisTables: Sendable {
         t.languageTries = [Language.en, .es].map { lang in
             guard let terms = lx.termTries[lang], let cues = lx.cueTries[lang], let headers = lx.headerTries[lang] else { return nil }
             return LanguageTries(terms: terms, cues: cues, headers: headers, actions: t.actions, cueRules: t.cues,
-                                 keyCount: lx.keys.count, transparentIds: lx.transparentIds[lang] ?? [])
+                                 keyCount: lx.keys.count, transparentIds: lx.transparentIds[lang] ?? [],
+                                 spellingWords: lx.spellingWords[lang] ?? [], keptSpellings: lx.keptSpellings[lang] ?? [])
         }
         return AnalysisTables(t)
     }

@@ -31,6 +31,10 @@ public struct Lexicon: Sendable {
     public internal(set) var abbreviationIds: [Language: Set<Int32>] = [:]
     /// Key ids of the modifiers a term may have inside it (`Ontology.transparentWords`).
     public internal(set) var transparentIds: [Language: Set<Int32>] = [:]
+    /// Per language: the words of its terms (key bytes and key id), the targets of spelling correction.
+    public internal(set) var spellingWords: [Language: [([UInt8], Int32)]] = [:]
+    /// Per language: the keys of words never corrected.
+    public internal(set) var keptSpellings: [Language: Set<[UInt8]>] = [:]
     /// Dense views for the report pipeline.
     public internal(set) var tables = AnalysisTables()
 
@@ -181,6 +185,16 @@ public struct Lexicon: Sendable {
         // Intern every key, then build the tries.
         var idPhrases: [(Phrase, [Int32])] = []
         for p in phrases { idPhrases.append((p, p.ids.map { lx.keys.intern($0) })) }
+        // Spelling targets: the words of finding, diagnosis and anatomy terms (not cues, blocks or anchors).
+        var spelling: [Language: [[UInt8]: Int32]] = [:]
+        for (p, ids) in idPhrases where p.kind == 0 && p.payload >= 0 && Int(p.payload) < lx.termPayloads.count {
+            guard case .concept = lx.termPayloads[Int(p.payload)] else { continue }
+            for (key, id) in zip(p.ids, ids) where key.count >= SpellIndex.minLength - 1 && key.first != Lexicon.exactPrefix {
+                spelling[p.lang, default: [:]][key] = id
+            }
+        }
+        for (lang, words) in spelling { lx.spellingWords[lang] = words.map { ($0.key, $0.value) }.sorted { $0.1 < $1.1 } }
+        lx.keptSpellings = o.keptSpellings
         for (lang, words) in o.languageMarkers {
             lx.markerIds[lang] = Set(words.map { lx.keys.intern($0) })
         }

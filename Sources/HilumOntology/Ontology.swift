@@ -39,6 +39,8 @@ public struct Ontology: Sendable {
     /// Degree words a term may have inside it without breaking it (`modifiers/*.txt`, keys): "heart remains
     /// moderately enlarged" is the term "heart remains enlarged".
     public internal(set) var transparentWords: [Language: Set<[UInt8]>] = [:]
+    /// `spelling/<lang>.txt`: real words one edit from a term word, never corrected (keys).
+    public internal(set) var keptSpellings: [Language: Set<[UInt8]>] = [:]
     /// Concept by exact PadChest label string.
     public internal(set) var byPadchest: [String: ConceptID] = [:]
     /// `sha256:<hex>` of every file, in load order.
@@ -526,6 +528,18 @@ public struct Ontology: Sendable {
                 set.insert(k)
             }
             transparentWords[lang, default: []].formUnion(set)
+        }
+        for f in r.files(in: "spelling", ext: "txt") {
+            guard let lang = Ontology.language(ofFile: f) else { continue }
+            var set = Set<[UInt8]>()
+            for (n, l) in r.lines(f) {
+                let keys = Normalizer.phraseKeys(l)
+                guard keys.count == 1, let k = keys.first else {
+                    r.problems.append(.init(file: f, line: n, message: "a word kept as written is one word, not '\(l)'")); continue
+                }
+                set.insert(k)
+            }
+            keptSpellings[lang, default: []].formUnion(set)
         }
     }
 

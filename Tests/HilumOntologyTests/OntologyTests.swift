@@ -334,3 +334,33 @@ struct Scratch {
                 + String(repeating: "\"" + String(repeating: "z", count: 9_000) + "\"", count: 3))
     }
 }
+
+/// One-edit spelling correction against term words (`SpellIndex`).
+@Suite struct SpellingTests {
+    func key(_ s: String) -> [UInt8] { Normalizer.phraseKeys(s).first ?? [] }
+
+    func correct(_ index: SpellIndex, _ s: String) -> Int32? { key(s).withUnsafeBufferPointer { index.correct($0) } }
+
+    @Test func oneEditFromExactlyOneTermWordIsThatWord() {
+        let index = SpellIndex(words: [(key("consolidaciones"), 1), (key("hemidiafragma"), 2), (key("pneumothorax"), 3),
+                                       (key("cardiomegaly"), 4), (key("opacidades"), 5)])
+        #expect(correct(index, "consoldiaciones") == 1)    // two neighbours swapped
+        #expect(correct(index, "hemidifragma") == 2)       // a letter dropped
+        #expect(correct(index, "pnemothorax") == 3)        // a letter dropped
+        #expect(correct(index, "cardiomegally") == 4)      // a letter too many
+        #expect(correct(index, "opaciades") == 5)          // a letter dropped
+        #expect(correct(index, "opacidaxes") == 5)         // a letter changed
+        #expect(correct(index, "consolidaciones") == nil)  // the word itself is no edit (callers ask for unknown words)
+        #expect(correct(index, "cosnolidaiconse") == nil)  // more than one edit
+        #expect(correct(index, "xonsolidaciones") == nil)  // the first letter is kept by typists
+        #expect(correct(index, "hemi") == nil)             // too short
+    }
+
+    @Test func ambiguousAndKeptWordsAreNotCorrected() {
+        let index = SpellIndex(words: [(key("loculated"), 1), (key("lobulated"), 2), (key("infiltrado"), 3)],
+                               kept: [key("infiltrando")])
+        #expect(correct(index, "lodulated") == nil)        // one edit from two term words
+        #expect(correct(index, "infiltrando") == nil)      // a real word, kept as written
+        #expect(correct(index, "infiltardo") == 3)
+    }
+}
