@@ -548,32 +548,49 @@ struct Document {
         let spelling = tries.spelling
         let langSalt: UInt64 = lang == .es ? 0x5A5A_5A5A_5A5A_5A5A : 0
         let shift = UInt64(64 - Document.spellCacheBits)
-        var spans: [String] = []
+        // Unknown words long enough, found through the buffers (no per-token bounds or uniqueness checks), then looked up.
+        var fixed: [(Int, Int32)] = []
+        var cache: [SpellCacheEntry] = []
+        swap(&cache, &spellCache)
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Normalizer.maxKeyBytes + 16) { buf in
             guard let key = buf.baseAddress else { return }
             bytes.withUnsafeBufferPointer { p in
-                for k in tokens.indices where tokens[k].kind == .word && ids[k] < 0 && exactIDs[k] < 0 {
-                    let t = tokens[k]
-                    let s = Int(t.byteStart), e = Int(t.byteEnd)
-                    guard e - s >= SpellIndex.minLength, e - s <= 48, e <= p.count else { continue }
-                    let n = Normalizer.keyWide(p, s, e, to: key)
-                    guard n >= SpellIndex.minLength else { continue }
-                    let kb = UnsafeBufferPointer(start: key, count: n)
-                    let h = SpellIndex.keyHash(kb) ^ langSalt
-                    let slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> shift)
-                    var id: Int32
-                    if slot < spellCache.count, spellCache[slot].hash == h {
-                        id = spellCache[slot].id
-                    } else {
-                        id = spelling.correct(kb) ?? -1
-                        if slot < spellCache.count { spellCache[slot] = SpellCacheEntry(hash: h, id: id) }
+                tokens.withUnsafeBufferPointer { toks in
+                    ids.withUnsafeBufferPointer { idv in
+                        exactIDs.withUnsafeBufferPointer { ex in
+                            cache.withUnsafeMutableBufferPointer { c in
+                                let count = min(toks.count, idv.count, ex.count)
+                                for k in 0..<count where idv[k] < 0 && ex[k] < 0 && toks[k].kind == .word
+                                    && toks[k].byteEnd - toks[k].byteStart >= Int32(SpellIndex.minLength) {
+                                    let s = Int(toks[k].byteStart), e = Int(toks[k].byteEnd)
+                                    guard e - s <= 48, e <= p.count else { continue }
+                                    // Cached by the word's own bytes: most unknown words recur from report to report,
+                                    // and are keyed only the first time.
+                                    var h: UInt64 = 0xCBF2_9CE4_8422_2325 ^ langSalt
+                                    for j in s..<e { h = (h ^ UInt64(p[j])) &* 0x100_0000_01B3 }
+                                    let slot = Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> shift)
+                                    var id: Int32
+                                    if slot < c.count, c[slot].hash == h {
+                                        id = c[slot].id
+                                    } else {
+                                        let n = Normalizer.keyWide(p, s, e, to: key)
+                                        id = n >= SpellIndex.minLength ? spelling.correct(UnsafeBufferPointer(start: key, count: n)) ?? -1 : -1
+                                        if slot < c.count { c[slot] = SpellCacheEntry(hash: h, id: id) }
+                                    }
+                                    if id >= 0 { fixed.append((k, id)) }
+                                }
+                            }
+                        }
                     }
-                    guard id >= 0 else { continue }
-                    ids[k] = id
-                    corrected.append(k)
-                    spans.append("[\(t.start), \(t.end))")
                 }
             }
+        }
+        swap(&cache, &spellCache)
+        var spans: [String] = []
+        for (k, id) in fixed where k < ids.count {
+            ids[k] = id
+            corrected.append(k)
+            spans.append("[\(tokens[k].start), \(tokens[k].end))")
         }
         if !spans.isEmpty {
             warnings.append(HilumError("text.spelling", "read as the term word one edit away: the words at \(spans.joined(separator: ", "))"))

@@ -8,7 +8,7 @@
 ///
 /// Lookups allocate nothing: a word's key and each of its one-letter deletions are hashed from prefix and suffix sums
 /// (a deletion is a prefix and a shifted suffix), found in two hash tables, and every candidate is verified byte by byte.
-public struct SpellIndex: Sendable {
+public final class SpellIndex: Sendable {
     /// Shortest key (bytes) corrected, and shortest term word indexed.
     public static let minLength = 7
     /// Longest key looked at.
