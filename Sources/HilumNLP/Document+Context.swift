@@ -1210,7 +1210,7 @@ extension Document {
         // previa"), states that change for the present or uncertain findings of the previous sentence, in the same
         // section, that have none. Not a resolution or removal: those would make a finding absent on a pronoun's word.
         // So does a short sentence that is nothing but a change ("Increased.", "Slightly improved.", "Empeoramiento
-        // radiológico respecto al previo."): a change cue opens it and it has at most six words.
+        // radiológico respecto al previo."): a change cue opens it and it has at most eight words.
         for s in 0..<bySentence.count where s > 0 && bySentence[s].isEmpty && s < sentences.count && !bySentence[s - 1].isEmpty {
             let start = sentences[s].lowerBound
             let own = cues(ofSentence: s)
@@ -1221,7 +1221,7 @@ extension Document {
             case .indication, .history: clinical = true
             default: clinical = false
             }
-            let elliptic = opener == nil && !clinical && wordsBetween(start, sentences[s].upperBound) <= 6
+            let elliptic = opener == nil && !clinical && wordsBetween(start, sentences[s].upperBound) <= 8
                 && own.first.map({ h in wordsBetween(start, h.tokens.lowerBound) == 0 && { if case .change = tb.cues[h.rule].category { return true } else { return false } }() }) == true
             guard opener != nil || elliptic,
                   sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),

@@ -227,6 +227,13 @@ extension Document {
                 if t.punct == 0x2E, i > 0, tokens[i - 1].kind == .number, (i - 1 == 0 || tokens[i - 1].newlinesBefore > 0) {
                     isAbbrev = true
                 }
+                // Nor is the period of a date written with spaces ("2. 4. 20"): a short number before it, a number after it
+                // on the same line.
+                if t.punct == 0x2E, i > 0, i + 1 < n, tokens[i - 1].kind == .number, tokens[i - 1].byteEnd == t.byteStart,
+                   tokens[i - 1].byteEnd - tokens[i - 1].byteStart <= 2, tokens[i + 1].kind == .number,
+                   tokens[i + 1].newlinesBefore == 0, tokens[i + 1].byteEnd - tokens[i + 1].byteStart <= 4 {
+                    isAbbrev = true
+                }
                 if !isAbbrev {
                     // Keep a run of closing punctuation together.
                     var end = i + 1
