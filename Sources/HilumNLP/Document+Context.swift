@@ -740,6 +740,7 @@ extension Document {
                 return qualifiesEarlier == true
             }
             var best: (Int, Int, Bool)? = nil  // mention index, distance, forward
+            var blocked: (Int, Int, Bool)? = nil
             for i in indices[window(indices, start: { mentions[$0].tokens.lowerBound }, around: c.tokens, words: reachWords)] where !mentions[i].fromNormality {
                 // A modifier inside the finding's own words ("bibasilar atelectasis" as one term) is its own.
                 if c.tokens.lowerBound >= mentions[i].tokens.lowerBound && c.tokens.upperBound <= mentions[i].tokens.upperBound {
@@ -748,12 +749,21 @@ extension Document {
                 }
                 guard var r = reach(c, mentions[i].tokens), !acrossConjunction(i) else { continue }
                 r.dist += 2 * (r.forward ? commas(c.tokens.upperBound, mentions[i].tokens.lowerBound) : commas(mentions[i].tokens.upperBound, c.tokens.lowerBound))
+                // A side word written after a finding does not pass a hedge or an interpretation link to the finding
+                // offered after it ("opacidades … periféricas y bilaterales sugestivas de neumonía": the opacities are
+                // bilateral; the interpretation takes their side later): such a candidate counts only when no finding
+                // before the word is in reach.
+                if r.forward, isModifierOfSide(rule), linkBetween(c.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: sentence) {
+                    if blocked == nil || r.dist < blocked!.1 { blocked = (i, r.dist, r.forward) }
+                    continue
+                }
                 if let b = best {
                     if r.dist < b.1 || (r.dist == b.1 && r.forward == preferForward && b.2 != preferForward) { best = (i, r.dist, r.forward) }
                 } else {
                     best = (i, r.dist, r.forward)
                 }
             }
+            if best == nil { best = blocked }
             guard let (best0, d, _) = best else { continue }
             // A term that names several concepts ("calcified nodule": granuloma and nodule) gives each the modifier.
             let sameWords = window(indices, start: { mentions[$0].tokens.lowerBound }, around: mentions[best0].tokens, words: 0)
@@ -841,6 +851,26 @@ extension Document {
         let lat = box.ontology.lexicon.tables.laterality
         guard c >= 0, c < lat.count, let l = lat[c] else { return false }
         return l != .bilateral
+    }
+
+    /// Whether a cue rule gives a side.
+    func isModifierOfSide(_ rule: AnalysisTables.Cue) -> Bool {
+        if case .laterality = rule.category { return true }
+        return false
+    }
+
+    /// Whether a hedge or an interpretation link ("sugestivas de", "compatible con", "consistent with") stands between
+    /// tokens `from` and `to` of sentence `sentence`.
+    func linkBetween(_ from: Int, _ to: Int, sentence: Int) -> Bool {
+        guard from < to else { return false }
+        let tb = box.ontology.lexicon.tables
+        for h in cues(ofSentence: sentence, from: from) {
+            if h.tokens.lowerBound >= to { break }
+            guard h.tokens.upperBound <= to else { continue }
+            let rule = tb.cues[h.rule]
+            if rule.category == .uncertainty || (rule.category == .coordinate && !rule.list) { return true }
+        }
+        return false
     }
 
     /// Whether a comma or a list conjunction ("and", "y", "e") stands between tokens `from` and `to` of sentence `sentence`.
