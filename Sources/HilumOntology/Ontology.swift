@@ -517,30 +517,24 @@ public struct Ontology: Sendable {
             }
             languageMarkers[lang, default: []].formUnion(set)
         }
-        for f in r.files(in: "modifiers", ext: "txt") {
+        transparentWords = Ontology.oneWordLists(&r, folder: "modifiers", what: "a modifier")
+        keptSpellings = Ontology.oneWordLists(&r, folder: "spelling", what: "a word kept as written")
+    }
+
+    /// The keys of the one-word-per-line lists of `folder/<lang>.txt`; a line of several words is a problem.
+    static func oneWordLists(_ r: inout SourceReader, folder: String, what: String) -> [Language: Set<[UInt8]>] {
+        var out: [Language: Set<[UInt8]>] = [:]
+        for f in r.files(in: folder, ext: "txt") {
             guard let lang = Ontology.language(ofFile: f) else { continue }
-            var set = Set<[UInt8]>()
             for (n, l) in r.lines(f) {
                 let keys = Normalizer.phraseKeys(l)
                 guard keys.count == 1, let k = keys.first else {
-                    r.problems.append(.init(file: f, line: n, message: "a modifier is one word, not '\(l)'")); continue
+                    r.problems.append(.init(file: f, line: n, message: "\(what) is one word, not '\(l)'")); continue
                 }
-                set.insert(k)
+                out[lang, default: []].insert(k)
             }
-            transparentWords[lang, default: []].formUnion(set)
         }
-        for f in r.files(in: "spelling", ext: "txt") {
-            guard let lang = Ontology.language(ofFile: f) else { continue }
-            var set = Set<[UInt8]>()
-            for (n, l) in r.lines(f) {
-                let keys = Normalizer.phraseKeys(l)
-                guard keys.count == 1, let k = keys.first else {
-                    r.problems.append(.init(file: f, line: n, message: "a word kept as written is one word, not '\(l)'")); continue
-                }
-                set.insert(k)
-            }
-            keptSpellings[lang, default: []].formUnion(set)
-        }
+        return out
     }
 
     mutating func loadRegions(_ r: inout SourceReader) {
