@@ -754,7 +754,7 @@ extension Document {
                 // bilateral; the interpretation takes their side later): such a candidate counts only when no finding
                 // before the word is in reach.
                 if r.forward, isModifierOfSide(rule), linkBetween(c.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: sentence) {
-                    if blocked == nil || r.dist < blocked!.1 { blocked = (i, r.dist, r.forward) }
+                    if blocked.map({ r.dist < $0.1 }) ?? true { blocked = (i, r.dist, r.forward) }
                     continue
                 }
                 if let b = best {
