@@ -753,7 +753,8 @@ extension Document {
                 // offered after it ("opacidades … periféricas y bilaterales sugestivas de neumonía": the opacities are
                 // bilateral; the interpretation takes their side later): such a candidate counts only when no finding
                 // before the word is in reach.
-                if r.forward, isModifierOfSide(rule), linkBetween(c.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: sentence) {
+                if r.forward, case .laterality = rule.category,
+                   cueBetween(c.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: sentence, where: { $0.category == .uncertainty || ($0.category == .coordinate && !$0.list) }) {
                     if blocked.map({ r.dist < $0.1 }) ?? true { blocked = (i, r.dist, r.forward) }
                     continue
                 }
@@ -853,34 +854,14 @@ extension Document {
         return l != .bilateral
     }
 
-    /// Whether a cue rule gives a side.
-    func isModifierOfSide(_ rule: AnalysisTables.Cue) -> Bool {
-        if case .laterality = rule.category { return true }
-        return false
-    }
-
-    /// Whether a hedge or an interpretation link ("sugestivas de", "compatible con", "consistent with") stands between
-    /// tokens `from` and `to` of sentence `sentence`.
-    func linkBetween(_ from: Int, _ to: Int, sentence: Int) -> Bool {
+    /// Whether a cue hit of sentence `sentence` lying within tokens `from..<to` has a rule that `test` accepts: a hedge or
+    /// an interpretation link ("sugestivas de", "consistent with"), a list conjunction ("y", "and"), …
+    func cueBetween(_ from: Int, _ to: Int, sentence: Int, where test: (AnalysisTables.Cue) -> Bool) -> Bool {
         guard from < to else { return false }
         let tb = box.ontology.lexicon.tables
         for h in cues(ofSentence: sentence, from: from) {
             if h.tokens.lowerBound >= to { break }
-            guard h.tokens.upperBound <= to else { continue }
-            let rule = tb.cues[h.rule]
-            if rule.category == .uncertainty || (rule.category == .coordinate && !rule.list) { return true }
-        }
-        return false
-    }
-
-    /// Whether a comma or a list conjunction ("and", "y", "e") stands between tokens `from` and `to` of sentence `sentence`.
-    func separatesStatements(_ from: Int, _ to: Int, sentence: Int) -> Bool {
-        if commas(from, to) > 0 { return true }
-        let tb = box.ontology.lexicon.tables
-        for h in cues(ofSentence: sentence, from: from) {
-            if h.tokens.lowerBound >= to { break }
-            let rule = tb.cues[h.rule]
-            if h.tokens.upperBound <= to && rule.category == .coordinate && rule.list { return true }
+            if h.tokens.upperBound <= to && test(tb.cues[h.rule]) { return true }
         }
         return false
     }
@@ -1022,7 +1003,9 @@ extension Document {
             // and when the later finding states its own side or can have none ("opacidad en el campo medio derecho y
             // cardiomegalia").
             if let i = nearest, !(earlier != nil && mentions[i].tokens.lowerBound >= a.tokens.upperBound
-                                  && separatesStatements(a.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: a.sentence)
+                                  && (commas(a.tokens.upperBound, mentions[i].tokens.lowerBound) > 0
+                                      || cueBetween(a.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: a.sentence,
+                                                    where: { $0.category == .coordinate && $0.list }))
                                   && (placeFollows(i, from: ai) || (unsided(i) && oneSided(a)) || statesOwnSide(i))) {
                 attachSite(ai, to: i, among: cands, starts: starts)
             }
@@ -1032,7 +1015,7 @@ extension Document {
         // is a pulmonary mass, "fracture of the left 7th rib" a rib fracture, as "right upper lobe mass" and "left 7th rib
         // fracture" are as one term.
         let rules = tb.refineRules
-        for i in mentions.indices where Int(mentions[i].concept) < rules.count && !rules[Int(mentions[i].concept)].isEmpty && hasOuterSite(i) {
+        for i in mentions.indices where rules.indices.contains(Int(mentions[i].concept)) && !rules[Int(mentions[i].concept)].isEmpty && hasOuterSite(i) {
             var k = sites.first(of: i)
             refine: while let e = sites.entry(k) {
                 k = e.1

@@ -433,7 +433,7 @@ public final class AnalysisTables: Sendable {
             guard let terms = lx.termTries[lang], let cues = lx.cueTries[lang], let headers = lx.headerTries[lang] else { return nil }
             return LanguageTries(terms: terms, cues: cues, headers: headers, actions: t.actions, cueRules: t.cues,
                                  keyCount: lx.keys.count, transparentIds: lx.transparentIds[lang] ?? [],
-                                 spellingWords: lx.spellingWords[lang] ?? [], keptSpellings: lx.keptSpellings[lang] ?? [])
+                                 spellingWords: lx.spellingWords[lang] ?? [], keptSpellings: o.keptSpellings[lang] ?? [])
         }
         return AnalysisTables(t)
     }

@@ -33,8 +33,6 @@ public struct Lexicon: Sendable {
     public internal(set) var transparentIds: [Language: Set<Int32>] = [:]
     /// Per language: the words of its terms (key bytes and key id), the targets of spelling correction.
     public internal(set) var spellingWords: [Language: [([UInt8], Int32)]] = [:]
-    /// Per language: the keys of words never corrected.
-    public internal(set) var keptSpellings: [Language: Set<[UInt8]>] = [:]
     /// Dense views for the report pipeline.
     public internal(set) var tables = AnalysisTables()
 
@@ -194,7 +192,6 @@ public struct Lexicon: Sendable {
             }
         }
         for (lang, words) in spelling { lx.spellingWords[lang] = words.map { ($0.key, $0.value) }.sorted { $0.1 < $1.1 } }
-        lx.keptSpellings = o.keptSpellings
         for (lang, words) in o.languageMarkers {
             lx.markerIds[lang] = Set(words.map { lx.keys.intern($0) })
         }
