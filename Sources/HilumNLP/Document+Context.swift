@@ -186,6 +186,9 @@ extension Document {
                     // The words of any anatomical phrase are that phrase's, listed or not ("ascending aorta" is not "aorta").
                     found = m.end
                     guard Int(c) < tb.innerSite.count, tb.innerSite[Int(c)] else { continue }
+                    // Words already read as a wider place before the term ("right basilar" of "right basilar atelectasis"):
+                    // that place, not the side-less one inside it.
+                    if coveredByPlace(k..<m.end, sentence: si) { continue }
                     if anatomy.last.map({ $0.concept == c && $0.tokens == k..<m.end }) != true {
                         anatomy.append(AnatomyMention(concept: c, tokens: k..<m.end, sentence: si, owner: Int32(owner)))
                     }
@@ -193,6 +196,18 @@ extension Document {
             }
             k = found > k ? found : k + 1
         }
+    }
+
+    /// Whether an anatomical mention of sentence `s` that no term owns spans `r` (and more). Mentions are in start
+    /// order: only the last few can reach `r` (a bounded look, whatever the sentence's length).
+    func coveredByPlace(_ r: Range<Int>, sentence s: Int) -> Bool {
+        var k = anatomy.count - 1
+        while k >= 0, k >= anatomy.count - 4, anatomy[k].sentence == s {
+            let t = anatomy[k].tokens
+            if anatomy[k].owner < 0, t.lowerBound <= r.lowerBound, t.upperBound >= r.upperBound, t.count > r.count { return true }
+            k -= 1
+        }
+        return false
     }
 
     /// The cue hits of sentence `s`.
