@@ -817,6 +817,10 @@ extension Document {
             // A finding without a side keeps the side for its site only, and the cue is not its evidence.
             if unsided(concept: mentions[i].concept) { mentions[i].siteSide = value; continue }
             mentions[i].laterality = value
+            if let only = list.first, list.count == 1, tb.cues[only.2.rule].weakSide {
+                mentions[i].weakSide = evidence(only.2)
+                continue
+            }
             for (_, _, c) in list { log.append(i, evidence(c)) }
         }
     }
@@ -832,6 +836,22 @@ extension Document {
         guard e - s > 3, s >= 0, e <= bytes.count else { return false }
         let last = bytes[e - 1] | 0x20, prev = bytes[e - 2] | 0x20
         return last == 0x73 && prev != 0x73 && prev != 0x75 && prev != 0x69 && prev >= 0x61 && prev <= 0x7A
+    }
+
+    /// The one side the sites of mention `i` name (left or right, not both), if they name one.
+    func singleSiteSide(_ i: Int) -> Laterality? {
+        let tb = box.ontology.lexicon.tables
+        var side: Laterality? = nil
+        var k = sites.first(of: i)
+        while let e = sites.entry(k) {
+            k = e.1
+            guard Int(e.0) < anatomy.count else { continue }
+            let c = Int(anatomy[Int(e.0)].concept)
+            guard c >= 0, c < tb.laterality.count, let l = tb.laterality[c] else { continue }
+            if l == .bilateral || (side != nil && side != l) { return nil }
+            side = l
+        }
+        return side
     }
 
     /// Whether mention `i` is of a finding that has no side (`Concept.unsided`: cardiomegaly, hiatal hernia).
@@ -1046,6 +1066,14 @@ extension Document {
         }
         // Laterality from anatomy when no cue gave one; sites on both sides make a finding bilateral even when a cue
         // named one side ("infiltrados en campo inferior izquierdo y medio derecho").
+        for i in mentions.indices where mentions[i].weakSide != nil {
+            if let l = singleSiteSide(i) {
+                mentions[i].laterality = l
+            } else if let e = mentions[i].weakSide {
+                evidenceLog.append(i, e)
+            }
+            mentions[i].weakSide = nil
+        }
         for i in mentions.indices where mentions[i].laterality != .bilateral && sites.has(i) {
             var left = false, right = false, both = false, plural = false
             // A loop over the chain, not a closure: a closure calling a method of `self` here copied the document.

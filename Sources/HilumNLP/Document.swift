@@ -222,6 +222,10 @@ struct Document {
         var fromNormality = false
         /// Tokens of the negation/uncertainty cue that decided the assertion.
         var decidingCue: Range<Int>? = nil
+        /// When the side came only from a region word that implies one ("basilar": both bases, `weak_side`): that cue,
+        /// logged as evidence once the finding's sites are known, unless a site names one side ("in the left basilar
+        /// opacity": the left lower zone), which then gives the side instead.
+        var weakSide: Ev? = nil
     }
 
     /// Evidence while analyzing: a cue hit or a normality anchor, without strings.
