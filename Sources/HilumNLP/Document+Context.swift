@@ -359,6 +359,16 @@ extension Document {
         return nil
     }
 
+    /// Whether one of the mentions `indices` (of one sentence) lies strictly between the mention at `a` and the cue at `b`.
+    func hasMention(_ indices: ArraySlice<Int>, of mentions: [Mention], between a: Range<Int>, and b: Range<Int>) -> Bool {
+        let lo = min(a.upperBound, b.upperBound), hi = max(a.lowerBound, b.lowerBound)
+        for k in indices where k >= 0 && k < mentions.count {
+            let t = mentions[k].tokens
+            if t != a, t.lowerBound >= lo, t.upperBound <= hi { return true }
+        }
+        return false
+    }
+
     /// The last comma token in `from..<end`, if any.
     func lastComma(_ from: Int, before end: Int) -> Int? {
         var k = min(end, tokens.count) - 1
@@ -629,6 +639,8 @@ extension Document {
             var bestUnc: (CueHit, Int)? = nil
             var bestTemp: (CueHit, Int)? = nil
             var bestChange: (CueHit, Int)? = nil
+            /// The nearest cue of a change with a direction (worse, better) that reaches the mention.
+            var bestTrend: (CueHit, Int)? = nil
             var bestExperiencer: (CueHit, Int)? = nil
             for c in cues[window(cues, start: { $0.tokens.lowerBound }, around: m.tokens, words: reachWords)] {
                 switch tb.cues[c.rule].category {
@@ -643,8 +655,11 @@ extension Document {
                     if let r = reach(c, m.tokens), r.dist < (bestUnc?.1 ?? Int.max) { bestUnc = (c, r.dist) }
                 case .historical, .hypothetical:
                     if let r = reach(c, m.tokens), r.dist < (bestTemp?.1 ?? Int.max) { bestTemp = (c, r.dist) }
-                case .change:
-                    if let r = reach(c, m.tokens), r.dist < (bestChange?.1 ?? Int.max) { bestChange = (c, r.dist) }
+                case .change(let ch):
+                    if let r = reach(c, m.tokens) {
+                        if r.dist < (bestChange?.1 ?? Int.max) { bestChange = (c, r.dist) }
+                        if ch == .worsened || ch == .improved, r.dist < (bestTrend?.1 ?? Int.max) { bestTrend = (c, r.dist) }
+                    }
                 case .experiencer:
                     if let r = reach(c, m.tokens), r.dist < (bestExperiencer?.1 ?? Int.max) { bestExperiencer = (c, r.dist) }
                 default: break
@@ -664,6 +679,18 @@ extension Document {
             if let (c, _) = bestChange, let (n, _) = bestAssert, tb.cues[n.rule].category == .negation, tb.cues[c.rule].assertion == nil,
                c.tokens.upperBound <= n.tokens.lowerBound, n.tokens.upperBound <= m.tokens.lowerBound {
                 bestChange = nil
+            }
+            // A finding said to persist and then how it changed ("Persisten las opacidades, aunque menos densas", "Derrame
+            // ya conocido, aunque de mayor cuantía", "Persistent right effusion, increased in size"): the trend, stated after
+            // the finding and the persistence, is the change, when no other finding stands between the trend and this
+            // one and the trend looks back to it (a cue that only looks back, or one after a comma: not "stable blunting
+            // with improved aeration", "persisten opacidades con mejoría de la condensación"). Not for a finding that is
+            // no place on the image ("similar a estudio previo").
+            if let (u, _) = bestChange, case .change(.unchanged) = tb.cues[u.rule].category, let (t, _) = bestTrend,
+               t.tokens.lowerBound > u.tokens.lowerBound, t.tokens.lowerBound >= m.tokens.upperBound, !placeless(concept: m.concept),
+               tb.cues[t.rule].direction == .backward || commas(m.tokens.upperBound, t.tokens.lowerBound) > 0,
+               !hasMention(indices, of: mentions, between: m.tokens, and: t.tokens) {
+                bestChange = bestTrend
             }
             if let (c, d) = bestChange {
                 let rule = tb.cues[c.rule]
@@ -859,7 +886,12 @@ extension Document {
 
     /// Whether mention `i` is a finding that is no place on the image (`AnalysisTables.placeless`).
     func placeless(_ i: Int) -> Bool {
-        let c = i >= 0 && i < mentions.count ? Int(mentions[i].concept) : -1
+        i >= 0 && i < mentions.count && placeless(concept: mentions[i].concept)
+    }
+
+    /// Whether concept `concept` is no place on the image (`AnalysisTables.placeless`).
+    func placeless(concept: Int32) -> Bool {
+        let c = Int(concept)
         let p = box.ontology.lexicon.tables.placeless
         return c >= 0 && c < p.count && p[c]
     }
