@@ -865,6 +865,18 @@ extension Document {
         return last == 0x73 && prev != 0x73 && prev != 0x75 && prev != 0x69 && prev >= 0x61 && prev <= 0x7A
     }
 
+    /// Whether a laterality cue that names both sides, not one implied by a region word (`weak_side`), lies in the words
+    /// of anatomical mention `a`.
+    func statesBothSides(_ a: AnatomyMention) -> Bool {
+        let tb = box.ontology.lexicon.tables
+        for h in cues(ofSentence: a.sentence, from: a.tokens.lowerBound - 8) {
+            if h.tokens.lowerBound >= a.tokens.upperBound { break }
+            guard h.tokens.overlaps(a.tokens), case .laterality(.bilateral) = tb.cues[h.rule].category, !tb.cues[h.rule].weakSide else { continue }
+            return true
+        }
+        return false
+    }
+
     /// The one side the sites of mention `i` name (left or right, not both), if they name one.
     func singleSiteSide(_ i: Int) -> Laterality? {
         let tb = box.ontology.lexicon.tables
@@ -1108,6 +1120,9 @@ extension Document {
         }
         for i in mentions.indices where mentions[i].laterality != .bilateral && sites.has(i) {
             var left = false, right = false, both = false, plural = false
+            // Whether a site on both sides says so in words ("ambas bases", "bibasal", "both lower lobes"), not only by
+            // a region word that implies it ("basilar").
+            var statedBoth = false
             // A loop over the chain, not a closure: a closure calling a method of `self` here copied the document.
             var k = sites.first(of: i)
             while let e = sites.entry(k) {
@@ -1123,7 +1138,9 @@ extension Document {
                 switch l {
                 case .left: left = true
                 case .right: right = true
-                case .bilateral: both = true
+                case .bilateral:
+                    both = true
+                    if !statedBoth { statedBoth = statesBothSides(anatomy[Int(ai)]) }
                 }
             }
             // A plural names both sides unless another site names one ("right 3rd and 4th ribs").
@@ -1134,7 +1151,9 @@ extension Document {
                 continue
             }
             if mentions[i].laterality != nil {
-                if left && right { mentions[i].laterality = .bilateral }
+                // Sites on both sides make a finding with a stated side bilateral ("consolidación en el campo superior
+                // derecho y en ambas bases"); a site only implied on both sides does not ("basilar atelectasis on the left").
+                if (left && right) || statedBoth { mentions[i].laterality = .bilateral }
                 continue
             }
             mentions[i].laterality = fromSites
