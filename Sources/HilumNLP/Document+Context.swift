@@ -1265,6 +1265,33 @@ extension Document {
                 let sentenceCues = cues(ofSentence: sent)
                 // Most sentences have no interpretation cue.
                 guard sentenceCues.contains(where: interprets) else { continue }
+                // What a possible finding is said to be or to come from is possible too ("Posible neumonía en el LID
+                // causada por COVID-19", "questionable opacity which represents atelectasis"): a finding named at most
+                // three words after an interpretation cue (no comma) that follows an uncertain finding (no terminator).
+                for k in idx.indices where k > idx.startIndex {
+                    let i = idx[k]
+                    guard mentions[i].assertion == .present, !mentions[i].fromNormality,
+                          let cue = sentenceCues.last(where: { interprets($0) && $0.tokens.upperBound <= mentions[i].tokens.lowerBound }),
+                          wordsBetween(cue.tokens.upperBound, mentions[i].tokens.lowerBound) <= 3,
+                          commas(cue.tokens.upperBound, mentions[i].tokens.lowerBound) == 0,
+                          let j = idx[idx.startIndex..<k].last(where: { mentions[$0].tokens.upperBound <= cue.tokens.lowerBound }),
+                          mentions[j].assertion == .uncertain, let hedge = mentions[j].decidingCue,
+                          !terminated(mentions[j].tokens.upperBound, mentions[i].tokens.lowerBound) else { continue }
+                    // Not when a finding stated as present shares the clause ("Opacidad basal derecha y dudosa opacidad
+                    // izquierda secundarias a proceso infeccioso": the cause is stated).
+                    var stated = false
+                    for q in idx[idx.startIndex..<k] where mentions[q].tokens.upperBound <= cue.tokens.lowerBound && !mentions[q].fromNormality
+                        && mentions[q].assertion == .present && !terminated(mentions[q].tokens.upperBound, cue.tokens.lowerBound) {
+                        stated = true
+                        break
+                    }
+                    if stated { continue }
+                    mentions[i].assertion = .uncertain
+                    mentions[i].certainty = mentions[j].certainty
+                    mentions[i].decidingCue = hedge
+                    for e in evidenceLog.of(j) where !e.normality && e.tokens == hedge { evidenceLog.append(i, e) }
+                    evidenceLog.append(i, evidence(cue))
+                }
                 for k in idx.indices where k > idx.startIndex {
                     let i = idx[k]
                     guard mentions[i].assertion == .present, mentions[i].laterality == nil, !hasOuterSite(i) else { continue }
