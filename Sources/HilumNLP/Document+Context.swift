@@ -999,6 +999,10 @@ extension Document {
             var crossesClause = false
             var q = g0
             while q < g1 { if tokens[q].kind == .punct && tokens[q].punct == 0x3B { crossesClause = true; break }; q += 1 }
+            // Nor over a contrast between two statements ("Nódulo en el hemitórax izquierdo mientras que hay infiltrados
+            // ...", "... whereas there is ..."): a place before its finding does not reach past a `contrast` terminator.
+            if !crossesClause && forward && !straddles && terminated(g0, g1)
+                && cueBetween(g0, g1, sentence: a.sentence, where: { $0.category == .terminate && $0.contrast }) { crossesClause = true }
             if crossesClause || d > 12 { continue }
             if let b = best {
                 if d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward) { best = (i, d, forward) }

@@ -29,6 +29,7 @@ public final class AnalysisTables: Sendable {
         public var opensStatement: Bool = false
         public var opensList: Bool = false
         public var weakSide: Bool = false
+        public var contrast: Bool = false
     }
 
     /// What the matcher does with a term payload.
@@ -341,7 +342,7 @@ public final class AnalysisTables: Sendable {
         t.cues = o.cues.map { Cue(category: $0.category, direction: $0.direction, scope: $0.scope, assertion: $0.assertion, certainty: $0.certainty,
                                  alternatives: $0.alternatives, list: $0.list, commaLists: $0.commaLists,
                                  opensStatement: $0.opensStatement, opensList: $0.opensList,
-                                 weakSide: $0.weakSide) }
+                                 weakSide: $0.weakSide, contrast: $0.contrast) }
         t.maxCueScope = o.cues.reduce(0) { max($0, $1.scope) }
         t.conceptIDs = o.conceptOrder
         for (i, id) in o.conceptOrder.enumerated() {

@@ -170,6 +170,9 @@ public struct CueRule: Sendable, Hashable {
     /// Laterality rules: the side is implied by a region word ("basilar atelectasis": both bases), so a side stated for
     /// the same finding wins over it ("basilar atelectasis on the left": left).
     public var weakSide: Bool = false
+    /// Terminate rules: the terminator sets two statements against each other ("mientras que", "whereas", "pero"): a
+    /// place written before it does not reach a finding after it.
+    public var contrast: Bool = false
     public var example: String
     public var target: String
     public var expect: String

@@ -343,7 +343,7 @@ public struct Ontology: Sendable {
             assertion = try f.optString("assertion"); certainty = try f.optString("certainty")
             alternatives = try f.optBool("alternatives"); list = try f.optBool("list")
             comma_lists = try f.optBool("comma_lists"); opens_statement = try f.optBool("opens_statement")
-            opens_list = try f.optBool("opens_list"); weak_side = try f.optBool("weak_side")
+            opens_list = try f.optBool("opens_list"); weak_side = try f.optBool("weak_side"); contrast = try f.optBool("contrast")
             example = try f.string("example"); target = try f.string("target"); expect = try f.string("expect")
         }
         var id: String
@@ -365,6 +365,8 @@ public struct Ontology: Sendable {
         var opens_list: Bool?
         /// Laterality rules: the side is implied, and gives way to a stated one (see `CueRule.weakSide`).
         var weak_side: Bool?
+        /// Terminate rules: the terminator contrasts two statements (see `CueRule.contrast`).
+        var contrast: Bool?
         var example: String
         var target: String
         var expect: String
@@ -431,6 +433,9 @@ public struct Ontology: Sendable {
                 if raw.weak_side != nil, cat.family != "laterality" {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'weak_side' needs a laterality category"))
                 }
+                if raw.contrast != nil, cat != .terminate {
+                    r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): 'contrast' needs category terminate"))
+                }
                 if !raw.example.lowercased().contains(raw.target.lowercased()) || raw.target.isEmpty {
                     r.problems.append(.init(file: f, line: line, message: "rule \(raw.id): target '\(raw.target)' is not in its example"))
                 }
@@ -441,7 +446,7 @@ public struct Ontology: Sendable {
                                     patterns: raw.patterns, assertion: assertion, certainty: certainty,
                                     alternatives: raw.alternatives ?? false, list: raw.list ?? false, commaLists: raw.comma_lists ?? false,
                                     opensStatement: raw.opens_statement ?? false, opensList: raw.opens_list ?? false,
-                                    weakSide: raw.weak_side ?? false, example: raw.example,
+                                    weakSide: raw.weak_side ?? false, contrast: raw.contrast ?? false, example: raw.example,
                                     target: raw.target, expect: raw.expect))
             }
         }
