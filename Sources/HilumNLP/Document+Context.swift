@@ -692,6 +692,15 @@ extension Document {
                !hasMention(indices, of: mentions, between: m.tokens, and: t.tokens) {
                 bestChange = bestTrend
             }
+            // The clinical history of the request speaks of the patient's course, not of a change against the prior image
+            // ("recurrent pneumonias", "empeoramiento de la disnea"): no change there, unless the cue also denies
+            // ("s/p chest tube removal").
+            if let (c, _) = bestChange, tb.cues[c.rule].assertion == nil, let first = m.tokens.first {
+                switch sectionKind(ofToken: first) {
+                case .indication, .history: bestChange = nil
+                default: break
+                }
+            }
             if let (c, d) = bestChange {
                 let rule = tb.cues[c.rule]
                 if case .change(let ch) = rule.category { m.change = ch }
@@ -795,6 +804,12 @@ extension Document {
                 // offered after it ("opacidades … periféricas y bilaterales sugestivas de neumonía": the opacities are
                 // bilateral; the interpretation takes their side later): such a candidate counts only when no finding
                 // before the word is in reach.
+                // Nor over a negation: the negation opens a statement of its own ("… basal posterior izquierdo sin evidencia
+                // de consolidación": the absent consolidation has no side).
+                if r.forward, case .laterality = rule.category,
+                   cueBetween(c.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: sentence, where: { $0.category == .negation }) {
+                    continue
+                }
                 if r.forward, case .laterality = rule.category,
                    cueBetween(c.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: sentence, where: { $0.category == .uncertainty || ($0.category == .coordinate && !$0.list) }) {
                     if blocked.map({ r.dist < $0.1 }) ?? true { blocked = (i, r.dist, r.forward) }
@@ -1003,6 +1018,13 @@ extension Document {
             // ...", "... whereas there is ..."): a place before its finding does not reach past a `contrast` terminator.
             if !crossesClause && forward && !straddles && terminated(g0, g1)
                 && cueBetween(g0, g1, sentence: a.sentence, where: { $0.category == .terminate && $0.contrast }) { crossesClause = true }
+            // Nor over a negation between the place and a finding after it ("infiltrados en ambos pulmones sin derrame
+            // pleural asociado": the effusion that is not there is in no place).
+            // And a place written after a negation is in the denied statement, not a site of a finding before it
+            // ("elongación aórtica, no mostrando alteraciones en hilios").
+            if !crossesClause && !straddles && cueBetween(g0, g1, sentence: a.sentence, where: { $0.category == .negation }) {
+                crossesClause = true
+            }
             if crossesClause || d > 12 { continue }
             if let b = best {
                 if d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward) { best = (i, d, forward) }
