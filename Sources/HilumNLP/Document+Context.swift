@@ -940,6 +940,18 @@ extension Document {
         return false
     }
 
+    /// Whether a site read inside the words of mention `i` is its own ("elevation of the hemidiaphragm").
+    func ownsInnerSite(_ i: Int) -> Bool {
+        guard i >= 0, i < mentions.count else { return false }
+        let s = mentions[i].sentence
+        var k = firstIndex(anatomy, notBelow: s) { $0.sentence }
+        while k < anatomy.count, anatomy[k].sentence == s {
+            if Int(anatomy[k].owner) == i { return true }
+            k += 1
+        }
+        return false
+    }
+
     /// Whether anatomical mention `a` is a place on one side ("right mid lung zone"; not "thoracic spine", "both bases").
     func oneSided(_ a: AnatomyMention) -> Bool {
         let c = Int(a.concept)
@@ -1107,11 +1119,14 @@ extension Document {
             // The same after a list conjunction ("consolidación en el lóbulo inferior izquierdo y derrame pleural derecho"),
             // and when the later finding states its own side or can have none ("opacidad en el campo medio derecho y
             // cardiomegalia").
+            // A later finding that names a place of its own right after it does not take it even without a comma
+            // ("consolidation of the left lower lobe with elevation of the hemidiaphragm").
             if let i = nearest, !(earlier != nil && mentions[i].tokens.lowerBound >= a.tokens.upperBound
-                                  && (commas(a.tokens.upperBound, mentions[i].tokens.lowerBound) > 0
-                                      || cueBetween(a.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: a.sentence,
-                                                    where: { $0.category == .coordinate && $0.list }))
-                                  && (placeFollows(i, from: ai) || (unsided(i) && oneSided(a)) || statesOwnSide(i))) {
+                                  && (((commas(a.tokens.upperBound, mentions[i].tokens.lowerBound) > 0
+                                        || cueBetween(a.tokens.upperBound, mentions[i].tokens.lowerBound, sentence: a.sentence,
+                                                      where: { $0.category == .coordinate && $0.list }))
+                                       && ((unsided(i) && oneSided(a)) || statesOwnSide(i)))
+                                      || placeFollows(i, from: ai) || ownsInnerSite(i))) {
                 attachSite(ai, to: i, among: cands, starts: starts)
             }
             if let i = earlier { attachSite(ai, to: i, among: cands, starts: starts) }

@@ -29,6 +29,11 @@ import HilumOntology
                     case "certainty": return (f.certainty?.rawValue ?? "null") == v
                     // A PadChest localization ("loc apical") among the finding's locations.
                     case "location": return f.locations.contains { $0.padchest == v }
+                    // Exactly these PadChest localizations (null for a location with no PadChest term), as run_cases.py.
+                    case "locations":
+                        guard let want = try? JSONParser().parse(v), let list = want.array else { return false }
+                        let expected = Set(list.map { $0.string ?? "null" })
+                        return Set(f.locations.map { $0.padchest ?? "null" }) == expected
                     default: return true
                     }
                 }
