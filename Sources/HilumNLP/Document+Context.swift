@@ -1087,7 +1087,16 @@ extension Document {
             // The subject of a normality statement is that statement's ("Normal cardiomediastinal silhouette with a
             // tortuous aorta", "The lungs are clear without pleural effusion"): no site of another finding.
             if let f = a.tokens.first, f >= 0, f < normalitySubject.count, normalitySubject[f] { continue }
-            let nearest = nearestFinding(to: a, among: cands, starts: starts, before: false)
+            // A place written directly before another ("left perihilar and bibasilar opacities", "right paratracheal
+            // soft tissue") qualifies what that one qualifies: its finding is looked for from the next place. Where
+            // modifiers go before their noun (English, as `nearestFinding` prefers forward); in Spanish the second
+            // word qualifies the first ("retrocardiacas izquierdas").
+            var reference = a
+            if lang == .en, ai + 1 < anatomy.count, anatomy[ai + 1].sentence == a.sentence, anatomy[ai + 1].owner < 0,
+               anatomy[ai + 1].tokens.lowerBound == a.tokens.upperBound {
+                reference = anatomy[ai + 1]
+            }
+            let nearest = nearestFinding(to: reference, among: cands, starts: starts, before: false)
             // A place introduced by a locative preposition ("opacity in the left base", "opacidad en la base izquierda
             // sugestiva de infección") also belongs to the nearest finding before it, even when a later one is nearer.
             // Not over a negation between them ("elongación aórtica, no mostrando alteraciones en hilios").
