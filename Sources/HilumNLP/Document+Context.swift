@@ -1023,8 +1023,13 @@ extension Document {
             let (g0, g1) = straddles ? (m.tokens.lowerBound, m.tokens.lowerBound)
                 : forward ? (a.tokens.upperBound, m.tokens.lowerBound) : (m.tokens.upperBound, a.tokens.lowerBound)
             let d = wordsBetween(g0, g1) + 2 * commas(g0, g1)
-            var crossesClause = false
+            if d > 12 { continue }
+            // Only a candidate nearer than the best so far is checked for what may separate it from the place (the
+            // checks exclude, so the nearest candidate that passes them wins either way).
+            if let b = best, !(d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward)) { continue }
+            // Not over a `;`.
             var q = g0
+            var crossesClause = false
             while q < g1 { if tokens[q].kind == .punct && tokens[q].punct == 0x3B { crossesClause = true; break }; q += 1 }
             // Nor over a contrast between two statements ("Nódulo en el hemitórax izquierdo mientras que hay infiltrados
             // ...", "... whereas there is ..."): a place before its finding does not reach past a `contrast` terminator.
@@ -1037,12 +1042,8 @@ extension Document {
             if !crossesClause && !straddles && cueBetween(g0, g1, sentence: a.sentence, where: { $0.category == .negation }) {
                 crossesClause = true
             }
-            if crossesClause || d > 12 { continue }
-            if let b = best {
-                if d < b.1 || (d == b.1 && forward == preferForward && b.2 != preferForward) { best = (i, d, forward) }
-            } else {
-                best = (i, d, forward)
-            }
+            if crossesClause { continue }
+            best = (i, d, forward)
         }
         return best?.0
     }
