@@ -208,15 +208,29 @@ public struct Lexicon: Sendable {
         let n = lx.keys.count
         // Built in local tries (by language, then kind) and stored once frozen: inserting through the dictionaries
         // cost a dictionary access per phrase.
+        // Each language's three tries are built and frozen on a thread of their own.
         let langs = Language.allCases
-        var built: [[PhraseTrie]] = langs.map { _ in [PhraseTrie(keyCount: n), PhraseTrie(keyCount: n), PhraseTrie(keyCount: n)] }
-        for (p, ids) in idPhrases {
+        var byLanguage: [[Int]] = langs.map { _ in [] }
+        for (k, (p, _)) in idPhrases.enumerated() {
             guard let li = langs.firstIndex(of: p.lang) else { continue }
-            built[li][min(Int(p.kind), 2)].insert(ids, payload: p.payload)
+            byLanguage[li].append(k)
+        }
+        var built: [[PhraseTrie]] = langs.map { _ in [] }
+        let keyed = idPhrases, members = byLanguage
+        built.withUnsafeMutableBufferPointer { buf in
+            nonisolated(unsafe) let b = buf
+            DispatchQueue.concurrentPerform(iterations: langs.count) { li in
+                var tries = [PhraseTrie(keyCount: n), PhraseTrie(keyCount: n), PhraseTrie(keyCount: n)]
+                for k in members[li] {
+                    let (p, ids) = keyed[k]
+                    tries[min(Int(p.kind), 2)].insert(ids, payload: p.payload)
+                }
+                for k in 0..<3 { tries[k].freeze() }
+                b[li] = tries
+            }
         }
         mark("tries")
-        for (li, lang) in langs.enumerated() {
-            for k in 0..<3 { built[li][k].freeze() }
+        for (li, lang) in langs.enumerated() where built[li].count == 3 {
             lx.termTries[lang] = built[li][0]
             lx.cueTries[lang] = built[li][1]
             lx.headerTries[lang] = built[li][2]
