@@ -51,8 +51,9 @@ public final class AnalysisTables: Sendable {
         public var all: [String] = []
         public var left: [String] = []
         public var right: [String] = []
-        /// Whether the structure has a left and a right (lungs, lower lobe, hemidiaphragm): a plural names both.
-        public var paired: Bool { !left.isEmpty && !right.isEmpty && left != right }
+        /// Whether the structure has a left and a right (lungs, lower lobe, hemidiaphragm): a plural names both. Not a
+        /// structure with a region of no side (the bones: spine, ribs, clavicles): "the bony structures" are no side.
+        public var paired: Bool { !left.isEmpty && !right.isEmpty && left.allSatisfy { !right.contains($0) } }
         public func on(_ side: Laterality?) -> [String] {
             switch side {
             case .left?: left
