@@ -128,14 +128,29 @@ extension Document {
         var ordered: [Int] = []
         swap(&ordered, &reportOrder)
         ordered.removeAll(keepingCapacity: true)
+        // Insertion sort while it stays cheap; a report whose mentions come far out of order (a long report whose
+        // normality statements, found last, belong all along it) is sorted in n log n instead, with the index breaking
+        // ties so that the order is the insertion sort's (stable).
+        var moves = 0
+        let budget = 8 * mentions.count + 64
         for i in mentions.indices {
             var b = ordered.count
             ordered.append(i)
             while b > 0 && Document.before(mentions[i], mentions[ordered[b - 1]], tb) {
                 ordered[b] = ordered[b - 1]
                 b -= 1
+                moves += 1
             }
             ordered[b] = i
+            if moves > budget {
+                ordered.removeAll(keepingCapacity: true)
+                ordered.append(contentsOf: mentions.indices)
+                let ms = mentions
+                ordered.sort { x, y in
+                    Document.before(ms[x], ms[y], tb) || (!Document.before(ms[y], ms[x], tb) && x < y)
+                }
+                return ordered
+            }
         }
         return ordered
     }
