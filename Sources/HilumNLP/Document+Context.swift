@@ -542,6 +542,18 @@ extension Document {
                 if let r = reach(h, a.tokens), r.dist < (best?.1 ?? Int.max) { best = (h, r.dist) }
             }
             guard let (cue, _) = best, a.rule < box.ontology.normality.count, a.rule < tb.denies.count else { continue }
+            // A whole-study term that is this statement's predicate ("sin hallazgos relevantes" after "Silueta
+            // cardiomediastínica") says nothing of the whole study.
+            var k = firstIndex(mentions[0..<findings], notBelow: SentenceStart(sentence: a.sentence, start: cue.tokens.lowerBound)) {
+                SentenceStart(sentence: $0.sentence, start: $0.tokens.lowerBound)
+            }
+            while k < findings, mentions[k].sentence == a.sentence, mentions[k].tokens.lowerBound < cue.tokens.upperBound {
+                let c = Int(mentions[k].concept)
+                if mentions[k].tokens.upperBound <= cue.tokens.upperBound, c >= 0, c < tb.kinds.count, tb.kinds[c] == .global {
+                    mentions[k].predicateOnly = true
+                }
+                k += 1
+            }
             // A side written right before or after the anchor, or inside it, is the side it speaks for ("The left lung is
             // clear", "pulmón derecho sin alteraciones": the other lung may not be), for the concepts that have a side.
             var side: Laterality? = nil

@@ -133,7 +133,7 @@ extension Document {
         // ties so that the order is the insertion sort's (stable).
         var moves = 0
         let budget = 8 * mentions.count + 64
-        for i in mentions.indices {
+        for i in mentions.indices where !mentions[i].predicateOnly {
             var b = ordered.count
             ordered.append(i)
             while b > 0 && Document.before(mentions[i], mentions[ordered[b - 1]], tb) {
@@ -144,7 +144,7 @@ extension Document {
             ordered[b] = i
             if moves > budget {
                 ordered.removeAll(keepingCapacity: true)
-                ordered.append(contentsOf: mentions.indices)
+                for k in mentions.indices where !mentions[k].predicateOnly { ordered.append(k) }
                 let ms = mentions
                 ordered.sort { x, y in
                     Document.before(ms[x], ms[y], tb) || (!Document.before(ms[y], ms[x], tb) && x < y)

@@ -226,6 +226,9 @@ struct Document {
         /// logged as evidence once the finding's sites are known, unless a site names one side ("in the left basilar
         /// opacity": the left lower zone), which then gives the side instead.
         var weakSide: Ev? = nil
+        /// A whole-study term read as the predicate of a normality statement ("Silueta cardiomediastínica sin hallazgos
+        /// relevantes"): that statement's words, not a finding of its own; left out of the result.
+        var predicateOnly = false
     }
 
     /// Evidence while analyzing: a cue hit or a normality anchor, without strings.
