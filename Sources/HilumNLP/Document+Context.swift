@@ -1281,7 +1281,11 @@ extension Document {
                     // A finding without a side takes none from its partner ("left effusion and cardiomegaly").
                     // One without a side still passes on the side of its site ("right costophrenic XXXX unchanged XXXX scarring").
                     if mentions[x].laterality == nil, !unsided(x), let l = mentions[y].laterality ?? mentions[y].siteSide { mentions[x].laterality = l; shared = true }
-                    if !hasOuterSite(x) && hasOuterSite(y) {
+                    // Nor a site on one side to a partner that states another ("Patrón intersticial bilateral y
+                    // condensación en base izquierda": the pattern is not in the left base).
+                    let partnerSide = mentions[y].laterality ?? mentions[y].siteSide
+                    let sidesAgree = mentions[x].laterality == nil || partnerSide == nil || mentions[x].laterality == partnerSide
+                    if sidesAgree && !hasOuterSite(x) && hasOuterSite(y) {
                         copySites(from: y, to: x)
                         shared = hasOuterSite(x)
                     }
