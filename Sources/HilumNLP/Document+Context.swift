@@ -359,12 +359,18 @@ extension Document {
         return nil
     }
 
-    /// Whether one of the mentions `indices` (of one sentence) lies strictly between the mention at `a` and the cue at `b`.
+    /// Whether one of the mentions `indices` (of one sentence, in start order) lies strictly between the mention at `a`
+    /// and the cue at `b` (a binary search to the first that starts there: a bounded look in a long sentence).
     func hasMention(_ indices: ArraySlice<Int>, of mentions: [Mention], between a: Range<Int>, and b: Range<Int>) -> Bool {
         let lo = min(a.upperBound, b.upperBound), hi = max(a.lowerBound, b.lowerBound)
-        for k in indices where k >= 0 && k < mentions.count {
+        var q = firstIndex(indices, notBelow: lo) { $0 >= 0 && $0 < mentions.count ? mentions[$0].tokens.lowerBound : Int.max }
+        while q < indices.endIndex {
+            let k = indices[q]
+            q += 1
+            guard k >= 0, k < mentions.count else { continue }
             let t = mentions[k].tokens
-            if t != a, t.lowerBound >= lo, t.upperBound <= hi { return true }
+            if t.lowerBound >= hi { break }
+            if t != a, t.upperBound <= hi { return true }
         }
         return false
     }
