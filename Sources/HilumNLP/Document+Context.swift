@@ -544,7 +544,11 @@ extension Document {
                 if inside { continue }
             }
             var best: (CueHit, Int)? = nil
-            for h in cues(ofSentence: a.sentence) where tb.cues[h.rule].category == .normal {
+            // Only the cues near the anchor can reach it (a window, not the sentence: one long sentence of many
+            // statements would make this quadratic).
+            let sentenceCues = cues(ofSentence: a.sentence)
+            let near = sentenceCues[window(sentenceCues, start: { $0.tokens.lowerBound }, around: a.tokens, words: maxScope + 12)]
+            for h in near where tb.cues[h.rule].category == .normal {
                 if let r = reach(h, a.tokens), r.dist < (best?.1 ?? Int.max) { best = (h, r.dist) }
             }
             guard let (cue, _) = best, a.rule < box.ontology.normality.count, a.rule < tb.denies.count else { continue }
@@ -564,7 +568,7 @@ extension Document {
             // clear", "pulmón derecho sin alteraciones": the other lung may not be), for the concepts that have a side.
             var side: Laterality? = nil
             var sideCue: CueHit? = nil
-            for h in cues(ofSentence: a.sentence) where h.tokens.upperBound == a.tokens.lowerBound || h.tokens.lowerBound == a.tokens.upperBound
+            for h in near where h.tokens.upperBound == a.tokens.lowerBound || h.tokens.lowerBound == a.tokens.upperBound
                 || (h.tokens.lowerBound >= a.tokens.lowerBound && h.tokens.upperBound <= a.tokens.upperBound) {
                 if case .laterality(let l) = tb.cues[h.rule].category, !tb.cues[h.rule].weakSide { side = l; sideCue = h }
             }
