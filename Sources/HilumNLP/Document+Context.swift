@@ -717,11 +717,9 @@ extension Document {
             // The clinical history of the request speaks of the patient's course, not of a change against the prior image
             // ("recurrent pneumonias", "empeoramiento de la disnea"): no change there, unless the cue also denies
             // ("s/p chest tube removal").
-            if let (c, _) = bestChange, tb.cues[c.rule].assertion == nil, let first = m.tokens.first {
-                switch sectionKind(ofToken: first) {
-                case .indication, .history: bestChange = nil
-                default: break
-                }
+            let section = m.tokens.first.map { sectionKind(ofToken: $0) }
+            if let (c, _) = bestChange, tb.cues[c.rule].assertion == nil, section == .indication || section == .history {
+                bestChange = nil
             }
             if let (c, d) = bestChange {
                 let rule = tb.cues[c.rule]
@@ -743,13 +741,10 @@ extension Document {
             if let (c, _) = bestTemp {
                 m.temporality = tb.cues[c.rule].category == .historical ? .historical : .hypothetical
                 log.append(i, evidence(c))
-            } else if let first = m.tokens.first {
-                switch sectionKind(ofToken: first) {
+            } else if section == .indication || section == .history || section == .comparison {
                 // The clinical history of the request (indication, history) and prior exams are not findings of
                 // this image: without a cue of their own ("evaluate for" → hypothetical) they are historical.
-                case .indication, .history, .comparison: m.temporality = .historical
-                default: break
-                }
+                m.temporality = .historical
             }
             if let (c, _) = bestExperiencer {
                 m.experiencer = .other

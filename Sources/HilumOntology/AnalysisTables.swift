@@ -1,6 +1,5 @@
 public import HilumCore
 internal import Synchronization
-internal import Dispatch
 
 /// Dense, string-free views of the ontology for the report pipeline, built once when the lexicon is compiled:
 /// concepts by index, what each term payload does, the context data of each cue rule, and resolved sites.
@@ -435,18 +434,13 @@ public final class AnalysisTables: Sendable {
         // The two languages' tables (their spelling indexes are most of the work) are built on two threads.
         let languages = [Language.en, .es]
         let actions = t.actions, cueRules = t.cues, keyCount = lx.keys.count
-        var built = [LanguageTries?](repeating: nil, count: languages.count)
-        built.withUnsafeMutableBufferPointer { buf in
-            nonisolated(unsafe) let b = buf
-            DispatchQueue.concurrentPerform(iterations: languages.count) { k in
-                let lang = languages[k]
-                guard let terms = lx.termTries[lang], let cues = lx.cueTries[lang], let headers = lx.headerTries[lang] else { return }
-                b[k] = LanguageTries(terms: terms, cues: cues, headers: headers, actions: actions, cueRules: cueRules,
-                                     keyCount: keyCount, transparentIds: lx.transparentIds[lang] ?? [],
-                                     spellingWords: lx.spellingWords[lang] ?? [], keptSpellings: o.keptSpellings[lang] ?? [])
-            }
+        t.languageTries = Lexicon.parallelMap(languages.count) { k -> LanguageTries? in
+            let lang = languages[k]
+            guard let terms = lx.termTries[lang], let cues = lx.cueTries[lang], let headers = lx.headerTries[lang] else { return nil }
+            return LanguageTries(terms: terms, cues: cues, headers: headers, actions: actions, cueRules: cueRules,
+                                 keyCount: keyCount, transparentIds: lx.transparentIds[lang] ?? [],
+                                 spellingWords: lx.spellingWords[lang] ?? [], keptSpellings: o.keptSpellings[lang] ?? [])
         }
-        t.languageTries = built
         return AnalysisTables(t)
     }
 }

@@ -41,17 +41,17 @@ public struct Lexicon: Sendable {
     /// Key of the `{year}` pattern token (a four-digit year 1900-2099 in the text).
     public static let yearKey: [UInt8] = [0x02] + Array("year".utf8)
 
-    /// Maps `f` over `items` on two threads, keeping order.
-    static func parallelKeys<T: Sendable>(_ items: [T], _ f: @Sendable (T) -> [[UInt8]]) -> [[[UInt8]]] {
-        var out = [[[UInt8]]](repeating: [], count: items.count)
+    /// `f(0) ... f(count - 1)` computed on two threads (even and odd indices), in order.
+    static func parallelMap<T: Sendable>(_ count: Int, _ f: @Sendable (Int) -> T) -> [T] {
+        var out = [T?](repeating: nil, count: count)
         out.withUnsafeMutableBufferPointer { buf in
             nonisolated(unsafe) let b = buf
             DispatchQueue.concurrentPerform(iterations: 2) { part in
                 var i = part
-                while i < items.count { b[i] = f(items[i]); i += 2 }
+                while i < count { b[i] = f(i); i += 2 }
             }
         }
-        return out
+        return out.compactMap { $0 }
     }
 
     static func compile(_ o: Ontology, problems: inout [OntologyProblem]) -> Lexicon {
@@ -106,7 +106,8 @@ public struct Lexicon: Sendable {
             return out
         }
         // The keys of every term, computed on all cores (pure work).
-        let termKeys = Lexicon.parallelKeys(o.terms) { keys($0.text, exact: $0.caseSensitive) }
+        let terms = o.terms
+        let termKeys = Lexicon.parallelMap(terms.count) { keys(terms[$0].text, exact: terms[$0].caseSensitive) }
         mark("term keys")
         var blocked: [Language: Set<[UInt8]>] = [:]
         for (i, t) in o.terms.enumerated() where t.concept == nil { blocked[t.language, default: []].insert(flat(termKeys[i])) }
@@ -172,7 +173,8 @@ public struct Lexicon: Sendable {
         }
         _ = lx.keys.intern(Lexicon.yearKey)
         let flatPatterns: [(Int, String)] = o.cues.enumerated().flatMap { i, c in c.patterns.map { (i, $0) } }
-        let patternKeys = Lexicon.parallelKeys(flatPatterns.map(\.1)) { keys($0, exact: false) }
+        let patternTexts = flatPatterns.map(\.1)
+        let patternKeys = Lexicon.parallelMap(patternTexts.count) { keys(patternTexts[$0], exact: false) }
         for (k, (i, _)) in flatPatterns.enumerated() {
             phrases.append(Phrase(lang: o.cues[i].language, ids: patternKeys[k], payload: Int32(i), kind: 1))
         }
@@ -215,27 +217,22 @@ public struct Lexicon: Sendable {
             guard let li = langs.firstIndex(of: p.lang) else { continue }
             byLanguage[li].append(k)
         }
-        var built: [[PhraseTrie]] = langs.map { _ in [] }
         let keyed = idPhrases, members = byLanguage
-        built.withUnsafeMutableBufferPointer { buf in
-            nonisolated(unsafe) let b = buf
-            DispatchQueue.concurrentPerform(iterations: langs.count) { li in
-                var tries = [PhraseTrie(keyCount: n), PhraseTrie(keyCount: n), PhraseTrie(keyCount: n)]
-                for k in members[li] {
-                    let (p, ids) = keyed[k]
-                    tries[min(Int(p.kind), 2)].insert(ids, payload: p.payload)
-                }
-                for k in 0..<3 { tries[k].freeze() }
-                b[li] = tries
+        let built: [[PhraseTrie]] = Lexicon.parallelMap(langs.count) { li in
+            var tries = [PhraseTrie(keyCount: n), PhraseTrie(keyCount: n), PhraseTrie(keyCount: n)]
+            for k in members[li] {
+                let (p, ids) = keyed[k]
+                tries[min(Int(p.kind), 2)].insert(ids, payload: p.payload)
             }
+            for k in 0..<3 { tries[k].freeze() }
+            return tries
         }
-        mark("tries")
+        mark("tries (built and frozen)")
         for (li, lang) in langs.enumerated() where built[li].count == 3 {
             lx.termTries[lang] = built[li][0]
             lx.cueTries[lang] = built[li][1]
             lx.headerTries[lang] = built[li][2]
         }
-        mark("freeze")
         // Default sites resolved through the hierarchy (breadth-first: nearest ancestor wins).
         for id in o.conceptOrder {
             var frontier = [id]
