@@ -624,28 +624,45 @@ struct MatchView {
     @inline(__always)
     func longest(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]? = nil,
                  transparent: [Bool]? = nil) -> (end: Int, node: Int32)? {
-        // Fast path: no token in reach has an exact-case id, so the walk is a single path.
+        // Fast path: no token in reach has an exact-case id, so the walk is a single path. The node records are read
+        // in place (see `PhraseTrie.data`): a node's header, payload count and edges lie together.
         let e0 = exactIDs[i]
         if e0 < 0 {
             guard let start = trie.start(ids[i]) else { return nil }
-            var best: (Int, Int32)? = nil
-            var node = start
-            var j = i + 1
-            while true {
-                if trie.hasPayload(node) { best = (j, node) }
-                guard j < limit, trie.hasChildren(node) else { break }
-                if tokens[j].kind == .placeholder { return longestBranching(trie, at: i, limit: limit, skip: skip, transparent: transparent) }
-                if let skip, skip[j] { break }
-                if exactIDs[j] >= 0 { return longestBranching(trie, at: i, limit: limit, skip: skip, transparent: transparent) }
-                if let next = trie.next(node, ids[j]) {
-                    node = next
-                    j += 1
-                    continue
+            var needsBranching = false
+            let found = trie.data.withUnsafeBufferPointer { d -> (end: Int, node: Int32)? in
+                var best: (end: Int, node: Int32)? = nil
+                var node = Int(start)
+                var j = i + 1
+                while node >= 0, node + 1 < d.count {
+                    let edges = Int(d[node])
+                    let payloads = Int(d[node + 1] & 0xFF_FFFF)
+                    if payloads > 0 { best = (j, Int32(truncatingIfNeeded: node)) }
+                    guard j < limit, edges > 0 else { break }
+                    if tokens[j].kind == .placeholder || exactIDs[j] >= 0 { needsBranching = true; break }
+                    if let skip, skip[j] { break }
+                    let keys = node + 2 + payloads
+                    guard keys + 2 * edges <= d.count else { break }
+                    let id = ids[j]
+                    var lo = keys, hi = id >= 0 ? keys + edges : keys
+                    var next = -1
+                    while lo < hi {
+                        let mid = (lo + hi) >> 1
+                        let k = d[mid]
+                        if k == id { next = Int(d[mid + edges]); break }
+                        if k < id { lo = mid + 1 } else { hi = mid }
+                    }
+                    if next >= 0 {
+                        node = next
+                        j += 1
+                        continue
+                    }
+                    if let transparent, isTransparent(j, transparent) { needsBranching = true }
+                    break
                 }
-                guard let transparent, isTransparent(j, transparent) else { break }
-                return longestBranching(trie, at: i, limit: limit, skip: skip, transparent: transparent)
+                return best
             }
-            return best.map { (end: $0.0, node: $0.1) }
+            if !needsBranching { return found }
         }
         return longestBranching(trie, at: i, limit: limit, skip: skip, transparent: transparent)
     }

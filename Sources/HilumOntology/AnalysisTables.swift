@@ -147,11 +147,11 @@ public final class AnalysisTables: Sendable {
         public let terms: PhraseTrie
         public let cues: PhraseTrie
         public let headers: PhraseTrie
-        /// Per node of `terms`: whether a phrase ending there names a finding (one byte per node, read by the matcher
+        /// Flag of `terms` nodes: a phrase ending there names a finding (read by the matcher from the node's record
         /// instead of each payload's action).
-        public let namesFinding: [Bool]
-        /// Per node of `cues`: whether every rule ending there is a negation.
-        public let onlyNegation: [Bool]
+        static let namesFindingFlag: Int32 = 0
+        /// Flag of `cues` nodes: every rule ending there is a negation.
+        static let onlyNegationFlag: Int32 = 0
         /// Per key id: whether a phrase of `terms` starting with it names a place (an anatomy concept): the matcher
         /// looks for `inner-sites.tsv` places inside a finding's term only from these words, and the words of an
         /// unlisted place stay that place's.
@@ -164,7 +164,7 @@ public final class AnalysisTables: Sendable {
 
         init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie, actions: [Action], cueRules: [Cue], keyCount: Int,
              transparentIds: Set<Int32> = [], spellingWords: [([UInt8], Int32)] = [], keptSpellings: Set<[UInt8]> = []) {
-            self.terms = terms; self.cues = cues; self.headers = headers
+            var terms = terms, cues = cues
             spelling = SpellIndex(words: spellingWords, kept: keptSpellings)
             var tr = [Bool](repeating: false, count: keyCount)
             for id in transparentIds where id >= 0 && Int(id) < keyCount { tr[Int(id)] = true }
@@ -180,28 +180,31 @@ public final class AnalysisTables: Sendable {
                 }
                 return false
             }
-            namesFinding = (0..<terms.nodeCount).map { n in
-                terms.payloadRange(Int32(n)).contains { q in
+            for n in terms.nodeIDs {
+                let names = terms.payloadRange(n).contains { q in
                     let p = Int(terms.payload(at: q))
                     guard p >= 0, p < actions.count, case .finding = actions[p] else { return false }
                     return true
                 }
+                if names { terms.setFlag(n, LanguageTries.namesFindingFlag) }
             }
-            onlyNegation = (0..<cues.nodeCount).map { n in
-                cues.payloadRange(Int32(n)).allSatisfy { q in
+            for n in cues.nodeIDs {
+                let negation = cues.payloadRange(n).allSatisfy { q in
                     let p = Int(cues.payload(at: q))
                     return p >= 0 && p < cueRules.count && cueRules[p].category == .negation
                 }
+                if negation { cues.setFlag(n, LanguageTries.onlyNegationFlag) }
             }
+            self.terms = terms; self.cues = cues; self.headers = headers
         }
 
         /// Whether a phrase ending at term node `node` names a finding.
         @inline(__always)
-        public func namesFinding(_ node: Int32) -> Bool { node >= 0 && Int(node) < namesFinding.count && namesFinding[Int(node)] }
+        public func namesFinding(_ node: Int32) -> Bool { terms.flag(node, LanguageTries.namesFindingFlag) }
 
         /// Whether every cue rule ending at cue node `node` is a negation (true for a node that ends none).
         @inline(__always)
-        public func onlyNegation(_ node: Int32) -> Bool { node < 0 || Int(node) >= onlyNegation.count || onlyNegation[Int(node)] }
+        public func onlyNegation(_ node: Int32) -> Bool { node < 0 || !cues.valid(node) || cues.flag(node, LanguageTries.onlyNegationFlag) }
     }
     /// Key id of the `{year}` pattern token (-1 when no term has one).
     public let yearID: Int32

@@ -186,32 +186,33 @@ public struct KeyTable: Sendable {
 }
 
 /// A trie over token ids. Each node may end one or more phrases, whose payloads are opaque `Int32`s
-/// chosen by the builder. Phrases are collected, then frozen into flat sorted arrays: the root's
-/// transitions are a dense array indexed by token id, other nodes binary-search their edge slice.
-/// Lookups allocate nothing and touch no reference counts.
+/// chosen by the builder. Phrases are collected, then frozen into one flat `Int32` array: the root's
+/// transitions are a dense array indexed by token id, and every other node is one record of that array,
+/// `[edge count, payload count | flags << 24, payloads…, edge keys…, edge targets…]`, found at its node id (its
+/// offset). Records are laid out breadth first, so that the nodes a walk reads first (the first words of phrases)
+/// lie together, and a node's edges and payloads are read from the cache lines of its record, not from three other
+/// arrays. Lookups allocate nothing and touch no reference counts.
 public struct PhraseTrie: Sendable {
     @usableFromInline var root: [Int32]
     // Build-time structure: the phrases in insertion order, their ids one after another in `pendingIDs`.
     var pendingIDs: [Int32] = []
     var pending: [(start: Int32, count: Int32, payload: Int32)] = []
-    // Frozen structure: per node, its edge slice and payload slice in one 16-byte record (one cache line serves
-    // `hasPayload`, `hasChildren` and `next`).
-    @usableFromInline
-    struct Node: Sendable {
-        @usableFromInline var edgeStart: Int32
-        @usableFromInline var edgeEnd: Int32
-        @usableFromInline var payloadStart: Int32
-        @usableFromInline var payloadEnd: Int32
-    }
-    @usableFromInline var nodes: [Node] = []
-    @usableFromInline var edgeKeys: [Int32] = []
-    @usableFromInline var edgeTargets: [Int32] = []
-    @usableFromInline var payloadList: [Int32] = []
+    /// The node records (offset 0 is an empty record no transition reaches), for walks that read them directly: the
+    /// record at offset `o` is `[e, p | flags << 24, p payloads, e sorted edge keys, e edge targets]`.
+    public private(set) var data: [Int32] = [0, 0]
+    /// Offsets of the records, in layout order.
+    var offsets: [Int32] = [0]
+
+    /// Flag bits a builder may set on nodes (`setFlag`), read with `flag`: 8 bits above the payload count.
+    public static let flagShift: Int32 = 24
 
     public init(keyCount: Int) { root = [Int32](repeating: -1, count: keyCount) }
 
     /// Nodes of the frozen trie (node 0 is an empty node no transition reaches).
-    public var nodeCount: Int { nodes.count }
+    public var nodeCount: Int { offsets.count }
+
+    /// The ids of the frozen trie's nodes (the empty node 0 first).
+    public var nodeIDs: [Int32] { offsets }
 
     /// Adds a phrase (an empty one is ignored). A node's payloads keep the order their phrases were inserted in, each
     /// payload once.
@@ -224,12 +225,14 @@ public struct PhraseTrie: Sendable {
 
     var frozen = false
 
-    /// Freezes the trie into flat arrays (called once after the last insert). The phrases are sorted by their ids
-    /// (equal phrases in insertion order) and the nodes laid out depth first: no per-node dictionary is built.
+    /// Freezes the trie (called once after the last insert). The phrases are sorted by their ids (equal phrases in
+    /// insertion order) and grouped into nodes depth first, with no per-node dictionary; the nodes are then written
+    /// breadth first into the flat record array.
     public mutating func freeze() {
-        nodes = [Node(edgeStart: 0, edgeEnd: 0, payloadStart: 0, payloadEnd: 0)]
-        edgeKeys = []; edgeTargets = []; payloadList = []
-        for k in root.indices { root[k] = -1 }
+        struct Node { var edgeStart: Int, edgeEnd: Int, payloadStart: Int, payloadEnd: Int }
+        var nodes: [Node] = []
+        var edgeKeys: [Int32] = [], edgeTargets: [Int] = [], payloadList: [Int32] = []
+        var rootNode = [Int](repeating: -1, count: root.count)
         let phrases = pending
         var order = Array(phrases.indices)
         pendingIDs.withUnsafeBufferPointer { f in
@@ -245,7 +248,7 @@ public struct PhraseTrie: Sendable {
                 return la != lb ? la < lb : a < b
             }
             /// The node of the phrases `order[lo..<hi]`, which share their first `depth` ids (and have at least that many).
-            func build(_ lo: Int, _ hi: Int, _ depth: Int) -> Int32 {
+            func build(_ lo: Int, _ hi: Int, _ depth: Int) -> Int {
                 let me = nodes.count
                 nodes.append(Node(edgeStart: 0, edgeEnd: 0, payloadStart: 0, payloadEnd: 0))
                 // The phrases that end here sort first.
@@ -267,9 +270,9 @@ public struct PhraseTrie: Sendable {
                 }
                 let e0 = edgeKeys.count
                 for g in groups { edgeKeys.append(g.0); edgeTargets.append(-1) }
-                nodes[me] = Node(edgeStart: Int32(e0), edgeEnd: Int32(e0 + groups.count), payloadStart: Int32(p0), payloadEnd: Int32(payloadList.count))
+                nodes[me] = Node(edgeStart: e0, edgeEnd: e0 + groups.count, payloadStart: p0, payloadEnd: payloadList.count)
                 for (j, g) in groups.enumerated() { edgeTargets[e0 + j] = build(g.1, g.2, depth + 1) }
-                return Int32(me)
+                return me
             }
             var k = 0
             while k < order.count {
@@ -277,14 +280,51 @@ public struct PhraseTrie: Sendable {
                 var e = k + 1
                 while e < order.count && id(order[e], 0) == first { e += 1 }
                 if first >= 0 {
-                    if Int(first) >= root.count { root.append(contentsOf: [Int32](repeating: -1, count: Int(first) - root.count + 1)) }
-                    root[Int(first)] = build(k, e, 1)
+                    if Int(first) >= rootNode.count { rootNode.append(contentsOf: [Int](repeating: -1, count: Int(first) - rootNode.count + 1)) }
+                    rootNode[Int(first)] = build(k, e, 1)
                 }
                 k = e
             }
         }
+        // Breadth first: the root's targets in key order, then their children, and so on.
+        var queue: [Int] = []
+        queue.reserveCapacity(nodes.count)
+        for n in rootNode where n >= 0 { queue.append(n) }
+        var head = 0
+        while head < queue.count {
+            let nd = nodes[queue[head]]
+            head += 1
+            for e in nd.edgeStart..<nd.edgeEnd { queue.append(edgeTargets[e]) }
+        }
+        var offset = [Int32](repeating: 0, count: nodes.count)
+        var size = 2
+        for n in queue {
+            offset[n] = Int32(truncatingIfNeeded: size)
+            size += 2 + (nodes[n].payloadEnd - nodes[n].payloadStart) + 2 * (nodes[n].edgeEnd - nodes[n].edgeStart)
+        }
+        var out: [Int32] = [0, 0]
+        out.reserveCapacity(size)
+        var offs: [Int32] = [0]
+        offs.reserveCapacity(queue.count + 1)
+        for n in queue {
+            let nd = nodes[n]
+            offs.append(Int32(truncatingIfNeeded: out.count))
+            out.append(Int32(truncatingIfNeeded: nd.edgeEnd - nd.edgeStart))
+            out.append(Int32(truncatingIfNeeded: nd.payloadEnd - nd.payloadStart))
+            out.append(contentsOf: payloadList[nd.payloadStart..<nd.payloadEnd])
+            out.append(contentsOf: edgeKeys[nd.edgeStart..<nd.edgeEnd])
+            for e in nd.edgeStart..<nd.edgeEnd { out.append(offset[edgeTargets[e]]) }
+        }
+        data = out
+        offsets = offs
+        root = [Int32](repeating: -1, count: rootNode.count)
+        for k in rootNode.indices where rootNode[k] >= 0 { root[k] = offset[rootNode[k]] }
         frozen = true
     }
+
+    /// Whether `node` is the offset of a record whose header and contents lie in `data`.
+    @inlinable @inline(__always)
+    public func valid(_ node: Int32) -> Bool { node >= 0 && Int(node) + 1 < data.count }
 
     @inlinable @inline(__always)
     public func start(_ id: Int32) -> Int32? {
@@ -295,14 +335,17 @@ public struct PhraseTrie: Sendable {
 
     @inlinable @inline(__always)
     public func next(_ node: Int32, _ id: Int32) -> Int32? {
-        guard id >= 0, node >= 0, Int(node) < nodes.count else { return nil }
-        let nd = nodes[Int(node)]
-        var lo = Int(nd.edgeStart), hi = Int(nd.edgeEnd)
-        return edgeKeys.withUnsafeBufferPointer { keys in
+        guard id >= 0, valid(node) else { return nil }
+        return data.withUnsafeBufferPointer { d -> Int32? in
+            let o = Int(node)
+            let e = Int(d[o])
+            let keys = o + 2 + Int(d[o + 1] & 0xFF_FFFF)
+            guard e > 0, keys + 2 * e <= d.count else { return nil }
+            var lo = keys, hi = keys + e
             while lo < hi {
                 let mid = (lo + hi) >> 1
-                let k = keys[mid]
-                if k == id { return edgeTargets[mid] }
+                let k = d[mid]
+                if k == id { return d[mid + e] }
                 if k < id { lo = mid + 1 } else { hi = mid }
             }
             return nil
@@ -311,33 +354,48 @@ public struct PhraseTrie: Sendable {
 
     @inlinable @inline(__always)
     public func payloads(_ node: Int32) -> ArraySlice<Int32> {
-        guard node >= 0, Int(node) < nodes.count else { return [] }
-        return payloadList[Int(nodes[Int(node)].payloadStart)..<Int(nodes[Int(node)].payloadEnd)]
+        data[payloadRange(node)]
     }
 
-    /// Indices into `payloadList` of the payloads of `node` (read with `payload(at:)`, no slice to retain).
+    /// Indices of the payloads of `node`, read with `payload(at:)` (no slice to retain).
     @inlinable @inline(__always)
     public func payloadRange(_ node: Int32) -> Range<Int> {
-        guard node >= 0, Int(node) < nodes.count else { return 0..<0 }
-        return Int(nodes[Int(node)].payloadStart)..<Int(nodes[Int(node)].payloadEnd)
+        guard valid(node) else { return 0..<0 }
+        let s = Int(node) + 2
+        return s..<min(data.count, s + Int(data[Int(node) + 1] & 0xFF_FFFF))
     }
 
     @inlinable @inline(__always)
-    public func payload(at k: Int) -> Int32 { k >= 0 && k < payloadList.count ? payloadList[k] : -1 }
+    public func payload(at k: Int) -> Int32 { k >= 0 && k < data.count ? data[k] : -1 }
 
     @inlinable @inline(__always)
     public func hasChildren(_ node: Int32) -> Bool {
-        node >= 0 && Int(node) < nodes.count && nodes[Int(node)].edgeEnd > nodes[Int(node)].edgeStart
+        valid(node) && data[Int(node)] > 0
     }
 
     /// The nodes directly below `node`.
     public func children(_ node: Int32) -> [Int32] {
-        guard node >= 0, Int(node) < nodes.count else { return [] }
-        return Array(edgeTargets[Int(nodes[Int(node)].edgeStart)..<Int(nodes[Int(node)].edgeEnd)])
+        guard valid(node) else { return [] }
+        let e = Int(data[Int(node)])
+        let targets = Int(node) + 2 + Int(data[Int(node) + 1] & 0xFF_FFFF) + e
+        guard e > 0, targets + e <= data.count else { return [] }
+        return Array(data[targets..<(targets + e)])
     }
 
     @inlinable @inline(__always)
     public func hasPayload(_ node: Int32) -> Bool {
-        node >= 0 && Int(node) < nodes.count && nodes[Int(node)].payloadEnd > nodes[Int(node)].payloadStart
+        valid(node) && data[Int(node) + 1] & 0xFF_FFFF > 0
+    }
+
+    /// Sets flag `bit` (0-6) of `node`.
+    public mutating func setFlag(_ node: Int32, _ bit: Int32) {
+        guard valid(node), bit >= 0, bit < 7 else { return }
+        data[Int(node) + 1] |= 1 << (PhraseTrie.flagShift + bit)
+    }
+
+    /// Whether flag `bit` of `node` is set.
+    @inlinable @inline(__always)
+    public func flag(_ node: Int32, _ bit: Int32) -> Bool {
+        valid(node) && (data[Int(node) + 1] >> (PhraseTrie.flagShift + bit)) & 1 != 0
     }
 }
