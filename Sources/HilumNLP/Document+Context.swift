@@ -19,8 +19,7 @@ extension Document {
         }
         let actions = tb.actions
         let cueCount = tb.cues.count
-        let startBits = tb.languageBits
-        let termBit: UInt8 = lang == .es ? 8 : 4, cueBit: UInt8 = lang == .es ? 32 : 16
+        let roots = tries.startRoots
         // Which walks each token may start, read once for the two passes over every sentence: bit 1, a term (a word,
         // not a header's, whose key starts a term of the language or that has an exact-case id); bit 2, a cue (any
         // token but a header's or a placeholder, by the same test on the cue trie). Most tokens start neither.
@@ -33,15 +32,19 @@ extension Document {
                 ids.withUnsafeBufferPointer { keyIDs in
                     exactIDs.withUnsafeBufferPointer { exact in
                         headerToken.withUnsafeBufferPointer { header in
-                            startBits.withUnsafeBufferPointer { bits in
+                            roots.withUnsafeBufferPointer { roots in
                                 let n = min(mask.count, toks.count, keyIDs.count, exact.count, header.count)
                                 for i in 0..<n where !header[i] {
                                     let id = Int(keyIDs[i])
-                                    let b: UInt8 = exact[i] >= 0 ? 0xFF : id >= 0 && id < bits.count ? bits[id] : 0
+                                    var term = exact[i] >= 0, cue = term
+                                    if !term, id >= 0, 2 * id + 1 < roots.count {
+                                        term = roots[2 * id] >= 0
+                                        cue = roots[2 * id + 1] >= 0
+                                    }
                                     let kind = toks[i].kind
                                     var m: UInt8 = 0
-                                    if b & termBit != 0 && (kind == .word || kind == .number) { m |= 1 }
-                                    if b & cueBit != 0 && kind != .placeholder { m |= 2 }
+                                    if term && (kind == .word || kind == .number) { m |= 1 }
+                                    if cue && kind != .placeholder { m |= 2 }
                                     mask[i] = m
                                 }
                             }
@@ -69,7 +72,8 @@ extension Document {
             let sentenceFirstMention = mentions.count
             starts.removeAll(keepingCapacity: true)
             for i in range where startMask[i] & 1 != 0 {
-                if let m = view.longest(tries.terms, at: i, limit: range.upperBound, skip: headerToken, transparent: tries.transparent) {
+                if let m = view.longest(tries.terms, at: i, limit: range.upperBound, skip: headerToken, transparent: tries.transparent,
+                                        root: root(roots, ids[i], 0)) {
                     longestEnd[i] = Int32(m.end)
                     longestNode[i] = m.node
                     starts.append(i)
@@ -136,7 +140,7 @@ extension Document {
             // ending at the node fires.
             var maxEnd = -1
             for i in range where startMask[i] & 2 != 0 {
-                guard var m = view.longest(tries.cues, at: i, limit: range.upperBound, skip: headerToken) else { continue }
+                guard var m = view.longest(tries.cues, at: i, limit: range.upperBound, skip: headerToken, root: root(roots, ids[i], 1)) else { continue }
                 // A cue whose last words open a finding that goes on after it ("sin aumento" + "aumento de la trama
                 // reticular") gives way to a negation before that finding ("sin"): the words are the finding's, not a change.
                 if !tries.onlyNegation(m.node), let k = ((i + 1)..<m.end).first(where: { Int(longestEnd[$0]) > m.end && namesFinding($0) }),
@@ -157,6 +161,13 @@ extension Document {
         anchorHits = anchors
         buildTerminatorIndex()
         resolveNormality(anchors)
+    }
+
+    /// Entry `which` (0 terms, 1 cues) of key `id` in `LanguageTries.startRoots`; nil when the id has none.
+    @inline(__always)
+    func root(_ roots: [Int32], _ id: Int32, _ which: Int) -> Int32? {
+        let k = 2 * Int(id) + which
+        return id >= 0 && k < roots.count ? roots[k] : nil
     }
 
     /// The sites written inside the words of a finding's term ("apical bullae", "degenerative changes of the thoracic

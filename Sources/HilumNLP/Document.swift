@@ -623,12 +623,13 @@ struct MatchView {
     /// on with them ("heart remains moderately enlarged" is "heart remains enlarged"); they never start or end a match.
     @inline(__always)
     func longest(_ trie: PhraseTrie, at i: Int, limit: Int, skip: [Bool]? = nil,
-                 transparent: [Bool]? = nil) -> (end: Int, node: Int32)? {
+                 transparent: [Bool]? = nil, root: Int32? = nil) -> (end: Int, node: Int32)? {
         // Fast path: no token in reach has an exact-case id, so the walk is a single path. The node records are read
         // in place (see `PhraseTrie.data`): a node's header, payload count and edges lie together.
         let e0 = exactIDs[i]
         if e0 < 0 {
-            guard let start = trie.start(ids[i]) else { return nil }
+            // `root`: the trie's node for the first word, when the caller has read it (`LanguageTries.startRoots`).
+            guard let start = root.map({ $0 >= 0 ? $0 : nil }) ?? trie.start(ids[i]) else { return nil }
             var needsBranching = false
             let found = trie.data.withUnsafeBufferPointer { d -> (end: Int, node: Int32)? in
                 var best: (end: Int, node: Int32)? = nil

@@ -161,6 +161,9 @@ public final class AnalysisTables: Sendable {
         public let transparent: [Bool]
         /// One-edit spelling correction against the words of the language's terms.
         public let spelling: SpellIndex
+        /// Per key id, the root nodes of `terms` and `cues` side by side (`[2 * id]` and `[2 * id + 1]`, -1 for none):
+        /// the matcher reads whether a word starts a term or a cue, and where each walk starts, from one cache line.
+        public let startRoots: [Int32]
 
         init(terms: PhraseTrie, cues: PhraseTrie, headers: PhraseTrie, actions: [Action], cueRules: [Cue], keyCount: Int,
              transparentIds: Set<Int32> = [], spellingWords: [([UInt8], Int32)] = [], keptSpellings: Set<[UInt8]> = []) {
@@ -195,6 +198,12 @@ public final class AnalysisTables: Sendable {
                 }
                 if negation { cues.setFlag(n, LanguageTries.onlyNegationFlag) }
             }
+            var roots = [Int32](repeating: -1, count: 2 * keyCount)
+            for id in 0..<keyCount {
+                roots[2 * id] = terms.start(Int32(id)) ?? -1
+                roots[2 * id + 1] = cues.start(Int32(id)) ?? -1
+            }
+            startRoots = roots
             self.terms = terms; self.cues = cues; self.headers = headers
         }
 
