@@ -102,14 +102,16 @@ final class OntologyBox: Sendable {
 /// Parts of the analyze result written once per ontology: each concept's JSON by language, and the evidence head
 /// of each cue rule and normality rule.
 final class JSONPieces: Sendable {
-    /// By language (`Language.allCases` order), then concept index.
-    let concepts: [[ConceptJSON]]
+    /// By language (`Language.allCases` order), then concept index, in one array (`perLanguage` concepts each).
+    let concepts: [ConceptJSON]
+    let perLanguage: Int
     let cues: [RuleJSON]
     let normality: [RuleJSON]
 
     init(_ o: Ontology) {
         let tb = o.lexicon.tables
-        concepts = Language.allCases.map { lang in
+        perLanguage = tb.conceptIDs.count
+        concepts = Language.allCases.flatMap { lang in
             tb.conceptIDs.indices.map { k in
                 ConceptJSON(cui: tb.conceptIDs[k], name: tb.name(Int32(k), lang), kind: tb.kinds[k],
                             padchest: k < tb.padchest.count ? tb.padchest[k] : nil)
@@ -123,7 +125,7 @@ final class JSONPieces: Sendable {
 
     /// The JSON of concept `i` in `lang`, nil when `i` is not a concept of the ontology.
     @inline(__always) func concept(_ i: Int32, _ lang: Language) -> ConceptJSON? {
-        let l = lang == .en ? 0 : 1, k = Int(i)
-        return l < concepts.count && k >= 0 && k < concepts[l].count ? concepts[l][k] : nil
+        let k = Int(i), at = (lang == .en ? 0 : perLanguage) + k
+        return k >= 0 && k < perLanguage && at < concepts.count ? concepts[at] : nil
     }
 }

@@ -454,37 +454,37 @@ extension Document {
     func evidence(_ c: CueHit) -> Ev { Ev(rule: Int32(c.rule), normality: false, tokens: c.tokens) }
 
     /// The public form of a piece of evidence, sorted by span by the callers.
-    func render(_ e: Ev) -> Evidence {
+    func render(_ e: Ev, _ p: JSONPieces) -> Evidence {
         let r = Int(e.rule)
         if e.normality {
             guard r >= 0, r < box.ontology.normality.count else {
                 return Evidence(rule: "", category: "normality", span: span(e.tokens))
             }
             // The rule's JSON piece holds its id and category, read once per ontology.
-            if let p = pieces, r < p.normality.count {
+            if r < p.normality.count {
                 let j = p.normality[r]
-                return Evidence(rule: j.rule, category: j.category, span: span(e.tokens), json: j)
+                return Evidence(j, span: span(e.tokens))
             }
             return Evidence(rule: box.ontology.normality[r].id, category: "normality", span: span(e.tokens))
         }
         guard r >= 0, r < box.ontology.cues.count, r < box.ontology.lexicon.tables.cues.count else {
             return Evidence(rule: "", category: "", span: span(e.tokens))
         }
-        if let p = pieces, r < p.cues.count {
+        if r < p.cues.count {
             let j = p.cues[r]
-            return Evidence(rule: j.rule, category: j.category, span: span(e.tokens), json: j)
+            return Evidence(j, span: span(e.tokens))
         }
         return Evidence(rule: box.ontology.cues[r].id, category: box.ontology.lexicon.tables.cues[r].category.family, span: span(e.tokens))
     }
 
     /// The evidence of mention `i` in `log`, sorted by span.
-    func rendered(_ i: Int, in log: MentionLog<Ev>) -> [Evidence] {
+    func rendered(_ i: Int, in log: MentionLog<Ev>, _ p: JSONPieces) -> [Evidence] {
         // A loop, not `map(render)`: a method reference would capture a copy of the document.
         let n = log.count(of: i)
         guard n > 0 else { return [] }
         var out: [Evidence] = []
         out.reserveCapacity(n)
-        log.forEach(of: i) { out.append(render($0)) }
+        log.forEach(of: i) { out.append(render($0, p)) }
         // By span, stable (an evidence list is short: an insertion sort).
         if n > 1 {
             for k in 1..<out.count {
@@ -1508,7 +1508,7 @@ extension Document {
         result.change = t.change
         result.laterality = t.laterality
         result.severity = t.severity
-        result.evidence = rendered(ms.count - 1, in: log)
+        result.evidence = rendered(ms.count - 1, in: log, box.jsonPieces)
         return result
     }
 }

@@ -9,17 +9,14 @@ extension Document {
         return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[s..<e]), as: UTF8.self) }
     }
 
-    /// `withJSON` false leaves out the concept's JSON piece (the label path writes no JSON: no reference to count).
-    func conceptRef(_ i: Int32, withJSON: Bool = true) -> ConceptRef {
+    /// The reference to concept `i`: its fields and JSON from the ontology's JSON pieces (made once per ontology),
+    /// shared by every reference to it.
+    func conceptRef(_ i: Int32, _ p: JSONPieces) -> ConceptRef {
+        if let j = p.concept(i, lang) { return ConceptRef(j, index: i) }
         let tb = box.ontology.lexicon.tables
         let k = Int(i)
         guard k >= 0, k < tb.conceptIDs.count else { return ConceptRef(cui: "", name: "", kind: .finding, padchest: nil) }
-        // The concept's JSON piece holds the same fields, read once per ontology.
-        if withJSON, let j = pieces?.concept(i, lang) {
-            return ConceptRef(cui: j.cui, name: j.name, kind: j.kind, padchest: j.padchest, index: i, json: j)
-        }
-        return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k], index: i,
-                          json: withJSON ? pieces?.concept(i, lang) : nil)
+        return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k], index: i)
     }
 
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
@@ -185,8 +182,8 @@ extension Document {
     /// The result; `full` false leaves out what `Analyzer.Detail.labels` documents.
     mutating func report(id: String?, full: Bool = true) -> AnalyzedReport {
         let tb = box.ontology.lexicon.tables
-        pieces = full ? box.jsonPieces : nil
-        defer { pieces = nil }
+        // The JSON pieces hold every concept's and rule's fields: references share them whether or not JSON is written.
+        let p = box.jsonPieces
         var findings: [Finding] = []
         findings.reserveCapacity(mentions.count)
         let ordered = takeResultOrder()
@@ -206,22 +203,21 @@ extension Document {
                 locs.reserveCapacity(siteList.count)
                 for ai in siteList where ai >= 0 && ai < anatomy.count {
                     let a = anatomy[ai]
-                    let ref = conceptRef(a.concept, withJSON: full)
+                    let ref = conceptRef(a.concept, p)
                     let k = Int(a.concept)
-                    locs.append(LocationRef(cui: ref.cui, name: ref.name, padchest: ref.padchest, text: full ? slice(a.tokens) : "",
-                                            span: span(a.tokens), laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil,
-                                            index: a.concept, json: ref.json))
+                    locs.append(LocationRef(ref.storage, text: full ? slice(a.tokens) : "", span: span(a.tokens),
+                                            laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil, index: a.concept))
                 }
             }
             // Someone else's finding ("padre con…") is in no region of this patient's image.
             let (regs, basis) = full && m.experiencer == .patient ? regions(for: m, sites: siteList) : ([], nil)
             findings.append(Finding(
-                id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept, withJSON: full),
+                id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept, p),
                 text: full ? slice(m.tokens) : "", span: span(m.tokens),
                 section: sectionKind(ofToken: m.tokens.lowerBound), sentence: m.sentence + 1,
                 assertion: m.assertion, certainty: m.assertion == .uncertain ? (m.certainty ?? .possible) : nil, temporality: m.temporality, experiencer: m.experiencer, change: m.change, laterality: m.laterality,
                 severity: m.severity, locations: locs, regions: regs, regionBasis: basis,
-                evidence: full ? rendered(i, in: evidenceLog) : []))
+                evidence: full ? rendered(i, in: evidenceLog, p) : []))
         }
         let totalScalars = scalarCount
         var secs: [Section] = []

@@ -15,8 +15,6 @@ struct Document {
     /// Word position per token (words and numbers count, placeholders and punctuation do not).
     var wordPos: [Int32] = []
     var lang: Language = .en
-    /// The ontology's JSON pieces while a full result is built (nil otherwise).
-    var pieces: JSONPieces? = nil
     var sections: [SectionInfo] = []
     /// Tokens that belong to a header (skipped by matching).
     var headerToken: [Bool] = []

@@ -1,15 +1,44 @@
 public import HilumCore
 
 /// The concept a finding or location names, as it appears in results.
+///
+/// The concept's fields live in one object shared by every reference to the concept in an ontology (with their JSON,
+/// written once): a copy of a reference counts one reference, not one per string. Setting a field gives the value an
+/// object of its own.
 public struct ConceptRef: Sendable, Hashable {
-    public var cui: ConceptID
-    public var name: String
-    public var kind: ConceptKind
-    public var padchest: String?
+    /// The concept's fields and JSON.
+    package var storage: ConceptJSON
     /// Dense index of the concept in the analyzing ontology (`AnalysisTables.conceptIDs`), -1 if none.
     public var index: Int32 = -1
-    /// The concept's JSON, written once per ontology (used while the fields above still hold what it was written from).
-    package var json: ConceptJSON? = nil
+
+    public var cui: ConceptID {
+        get { storage.cui }
+        set { storage = ConceptJSON(cui: newValue, name: storage.name, kind: storage.kind, padchest: storage.padchest) }
+    }
+    public var name: String {
+        get { storage.name }
+        set { storage = ConceptJSON(cui: storage.cui, name: newValue, kind: storage.kind, padchest: storage.padchest) }
+    }
+    public var kind: ConceptKind {
+        get { storage.kind }
+        set { storage = ConceptJSON(cui: storage.cui, name: storage.name, kind: newValue, padchest: storage.padchest) }
+    }
+    public var padchest: String? {
+        get { storage.padchest }
+        set { storage = ConceptJSON(cui: storage.cui, name: storage.name, kind: storage.kind, padchest: newValue) }
+    }
+    /// The concept's JSON (always the fields' own).
+    package var json: ConceptJSON? { storage }
+
+    public init(cui: ConceptID, name: String, kind: ConceptKind, padchest: String?, index: Int32 = -1) {
+        storage = ConceptJSON(cui: cui, name: name, kind: kind, padchest: padchest)
+        self.index = index
+    }
+
+    package init(_ storage: ConceptJSON, index: Int32) {
+        self.storage = storage
+        self.index = index
+    }
 
     public static func == (a: ConceptRef, b: ConceptRef) -> Bool {
         a.cui == b.cui && a.name == b.name && a.kind == b.kind && a.padchest == b.padchest && a.index == b.index
@@ -19,18 +48,41 @@ public struct ConceptRef: Sendable, Hashable {
     }
 }
 
-/// An anatomical mention bound to a finding.
+/// An anatomical mention bound to a finding (its concept's fields shared as `ConceptRef`'s).
 public struct LocationRef: Sendable, Hashable {
-    public var cui: ConceptID
-    public var name: String
-    public var padchest: String?
+    /// The anatomical concept's fields and JSON.
+    package var storage: ConceptJSON
     public var text: String
     public var span: TextSpan
     public var laterality: Laterality?
     /// Dense index of the anatomical concept in the analyzing ontology (`AnalysisTables.conceptIDs`), -1 if none.
     public var index: Int32 = -1
+
+    public var cui: ConceptID {
+        get { storage.cui }
+        set { storage = ConceptJSON(cui: newValue, name: storage.name, kind: storage.kind, padchest: storage.padchest) }
+    }
+    public var name: String {
+        get { storage.name }
+        set { storage = ConceptJSON(cui: storage.cui, name: newValue, kind: storage.kind, padchest: storage.padchest) }
+    }
+    public var padchest: String? {
+        get { storage.padchest }
+        set { storage = ConceptJSON(cui: storage.cui, name: storage.name, kind: storage.kind, padchest: newValue) }
+    }
     /// The concept's JSON (the opening of a location object), as `ConceptRef.json`.
-    package var json: ConceptJSON? = nil
+    package var json: ConceptJSON? { storage }
+
+    public init(cui: ConceptID, name: String, padchest: String?, text: String, span: TextSpan, laterality: Laterality?,
+                index: Int32 = -1) {
+        storage = ConceptJSON(cui: cui, name: name, kind: .anatomy, padchest: padchest)
+        self.text = text; self.span = span; self.laterality = laterality; self.index = index
+    }
+
+    package init(_ storage: ConceptJSON, text: String, span: TextSpan, laterality: Laterality?, index: Int32) {
+        self.storage = storage
+        self.text = text; self.span = span; self.laterality = laterality; self.index = index
+    }
 
     public static func == (a: LocationRef, b: LocationRef) -> Bool {
         a.cui == b.cui && a.name == b.name && a.padchest == b.padchest && a.text == b.text && a.span == b.span
@@ -91,19 +143,31 @@ package final class LabelsJSON: Sendable {
     }
 }
 
-/// One rule that decided something about a finding, with the span of text it matched.
+/// One rule that decided something about a finding, with the span of text it matched. The rule's id and category
+/// live in one object shared by every evidence of the rule (with their JSON), as `ConceptRef`'s fields.
 public struct Evidence: Sendable, Hashable {
-    public var rule: String
-    public var category: String
+    /// The rule's id, category and JSON.
+    package var storage: RuleJSON
     public var span: TextSpan
-    /// The rule's JSON, written once per ontology (used while `rule` and `category` still hold what it was written from).
-    package var json: RuleJSON? = nil
+
+    public var rule: String {
+        get { storage.rule }
+        set { storage = RuleJSON(rule: newValue, category: storage.category) }
+    }
+    public var category: String {
+        get { storage.category }
+        set { storage = RuleJSON(rule: storage.rule, category: newValue) }
+    }
+    /// The rule's JSON (always the fields' own).
+    package var json: RuleJSON? { storage }
 
     public init(rule: String, category: String, span: TextSpan) {
-        self.rule = rule; self.category = category; self.span = span
+        storage = RuleJSON(rule: rule, category: category)
+        self.span = span
     }
-    init(rule: String, category: String, span: TextSpan, json: RuleJSON?) {
-        self.rule = rule; self.category = category; self.span = span; self.json = json
+    init(_ storage: RuleJSON, span: TextSpan) {
+        self.storage = storage
+        self.span = span
     }
     public static func == (a: Evidence, b: Evidence) -> Bool { a.rule == b.rule && a.category == b.category && a.span == b.span }
     public func hash(into h: inout Hasher) { h.combine(rule); h.combine(category); h.combine(span) }
