@@ -269,11 +269,14 @@ extension Document {
     func wordsBetween(_ a: Int, _ b: Int) -> Int {
         guard a < b, a >= 0, b <= wordPos.count else { return 0 }
         let wa = Int(wordPos[a])
-        let wb = b < wordPos.count ? Int(wordPos[b]) : (Int(wordPos.last ?? 0) + (isWord(b - 1) ? 1 : 0))
+        // (The text's end: the word count `prepare` kept. Reading the last token here left a copy of the whole
+        // document in the callers' loops.)
+        let wb = b < wordPos.count ? Int(wordPos[b]) : wordCount
         return max(0, wb - wa)
     }
 
     /// Commas in tokens [a, b) (0 when b <= a).
+    @inline(__always)
     func commas(_ a: Int, _ b: Int) -> Int {
         guard a < b else { return 0 }
         var n = 0
@@ -899,9 +902,17 @@ extension Document {
     /// than s, u or i, in a word of more than three letters), so the matched singular key hides it: the last word in
     /// English ("lower lobes", "lung bases", "lungs"), the first of two or more in Spanish ("bases pulmonares", "lóbulos
     /// inferiores"), where a lone plural is most often an adjective agreeing with its noun ("alteraciones pulmonares").
-    func namesPlural(_ r: Range<Int>) -> Bool {
-        let words = r.filter { $0 >= 0 && $0 < tokens.count && tokens[$0].kind == .word }
-        guard let head = lang == .es ? (words.count >= 2 ? words.first : nil) : words.last else { return false }
+    /// (Static, with the arrays it reads: as a method, its call in `lateralityFromSites` left a copy of the document.)
+    static func namesPlural(_ r: Range<Int>, tokens: [Token], bytes: [UInt8], lang: Language) -> Bool {
+        // The first and last words of the phrase and how many there are (a loop: no list, no closure).
+        var firstWord = -1, lastWord = -1, count = 0
+        for k in r where k >= 0 && k < tokens.count && tokens[k].kind == .word {
+            if firstWord < 0 { firstWord = k }
+            lastWord = k
+            count += 1
+        }
+        let head = lang == .es ? (count >= 2 ? firstWord : -1) : lastWord
+        guard head >= 0 else { return false }
         let s = Int(tokens[head].byteStart), e = Int(tokens[head].byteEnd)
         guard e - s > 3, s >= 0, e <= bytes.count else { return false }
         let last = bytes[e - 1] | 0x20, prev = bytes[e - 2] | 0x20
@@ -1187,6 +1198,16 @@ extension Document {
                 }
             }
         }
+        // The phases below are functions of their own: in one large function the optimizer left copies of the
+        // whole document (made to read one field) in the loops.
+        lateralityFromSites(tb)
+        shareAcrossCoordination(tb, bySentence)
+        inheritFromInterpretations(tb, bySentence)
+        inheritAcrossSentences(tb, bySentence)
+    }
+
+    /// Part of `linkAnatomy`: sides from the sites of each finding.
+    mutating func lateralityFromSites(_ tb: AnalysisTables) {
         // Laterality from anatomy when no cue gave one; sites on both sides make a finding bilateral even when a cue
         // named one side ("infiltrados en campo inferior izquierdo y medio derecho").
         for i in mentions.indices where mentions[i].weakSide != nil {
@@ -1211,7 +1232,8 @@ extension Document {
                 guard c >= 0, c < tb.laterality.count else { continue }
                 guard let l = tb.laterality[c] else {
                     // A paired structure named in the plural is on both sides ("in the lower lobes", "bases pulmonares").
-                    if mentions[i].assertion != .absent, c < tb.sites.count, tb.sites[c].paired, namesPlural(anatomy[Int(ai)].tokens) { plural = true }
+                    if mentions[i].assertion != .absent, c < tb.sites.count, tb.sites[c].paired,
+                       Document.namesPlural(anatomy[Int(ai)].tokens, tokens: tokens, bytes: bytes, lang: lang) { plural = true }
                     continue
                 }
                 switch l {
@@ -1237,6 +1259,10 @@ extension Document {
             }
             mentions[i].laterality = fromSites
         }
+    }
+
+    /// Part of `linkAnatomy`: coordinated findings share side, site and hedge.
+    mutating func shareAcrossCoordination(_ tb: AnalysisTables, _ bySentence: MentionGroups) {
         // Coordinated findings ("scarring or atelectasis at the right base", "cicatriz y/o atelectasia"):
         // two findings separated by a `coordinate` cue (plus at most two other words, with no comma or
         // terminator: "opacity which represents chronic scarring"), or by nothing but a slash or a
@@ -1273,7 +1299,10 @@ extension Document {
                 // Nothing but placeholders, or a comma and placeholders (", XXXX": the removed word is most often a link
                 // such as "likely" or "representing").
                 let afterComma = gapStart < gapEnd && tokens[gapStart].kind == .punct && tokens[gapStart].punct == 0x2C ? gapStart + 1 : gapStart
-                let adjacent = (afterComma..<gapEnd).allSatisfy { tokens[$0].kind == .placeholder } && (afterComma == gapStart || afterComma < gapEnd)
+                // (A loop, not `allSatisfy` with a closure reading `tokens`: that copied the document.)
+                var onlyPlaceholders = true
+                for t in afterComma..<max(afterComma, gapEnd) where tokens[t].kind != .placeholder { onlyPlaceholders = false; break }
+                let adjacent = onlyPlaceholders && (afterComma == gapStart || afterComma < gapEnd)
                 var loose = adjacent
                 var link: CueHit? = nil
                 if !adjacent {
@@ -1321,6 +1350,10 @@ extension Document {
                 }
             }
         }
+    }
+
+    /// Part of `linkAnatomy`: a finding offered as the interpretation of another inherits its side, site or doubt.
+    mutating func inheritFromInterpretations(_ tb: AnalysisTables, _ bySentence: MentionGroups) {
         // A finding offered as the interpretation of an earlier one in the same clause ("opacities
         // concerning for pneumonia", "opacidad en LID que podría corresponder a atelectasia") inherits
         // its side and site when it has none of its own.
@@ -1407,12 +1440,22 @@ extension Document {
                 }
             }
         }
+    }
+
+    /// Part of `linkAnatomy`: sentences that point back take side, site or change from the previous one.
+    mutating func inheritAcrossSentences(_ tb: AnalysisTables, _ bySentence: MentionGroups) {
         // A sentence that opens by pointing back (an `anaphora` cue: "This likely represents a granuloma", "Dicha
         // opacidad…"): its present or uncertain findings without side or site take those of the last located
         // finding of the previous sentence, in the same section.
         for s in 0..<bySentence.count where s > 0 && !bySentence[s].isEmpty && s < sentences.count {
             let start = sentences[s].lowerBound
-            guard let opener = cues(ofSentence: s).first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 }),
+            // (A loop, not `first(where:)` with a closure calling `wordsBetween`: that copied the document.)
+            var openerHit: CueHit? = nil
+            for h in cues(ofSentence: s) where tb.cues[h.rule].category == .anaphora && wordsBetween(start, h.tokens.lowerBound) == 0 {
+                openerHit = h
+                break
+            }
+            guard let opener = openerHit,
                   sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
                   let j = bySentence[s - 1].last(where: { mentions[$0].assertion != .absent
                       && (mentions[$0].laterality != nil || hasOuterSite($0)) }) else { continue }
@@ -1431,15 +1474,21 @@ extension Document {
         for s in 0..<bySentence.count where s > 0 && bySentence[s].isEmpty && s < sentences.count && !bySentence[s - 1].isEmpty {
             let start = sentences[s].lowerBound
             let own = cues(ofSentence: s)
-            let opener = own.first(where: { tb.cues[$0.rule].category == .anaphora && wordsBetween(start, $0.tokens.lowerBound) == 0 })
+            // (Loops, not closures calling `wordsBetween`: those copied the document.)
+            var opener: CueHit? = nil
+            for h in own where tb.cues[h.rule].category == .anaphora && wordsBetween(start, h.tokens.lowerBound) == 0 {
+                opener = h
+                break
+            }
             // (Not in the clinical data: "COVID positivo. Empeoramiento." is the patient's course, not the image's.)
             let clinical: Bool
             switch sectionKind(ofToken: start) {
             case .indication, .history: clinical = true
             default: clinical = false
             }
-            let elliptic = opener == nil && !clinical && wordsBetween(start, sentences[s].upperBound) <= 8
-                && own.first.map({ h in wordsBetween(start, h.tokens.lowerBound) == 0 && { if case .change = tb.cues[h.rule].category { return true } else { return false } }() }) == true
+            var opensWithChange = false
+            if let h = own.first, wordsBetween(start, h.tokens.lowerBound) == 0, case .change = tb.cues[h.rule].category { opensWithChange = true }
+            let elliptic = opener == nil && !clinical && wordsBetween(start, sentences[s].upperBound) <= 8 && opensWithChange
             guard opener != nil || elliptic,
                   sectionKind(ofToken: start) == sectionKind(ofToken: sentences[s - 1].lowerBound),
                   !has(anatomy, sentence: s, { $0.sentence }), !has(anchorHits, sentence: s, { $0.sentence }) else { continue }

@@ -14,6 +14,8 @@ struct Document {
     var exactIDs: [Int32] = []
     /// Word position per token (words and numbers count, placeholders and punctuation do not).
     var wordPos: [Int32] = []
+    /// The number of word tokens in the text (the word position of the text's end), set by `prepare`.
+    var wordCount = 0
     var lang: Language = .en
     var sections: [SectionInfo] = []
     /// Tokens that belong to a header (skipped by matching).
@@ -303,6 +305,7 @@ struct Document {
         maxScope = 0
         Document.clear(&cueStart)
         scalarCount = 0
+        wordCount = 0
     }
 
     // MARK: - Tokens
@@ -345,6 +348,12 @@ struct Document {
                     }
                 }
             }
+        }
+        // Words in the whole text: the position after the last token.
+        if let last = toks.last, let w = wp.last {
+            wordCount = Int(w) + (last.kind == .word || last.kind == .number ? 1 : 0)
+        } else {
+            wordCount = 0
         }
         tokens = toks
         self.ids = ids
