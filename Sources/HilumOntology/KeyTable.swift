@@ -185,6 +185,44 @@ public struct KeyTable: Sendable {
     }
 }
 
+/// The nodes of a trie being frozen, grouped depth first from its sorted phrases (a value the recursion mutates in
+/// place: arrays captured by a nested function would be boxed and checked on every access).
+struct TrieGrouping {
+    struct Node { var edgeStart: Int, edgeEnd: Int, payloadStart: Int, payloadEnd: Int }
+    var nodes: [Node] = []
+    var edgeKeys: [Int32] = [], edgeTargets: [Int] = [], payloadList: [Int32] = []
+
+    /// The node of the phrases `order[lo..<hi]`, which share their first `depth` ids (and have at least that many).
+    mutating func build(_ lo: Int, _ hi: Int, _ depth: Int, order: [Int], phrases: [(start: Int32, count: Int32, payload: Int32)],
+                        ids f: UnsafeBufferPointer<Int32>) -> Int {
+        @inline(__always) func id(_ e: Int, _ d: Int) -> Int32 { f[Int(phrases[e].start) + d] }
+        let me = nodes.count
+        nodes.append(Node(edgeStart: 0, edgeEnd: 0, payloadStart: 0, payloadEnd: 0))
+        // The phrases that end here sort first.
+        var k = lo
+        let p0 = payloadList.count
+        while k < hi && Int(phrases[order[k]].count) == depth {
+            let p = phrases[order[k]].payload
+            if !payloadList[p0...].contains(p) { payloadList.append(p) }
+            k += 1
+        }
+        // The others grouped by their next id, in ascending order (the edge slice is sorted).
+        var groups: [(Int32, Int, Int)] = []
+        while k < hi {
+            let next = id(order[k], depth)
+            var e = k + 1
+            while e < hi && id(order[e], depth) == next { e += 1 }
+            groups.append((next, k, e))
+            k = e
+        }
+        let e0 = edgeKeys.count
+        for g in groups { edgeKeys.append(g.0); edgeTargets.append(-1) }
+        nodes[me] = Node(edgeStart: e0, edgeEnd: e0 + groups.count, payloadStart: p0, payloadEnd: payloadList.count)
+        for (j, g) in groups.enumerated() { edgeTargets[e0 + j] = build(g.1, g.2, depth + 1, order: order, phrases: phrases, ids: f) }
+        return me
+    }
+}
+
 /// A trie over token ids. Each node may end one or more phrases, whose payloads are opaque `Int32`s
 /// chosen by the builder. Phrases are collected, then frozen into one flat `Int32` array: the root's
 /// transitions are a dense array indexed by token id, and every other node is one record of that array,
@@ -229,9 +267,7 @@ public struct PhraseTrie: Sendable {
     /// insertion order) and grouped into nodes depth first, with no per-node dictionary; the nodes are then written
     /// breadth first into the flat record array.
     public mutating func freeze() {
-        struct Node { var edgeStart: Int, edgeEnd: Int, payloadStart: Int, payloadEnd: Int }
-        var nodes: [Node] = []
-        var edgeKeys: [Int32] = [], edgeTargets: [Int] = [], payloadList: [Int32] = []
+        var g = TrieGrouping()
         var rootNode = [Int](repeating: -1, count: root.count)
         let phrases = pending
         var order = Array(phrases.indices)
@@ -247,33 +283,6 @@ public struct PhraseTrie: Sendable {
                 }
                 return la != lb ? la < lb : a < b
             }
-            /// The node of the phrases `order[lo..<hi]`, which share their first `depth` ids (and have at least that many).
-            func build(_ lo: Int, _ hi: Int, _ depth: Int) -> Int {
-                let me = nodes.count
-                nodes.append(Node(edgeStart: 0, edgeEnd: 0, payloadStart: 0, payloadEnd: 0))
-                // The phrases that end here sort first.
-                var k = lo
-                let p0 = payloadList.count
-                while k < hi && Int(phrases[order[k]].count) == depth {
-                    let p = phrases[order[k]].payload
-                    if !payloadList[p0...].contains(p) { payloadList.append(p) }
-                    k += 1
-                }
-                // The others grouped by their next id, in ascending order (the edge slice is sorted).
-                var groups: [(Int32, Int, Int)] = []
-                while k < hi {
-                    let next = id(order[k], depth)
-                    var e = k + 1
-                    while e < hi && id(order[e], depth) == next { e += 1 }
-                    groups.append((next, k, e))
-                    k = e
-                }
-                let e0 = edgeKeys.count
-                for g in groups { edgeKeys.append(g.0); edgeTargets.append(-1) }
-                nodes[me] = Node(edgeStart: e0, edgeEnd: e0 + groups.count, payloadStart: p0, payloadEnd: payloadList.count)
-                for (j, g) in groups.enumerated() { edgeTargets[e0 + j] = build(g.1, g.2, depth + 1) }
-                return me
-            }
             var k = 0
             while k < order.count {
                 let first = id(order[k], 0)
@@ -281,11 +290,12 @@ public struct PhraseTrie: Sendable {
                 while e < order.count && id(order[e], 0) == first { e += 1 }
                 if first >= 0 {
                     if Int(first) >= rootNode.count { rootNode.append(contentsOf: [Int](repeating: -1, count: Int(first) - rootNode.count + 1)) }
-                    rootNode[Int(first)] = build(k, e, 1)
+                    rootNode[Int(first)] = g.build(k, e, 1, order: order, phrases: phrases, ids: f)
                 }
                 k = e
             }
         }
+        let nodes = g.nodes, edgeKeys = g.edgeKeys, edgeTargets = g.edgeTargets, payloadList = g.payloadList
         // Breadth first: the root's targets in key order, then their children, and so on.
         var queue: [Int] = []
         queue.reserveCapacity(nodes.count)
