@@ -135,32 +135,43 @@ extension Document {
                 }
                 if got { anchorEnd = end }
             }
-            // Cues: the longest pattern at every start; a match inside a longer one is dropped ("no" in
-            // "no change"), overlapping ones both stay ("resto sin" and "sin cambios"). Every rule
-            // ending at the node fires.
-            var maxEnd = -1
-            for i in range where startMask[i] & 2 != 0 {
-                guard var m = view.longest(tries.cues, at: i, limit: range.upperBound, skip: headerToken, root: root(roots, ids[i], 1)) else { continue }
-                // A cue whose last words open a finding that goes on after it ("sin aumento" + "aumento de la trama
-                // reticular") gives way to a negation before that finding ("sin"): the words are the finding's, not a change.
-                if !tries.onlyNegation(m.node), let k = ((i + 1)..<m.end).first(where: { Int(longestEnd[$0]) > m.end && namesFinding($0) }),
-                   let shorter = view.longest(tries.cues, at: i, limit: k, skip: headerToken), tries.onlyNegation(shorter.node) {
-                    m = shorter
-                }
-                // In start order: contained in an earlier match iff it ends no later than the furthest end so far.
-                if m.end <= maxEnd { continue }
-                maxEnd = m.end
-                for q in tries.cues.payloadRange(m.node) {
-                    let p = tries.cues.payload(at: q)
-                    guard p >= 0 && Int(p) < cueCount else { continue }
-                    cueHits.append(CueHit(rule: Int(p), tokens: i..<m.end, sentence: si))
-                }
-            }
+            // (A function of its own: in the one large loop body the walks' state spilled to the stack.)
+            matchCues(view, tries, roots, sentence: si, range: range, startMask: startMask, longestEnd: longestEnd,
+                      longestNode: longestNode, cueCount: cueCount)
         }
         cueStart.append(cueHits.count)
         anchorHits = anchors
         buildTerminatorIndex()
         resolveNormality(anchors)
+    }
+
+    /// The cue hits of sentence `si` (tokens `range`), for `matchAll`: the longest pattern at every start that may
+    /// start one (`startMask` bit 2); `longestEnd` holds the longest term match at each token.
+    mutating func matchCues(_ view: MatchView, _ tries: AnalysisTables.LanguageTries, _ roots: [Int32], sentence si: Int,
+                            range: Range<Int>, startMask: [UInt8], longestEnd: [Int32], longestNode: [Int32], cueCount: Int) {
+        /// Whether the longest match at token `k` names a finding.
+        func namesFinding(_ k: Int) -> Bool { tries.namesFinding(longestNode[k]) }
+        // Cues: the longest pattern at every start; a match inside a longer one is dropped ("no" in
+        // "no change"), overlapping ones both stay ("resto sin" and "sin cambios"). Every rule
+        // ending at the node fires.
+        var maxEnd = -1
+        for i in range where startMask[i] & 2 != 0 {
+            guard var m = view.longest(tries.cues, at: i, limit: range.upperBound, skip: headerToken, root: root(roots, ids[i], 1)) else { continue }
+            // A cue whose last words open a finding that goes on after it ("sin aumento" + "aumento de la trama
+            // reticular") gives way to a negation before that finding ("sin"): the words are the finding's, not a change.
+            if !tries.onlyNegation(m.node), let k = ((i + 1)..<m.end).first(where: { Int(longestEnd[$0]) > m.end && namesFinding($0) }),
+               let shorter = view.longest(tries.cues, at: i, limit: k, skip: headerToken), tries.onlyNegation(shorter.node) {
+                m = shorter
+            }
+            // In start order: contained in an earlier match iff it ends no later than the furthest end so far.
+            if m.end <= maxEnd { continue }
+            maxEnd = m.end
+            for q in tries.cues.payloadRange(m.node) {
+                let p = tries.cues.payload(at: q)
+                guard p >= 0 && Int(p) < cueCount else { continue }
+                cueHits.append(CueHit(rule: Int(p), tokens: i..<m.end, sentence: si))
+            }
+        }
     }
 
     /// Entry `which` (0 terms, 1 cues) of key `id` in `LanguageTries.startRoots`; nil when the id has none.
