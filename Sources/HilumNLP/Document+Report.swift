@@ -205,8 +205,8 @@ extension Document {
                     let a = anatomy[ai]
                     let ref = conceptRef(a.concept, p)
                     let k = Int(a.concept)
-                    locs.append(LocationRef(ref.storage, text: full ? slice(a.tokens) : "", span: span(a.tokens),
-                                            laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil, index: a.concept))
+                    locs.append(LocationRef(ref, text: full ? slice(a.tokens) : "", span: span(a.tokens),
+                                            laterality: k >= 0 && k < tb.laterality.count ? tb.laterality[k] : nil))
                 }
             }
             // Someone else's finding ("padre con…") is in no region of this patient's image.

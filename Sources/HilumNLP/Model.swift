@@ -13,19 +13,19 @@ public struct ConceptRef: Sendable, Hashable {
 
     public var cui: ConceptID {
         get { storage.cui }
-        set { storage = ConceptJSON(cui: newValue, name: storage.name, kind: storage.kind, padchest: storage.padchest) }
+        set { storage = storage.with(cui: newValue) }
     }
     public var name: String {
         get { storage.name }
-        set { storage = ConceptJSON(cui: storage.cui, name: newValue, kind: storage.kind, padchest: storage.padchest) }
+        set { storage = storage.with(name: newValue) }
     }
     public var kind: ConceptKind {
         get { storage.kind }
-        set { storage = ConceptJSON(cui: storage.cui, name: storage.name, kind: newValue, padchest: storage.padchest) }
+        set { storage = storage.with(kind: newValue) }
     }
     public var padchest: String? {
         get { storage.padchest }
-        set { storage = ConceptJSON(cui: storage.cui, name: storage.name, kind: storage.kind, padchest: newValue) }
+        set { storage = storage.with(padchest: .some(newValue)) }
     }
     /// The concept's JSON (always the fields' own).
     package var json: ConceptJSON? { storage }
@@ -48,40 +48,31 @@ public struct ConceptRef: Sendable, Hashable {
     }
 }
 
-/// An anatomical mention bound to a finding (its concept's fields shared as `ConceptRef`'s).
+/// An anatomical mention bound to a finding (its concept's fields held by a `ConceptRef`, shared as that one's).
 public struct LocationRef: Sendable, Hashable {
-    /// The anatomical concept's fields and JSON.
-    package var storage: ConceptJSON
+    /// The anatomical concept (fields, JSON and index).
+    package var concept: ConceptRef
     public var text: String
     public var span: TextSpan
     public var laterality: Laterality?
-    /// Dense index of the anatomical concept in the analyzing ontology (`AnalysisTables.conceptIDs`), -1 if none.
-    public var index: Int32 = -1
 
-    public var cui: ConceptID {
-        get { storage.cui }
-        set { storage = ConceptJSON(cui: newValue, name: storage.name, kind: storage.kind, padchest: storage.padchest) }
-    }
-    public var name: String {
-        get { storage.name }
-        set { storage = ConceptJSON(cui: storage.cui, name: newValue, kind: storage.kind, padchest: storage.padchest) }
-    }
-    public var padchest: String? {
-        get { storage.padchest }
-        set { storage = ConceptJSON(cui: storage.cui, name: storage.name, kind: storage.kind, padchest: newValue) }
-    }
+    public var cui: ConceptID { get { concept.cui } set { concept.cui = newValue } }
+    public var name: String { get { concept.name } set { concept.name = newValue } }
+    public var padchest: String? { get { concept.padchest } set { concept.padchest = newValue } }
+    /// Dense index of the anatomical concept in the analyzing ontology (`AnalysisTables.conceptIDs`), -1 if none.
+    public var index: Int32 { get { concept.index } set { concept.index = newValue } }
     /// The concept's JSON (the opening of a location object), as `ConceptRef.json`.
-    package var json: ConceptJSON? { storage }
+    package var json: ConceptJSON? { concept.storage }
 
     public init(cui: ConceptID, name: String, padchest: String?, text: String, span: TextSpan, laterality: Laterality?,
                 index: Int32 = -1) {
-        storage = ConceptJSON(cui: cui, name: name, kind: .anatomy, padchest: padchest)
-        self.text = text; self.span = span; self.laterality = laterality; self.index = index
+        concept = ConceptRef(cui: cui, name: name, kind: .anatomy, padchest: padchest, index: index)
+        self.text = text; self.span = span; self.laterality = laterality
     }
 
-    package init(_ storage: ConceptJSON, text: String, span: TextSpan, laterality: Laterality?, index: Int32) {
-        self.storage = storage
-        self.text = text; self.span = span; self.laterality = laterality; self.index = index
+    package init(_ concept: ConceptRef, text: String, span: TextSpan, laterality: Laterality?) {
+        self.concept = concept
+        self.text = text; self.span = span; self.laterality = laterality
     }
 
     public static func == (a: LocationRef, b: LocationRef) -> Bool {
@@ -114,6 +105,11 @@ package final class ConceptJSON: Sendable {
         var l = JSONWriter()
         Finding.writeLocationHead(&l, cui: cui, name: name, padchest: padchest)
         locationHead = l.bytes
+    }
+
+    /// The same fields with those given replaced (a result's field set by a caller gets an object of its own).
+    func with(cui: String? = nil, name: String? = nil, kind: ConceptKind? = nil, padchest: String?? = nil) -> ConceptJSON {
+        ConceptJSON(cui: cui ?? self.cui, name: name ?? self.name, kind: kind ?? self.kind, padchest: padchest ?? self.padchest)
     }
 
     @inline(__always) func matches(_ c: ConceptRef) -> Bool {

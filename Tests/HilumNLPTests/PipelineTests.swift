@@ -299,4 +299,18 @@ final class ResultsBox: @unchecked Sendable {
             #expect(after["findings"]?.array?[k] == before["findings"]?.array?[k])
         }
     }
+
+    /// References to one concept share its fields; editing one reference is a value change of that one alone.
+    @Test func editingOneReferenceLeavesTheOthers() throws {
+        var r = Fixtures.analyzer.analyze("Small left pleural effusion. Small right pleural effusion.", lang: .en)
+        let same = r.findings.indices.filter { r.findings[$0].concept.cui == r.findings[0].concept.cui }
+        try #require(same.count == 2)
+        let name = r.findings[same[1]].concept.name
+        r.findings[same[0]].concept.name = "edited name"
+        #expect(r.findings[same[0]].concept.name == "edited name")
+        #expect(r.findings[same[1]].concept.name == name)
+        #expect(r.findings[same[0]].concept != r.findings[same[1]].concept)
+        r.findings[same[0]].concept.name = name
+        #expect(r.findings[same[0]].concept == r.findings[same[1]].concept)
+    }
 }
