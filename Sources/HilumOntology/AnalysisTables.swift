@@ -122,10 +122,10 @@ public final class AnalysisTables: Sendable {
     /// Parent of each region that has one (`regions.tsv`).
     public let regionParent: [String: String]
     /// Language evidence of each key id: bit 0 an English marker word, bit 1 a Spanish one, bit 2 starts an
-    /// English term, bit 3 starts a Spanish term; bit 4 starts an English cue, bit 5 a Spanish one; bit 6 is the key of
-    /// an English abbreviation, bit 7 of a Spanish one. One byte per key: the matcher asks it whether a word can start
-    /// a term or cue at all (most words start none) before walking a trie, and the sentence splitter whether a word
-    /// before a period can be an abbreviation before folding it.
+    /// English term, bit 3 starts a Spanish term (bits 4 and 5 unused); bit 6 is the key of an English abbreviation,
+    /// bit 7 of a Spanish one. One byte per key: language detection reads the marker and term bits, and the sentence
+    /// splitter whether a word before a period can be an abbreviation before folding it. (The matcher reads whether a
+    /// word starts a term or cue from `LanguageTries.startRoots`.)
     public let languageBits: [UInt8]
     /// Quick reject for case-sensitive lookups: bit `min(n, 63)` of entry `b` is set when some case-sensitive
     /// term has a word of `n` bytes starting with byte `b`.
@@ -440,8 +440,6 @@ public final class AnalysisTables: Sendable {
             for id in lx.abbreviationIds[lang] ?? [] where id >= 0 && Int(id) < t.languageBits.count { t.languageBits[Int(id)] |= bit << 6 }
             guard let trie = lx.termTries[lang] else { continue }
             for id in 0..<t.languageBits.count where trie.start(Int32(id)) != nil { t.languageBits[id] |= bit << 2 }
-            guard let cues = lx.cueTries[lang] else { continue }
-            for id in 0..<t.languageBits.count where cues.start(Int32(id)) != nil { t.languageBits[id] |= bit << 4 }
         }
         // The two languages' tables (their spelling indexes are most of the work) are built on two threads.
         let languages = [Language.en, .es]
