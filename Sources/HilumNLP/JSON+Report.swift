@@ -69,11 +69,8 @@ extension Finding {
     static func writeJSON(_ p: UnsafePointer<Finding>, to w: inout JSONWriter) {
         w.raw("{"); w.key("id"); w.string(p.pointee.id)
         w.nextKey("concept")
-        if let j = p.pointee.concept.json, j.matches(p.pointee.concept) {
-            w.raw(j.object)
-        } else {
-            Finding.writeConcept(&w, cui: p.pointee.concept.cui, name: p.pointee.concept.name, kind: p.pointee.concept.kind, padchest: p.pointee.concept.padchest)
-        }
+        // The concept's fields and their JSON are one object: an edited field has an object of its own.
+        w.raw(p.pointee.concept.storage.object)
         w.nextKey("text"); w.string(p.pointee.text)
         w.nextKey("span"); w.span(p.pointee.span)
         w.nextKey("section"); w.literal(p.pointee.section)
@@ -82,11 +79,7 @@ extension Finding {
         w.nextKey("locations"); w.raw("[")
         for i in p.pointee.locations.indices {
             if i > 0 { w.comma() }
-            if let j = p.pointee.locations[i].json, j.matches(p.pointee.locations[i]) {
-                w.raw(j.locationHead)
-            } else {
-                Finding.writeLocationHead(&w, cui: p.pointee.locations[i].cui, name: p.pointee.locations[i].name, padchest: p.pointee.locations[i].padchest)
-            }
+            w.raw(p.pointee.locations[i].concept.storage.locationHead)
             w.nextKey("text"); w.string(p.pointee.locations[i].text)
             w.nextKey("span"); w.span(p.pointee.locations[i].span)
             w.raw("}")
@@ -155,7 +148,7 @@ extension Evidence {
     }
 
     public func writeJSON(to w: inout JSONWriter) {
-        if let j = json, j.matches(self) { w.raw(j.head) } else { Evidence.writeHead(&w, rule: rule, category: category) }
+        w.raw(storage.head)
         w.span(span)
         w.raw("}")
     }

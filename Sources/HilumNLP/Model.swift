@@ -27,8 +27,6 @@ public struct ConceptRef: Sendable, Hashable {
         get { storage.padchest }
         set { storage = storage.with(padchest: .some(newValue)) }
     }
-    /// The concept's JSON (always the fields' own).
-    package var json: ConceptJSON? { storage }
 
     public init(cui: ConceptID, name: String, kind: ConceptKind, padchest: String?, index: Int32 = -1) {
         storage = ConceptJSON(cui: cui, name: name, kind: kind, padchest: padchest)
@@ -61,8 +59,6 @@ public struct LocationRef: Sendable, Hashable {
     public var padchest: String? { get { concept.padchest } set { concept.padchest = newValue } }
     /// Dense index of the anatomical concept in the analyzing ontology (`AnalysisTables.conceptIDs`), -1 if none.
     public var index: Int32 { get { concept.index } set { concept.index = newValue } }
-    /// The concept's JSON (the opening of a location object), as `ConceptRef.json`.
-    package var json: ConceptJSON? { concept.storage }
 
     public init(cui: ConceptID, name: String, padchest: String?, text: String, span: TextSpan, laterality: Laterality?,
                 index: Int32 = -1) {
@@ -85,8 +81,8 @@ public struct LocationRef: Sendable, Hashable {
 }
 
 /// A concept's parts of the analyze result, written once per ontology and language: the `concept` object of a
-/// finding and the opening of a location object. Each is written only for a value that still holds the fields it
-/// was written from (a caller may have changed a result before writing it).
+/// finding and the opening of a location object. It also holds those fields for every `ConceptRef` and `LocationRef`
+/// of the concept: a field a caller sets gets an object (and JSON) of its own.
 package final class ConceptJSON: Sendable {
     let cui: String
     let name: String
@@ -112,10 +108,6 @@ package final class ConceptJSON: Sendable {
         ConceptJSON(cui: cui ?? self.cui, name: name ?? self.name, kind: kind ?? self.kind, padchest: padchest ?? self.padchest)
     }
 
-    @inline(__always) func matches(_ c: ConceptRef) -> Bool {
-        c.cui == cui && c.name == name && c.kind == kind && c.padchest == padchest
-    }
-    @inline(__always) func matches(_ l: LocationRef) -> Bool { l.cui == cui && l.name == name && l.padchest == padchest }
 }
 
 /// A finding's `labels` object, written once per concept by the labeler (as `ConceptJSON`, used only for the
@@ -154,8 +146,6 @@ public struct Evidence: Sendable, Hashable {
         get { storage.category }
         set { storage = RuleJSON(rule: storage.rule, category: newValue) }
     }
-    /// The rule's JSON (always the fields' own).
-    package var json: RuleJSON? { storage }
 
     public init(rule: String, category: String, span: TextSpan) {
         storage = RuleJSON(rule: rule, category: category)
@@ -196,8 +186,6 @@ package final class RuleJSON: Sendable {
         Evidence.writeHead(&w, rule: rule, category: category)
         head = w.bytes
     }
-
-    @inline(__always) func matches(_ e: Evidence) -> Bool { e.rule == rule && e.category == category }
 }
 
 public struct Section: Sendable, Hashable {

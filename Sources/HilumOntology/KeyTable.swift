@@ -238,8 +238,6 @@ public struct PhraseTrie: Sendable {
     /// The node records (offset 0 is an empty record no transition reaches), for walks that read them directly: the
     /// record at offset `o` is `[e, p | flags << 24, p payloads, e sorted edge keys, e edge targets]`.
     public private(set) var data: [Int32] = [0, 0]
-    /// Offsets of the records, in layout order.
-    var offsets: [Int32] = [0]
 
     /// Flag bits a builder may set on nodes (`setFlag`), read with `flag`: 8 bits above the payload count.
     public static let flagShift: Int32 = 24
@@ -247,10 +245,18 @@ public struct PhraseTrie: Sendable {
     public init(keyCount: Int) { root = [Int32](repeating: -1, count: keyCount) }
 
     /// Nodes of the frozen trie (node 0 is an empty node no transition reaches).
-    public var nodeCount: Int { offsets.count }
+    public var nodeCount: Int { nodeIDs.count }
 
-    /// The ids of the frozen trie's nodes (the empty node 0 first).
-    public var nodeIDs: [Int32] { offsets }
+    /// The ids of the frozen trie's nodes (the empty node 0 first): the records one after another.
+    public var nodeIDs: [Int32] {
+        var ids: [Int32] = []
+        var o = 0
+        while o + 1 < data.count {
+            ids.append(Int32(truncatingIfNeeded: o))
+            o += 2 + Int(data[o + 1] & 0xFF_FFFF) + 2 * Int(data[o])
+        }
+        return ids
+    }
 
     /// Adds a phrase (an empty one is ignored). A node's payloads keep the order their phrases were inserted in, each
     /// payload once.
@@ -314,11 +320,8 @@ public struct PhraseTrie: Sendable {
         }
         var out: [Int32] = [0, 0]
         out.reserveCapacity(size)
-        var offs: [Int32] = [0]
-        offs.reserveCapacity(queue.count + 1)
         for n in queue {
             let nd = nodes[n]
-            offs.append(Int32(truncatingIfNeeded: out.count))
             out.append(Int32(truncatingIfNeeded: nd.edgeEnd - nd.edgeStart))
             out.append(Int32(truncatingIfNeeded: nd.payloadEnd - nd.payloadStart))
             out.append(contentsOf: payloadList[nd.payloadStart..<nd.payloadEnd])
@@ -326,7 +329,6 @@ public struct PhraseTrie: Sendable {
             for e in nd.edgeStart..<nd.edgeEnd { out.append(offset[edgeTargets[e]]) }
         }
         data = out
-        offsets = offs
         root = [Int32](repeating: -1, count: rootNode.count)
         for k in rootNode.indices where rootNode[k] >= 0 { root[k] = offset[rootNode[k]] }
         frozen = true
