@@ -125,6 +125,13 @@ if CommandLine.arguments.contains("--tiny") {
     print(String(format: "analyze, 1 core, one-sentence report: %.0f reports/s", Double(n) / Date().timeIntervalSince(t)))
     exit(0)
 }
+if CommandLine.arguments.contains("--pipeline-only") {
+    // The whole analyze result, labels and JSON included, for a profiler (`--passes N`, default 20).
+    for _ in 0..<(Int(arg("--passes", "20")) ?? 20) {
+        for s in texts { var r = analyzer.analyze(s, lang: .en); labeler.apply(&r); var w = JSONWriter(); r.writeJSON(to: &w) }
+    }
+    exit(0)
+}
 if CommandLine.arguments.contains("--analyze-only") {
     // Extra passes for a profiler (`--passes N`, default 20).
     for _ in 0..<(Int(arg("--passes", "20")) ?? 20) { for s in texts { _ = analyzer.analyze(s, lang: .en) } }

@@ -50,6 +50,13 @@ public struct Labeler: Sendable {
     let findingLabelsByIndex: [[(String, [String])]]
     /// The same lists as JSON, for the analyze result.
     let findingLabelsJSON: [LabelsJSON]
+    /// Each PadChest label with each value ("present", "uncertain", "absent") as its JSON member: term `t` with
+    /// value slot `Labeler.padchestSlot` is member `3 * t + slot`.
+    let padchestPieces: LabelValuePieces
+    /// The PadChest term (index into `padchestPieces`, by threes) of each concept index in `padchestByIndex`; -1 none.
+    let padchestTermByIndex: [Int32]
+    /// The term of `padchestNoFinding` (-1 when the scheme names none).
+    let padchestNoFindingTerm: Int32
 
     /// The concept's dense index when it is valid for this labeler's ontology (a finding analyzed with another
     /// ontology, or read back from JSON, is looked up by CUI).
@@ -85,8 +92,9 @@ public struct Labeler: Sendable {
         /// `byConcept` and `namesByConcept` by dense concept index (`AnalysisTables`).
         let byIndex: [[Int]]
         let namesByIndex: [[String]]
-        /// The label names as JSON keys, for the analyze result.
-        let keysJSON: KeysJSON
+        /// Each label with each value (1, 0, -1, blank) as its JSON member, for the analyze result: label `i` with
+        /// value slot `Labeler.codeSlot(x)` is member `4 * i + slot`.
+        let pieces: LabelValuePieces
         /// `values` is `chexpert` (1 / 0 / -1 / blank), and `uncertainAs` and `probableAs` as policies: read once
         /// here, not per report.
         let isChexpert: Bool
@@ -112,7 +120,9 @@ public struct Labeler: Sendable {
             namesByConcept = names
             byIndex = fromConcepts ? [] : conceptIDs.map { byConcept[$0] ?? [] }
             namesByIndex = fromConcepts ? [] : conceptIDs.map { names[$0] ?? [] }
-            keysJSON = KeysJSON(labels)
+            pieces = LabelValuePieces(labels.flatMap { n in
+                [(n, JSONValue.number(1)), (n, .number(0)), (n, .number(-1)), (n, .null)]
+            })
             isChexpert = values == "chexpert"
             uncertainPolicy = uncertainAs.flatMap(UncertainPolicy.init(rawValue:))
             probablePolicy = probableAs.flatMap(UncertainPolicy.init(rawValue:))
@@ -172,6 +182,61 @@ public struct Labeler: Sendable {
             }
         }
         findingLabelsJSON = findingLabelsByIndex.map { LabelsJSON($0) }
+        var termOf: [String: Int32] = [:]
+        var terms: [String] = []
+        func term(_ p: String) -> Int32 {
+            if let t = termOf[p] { return t }
+            let t = Int32(terms.count)
+            terms.append(p); termOf[p] = t
+            return t
+        }
+        padchestTermByIndex = padchestByIndex.map { $0.map(term) ?? -1 }
+        padchestNoFindingTerm = padchestNoFinding.map(term) ?? -1
+        padchestPieces = LabelValuePieces(terms.flatMap { p in
+            [(p, JSONValue.string("present")), (p, .string("uncertain")), (p, .string("absent"))]
+        })
+    }
+
+    /// The member slot of a code in a scheme's `pieces`: 1, 0, -1, blank; nil for any other code.
+    @inline(__always)
+    static func codeSlot(_ x: Int8) -> Int32? {
+        switch x {
+        case 1: return 0
+        case 0: return 1
+        case -1: return 2
+        case blank: return 3
+        default: return nil
+        }
+    }
+
+    /// The member slot of a PadChest value in `padchestPieces`, after the policy (as `padchestString`).
+    @inline(__always)
+    static func padchestSlot(_ v: LabelValue, _ policy: UncertainPolicy) -> Int32 {
+        switch padchestString(v, policy) {
+        case "present": return 0
+        case "uncertain": return 1
+        default: return 2
+        }
+    }
+
+    /// `padchestValues(r)` (no roll-up) as picks from `padchestPieces`; nil when a counted finding's concept is not
+    /// one of this labeler's ontology (then the values are made by `padchestValues`).
+    func padchestPicks(_ r: AnalyzedReport, policy: UncertainPolicy) -> [Int32]? {
+        var out: [(term: Int32, value: LabelValue)] = []
+        for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) {
+            let val = LabelValue(r.findings[k].assertion, r.findings[k].certainty)
+            guard let i = index(of: r.findings[k].concept), i < padchestTermByIndex.count else { return nil }
+            let t = padchestTermByIndex[i]
+            if t < 0 { continue }
+            if let j = out.firstIndex(where: { $0.term == t }) { out[j].value = max(out[j].value, val) } else { out.append((t, val)) }
+        }
+        let nf = padchestNoFindingTerm
+        if nf >= 0 {
+            let anyPositive = out.contains { $0.value != .absent && $0.term != nf }
+            if !anyPositive && !out.contains(where: { $0.term == nf }) { out.append((nf, .present)) }
+            if anyPositive { out.removeAll { $0.term == nf } }
+        }
+        return out.map { 3 * $0.term + Labeler.padchestSlot($0.value, policy) }
     }
 
     static func deriveLocations(_ o: Ontology) -> [ConceptID: [(label: String, cui: String)]] {
@@ -309,22 +374,37 @@ public struct Labeler: Sendable {
     /// Writes the report-level `labels` and each finding's `labels` into the report.
     public func apply(_ r: inout AnalyzedReport, policy: UncertainPolicy = .keep) {
         r.labels = []
+        r.labels.reserveCapacity(schemes.count)
         // The findings' concept indices, found once for every scheme.
         let source = ReportSource(r, self)
         for s in schemes {
             if s.fromConcepts {
+                if let picks = padchestPicks(r, policy: policy) {
+                    r.labels.append(SchemeLabels(scheme: s.name, pieces: padchestPieces, picks: picks))
+                    continue
+                }
                 let vals = padchestValues(r)
                 r.labels.append(SchemeLabels(scheme: s.name, values: vals.map { ($0.0, .string(Labeler.padchestString($0.1, policy))) }))
                 continue
             }
             let c = codes(source, s, policy: policy)
+            var picks: [Int32] = []
+            picks.reserveCapacity(s.labels.count)
+            for i in s.labels.indices {
+                guard let slot = Labeler.codeSlot(i < c.count ? c[i] : Labeler.blank) else { break }
+                picks.append(4 * Int32(i) + slot)
+            }
+            if picks.count == s.labels.count {
+                r.labels.append(SchemeLabels(scheme: s.name, pieces: s.pieces, picks: picks))
+                continue
+            }
             var out: [(String, JSONValue)] = []
             out.reserveCapacity(s.labels.count)
             for (i, name) in s.labels.enumerated() {
                 let x = i < c.count ? c[i] : Labeler.blank
                 out.append((name, x == Labeler.blank ? .null : .number(Double(x))))
             }
-            r.labels.append(SchemeLabels(scheme: s.name, values: out, keysJSON: s.keysJSON))
+            r.labels.append(SchemeLabels(scheme: s.name, values: out))
         }
         for k in r.findings.indices {
             // The concept's list, made when the labeler was (a finding of this ontology, the usual case).

@@ -29,18 +29,8 @@ extension AnalyzedReport {
         w.nextKey("labels"); w.raw("{")
         for i in labels.indices {
             if i > 0 { w.comma() }
-            w.key(labels[i].scheme); w.raw("{")
-            let keys = labels[i].keysJSON
-            for j in labels[i].values.indices {
-                if j > 0 { w.comma() }
-                if let keys, j < keys.names.count, keys.names[j] == labels[i].values[j].0 {
-                    w.raw(keys.keys[j])
-                } else {
-                    w.key(labels[i].values[j].0)
-                }
-                w.value(labels[i].values[j].1)
-            }
-            w.raw("}")
+            w.key(labels[i].scheme)
+            labels[i].writeJSON(to: &w)
         }
         w.raw("}")
         w.nextKey("warnings"); w.raw("[")

@@ -159,18 +159,43 @@ public struct Evidence: Sendable, Hashable {
     public func hash(into h: inout Hasher) { h.combine(rule); h.combine(category); h.combine(span) }
 }
 
-/// Object keys written once (`"name":`), each used only for the name it was written from (as `ConceptJSON`).
-package final class KeysJSON: Sendable {
+/// Label values written once per scheme, each as its JSON member (`"Cardiomegaly":1`, `"nodule":"present"`): a
+/// report's values are picks from this table (as `ConceptJSON`, used only for the values it was written from).
+package final class LabelValuePieces: Sendable {
     let names: [String]
-    let keys: [[UInt8]]
+    let values: [JSONValue]
+    /// Every member back to back; member `i` is `json[ends[i - 1] ..< ends[i]]` (from 0 for the first).
+    let json: [UInt8]
+    let ends: [Int]
 
-    package init(_ names: [String]) {
-        self.names = names
-        keys = names.map { n in
-            var w = JSONWriter()
-            w.key(n)
-            return w.bytes
+    package init(_ entries: [(String, JSONValue)]) {
+        names = entries.map(\.0)
+        values = entries.map(\.1)
+        var w = JSONWriter()
+        var e: [Int] = []
+        e.reserveCapacity(entries.count)
+        for (k, v) in entries { w.key(k); w.value(v); e.append(w.count) }
+        json = w.bytes
+        ends = e
+    }
+
+    package var count: Int { names.count }
+
+    /// Writes the members `picks` choose, comma separated; false (nothing written) when a pick is out of range.
+    func write(_ picks: [Int32], to w: inout JSONWriter) -> Bool {
+        for p in picks where p < 0 || Int(p) >= ends.count { return false }
+        json.withUnsafeBufferPointer { j in
+            ends.withUnsafeBufferPointer { e in
+                guard let base = j.baseAddress else { return }
+                for i in picks.indices {
+                    if i > 0 { w.comma() }
+                    let k = Int(picks[i])
+                    let start = k == 0 ? 0 : e[k - 1]
+                    w.raw(bytes: UnsafeBufferPointer(start: base + start, count: e[k] - start))
+                }
+            }
         }
+        return true
     }
 }
 
@@ -234,17 +259,47 @@ public struct Finding: Sendable, Hashable {
 /// A scheme's report-level label values, in the scheme's label order.
 public struct SchemeLabels: Sendable, Hashable {
     public var scheme: String
-    public var values: [(String, JSONValue)]
-    /// The keys of `values` as JSON (`"Cardiomegaly":`), written once per scheme by the labeler.
-    package var keysJSON: KeysJSON? = nil
-    public init(scheme: String, values: [(String, JSONValue)]) { self.scheme = scheme; self.values = values }
-    package init(scheme: String, values: [(String, JSONValue)], keysJSON: KeysJSON?) {
-        self.scheme = scheme; self.values = values; self.keysJSON = keysJSON
+    /// The values as the labeler made them: picks from its table of written members (nil: `explicit` holds them,
+    /// e.g. after an edit).
+    package var pieces: LabelValuePieces?
+    package var picks: [Int32] = []
+    private var explicit: [(String, JSONValue)] = []
+
+    public var values: [(String, JSONValue)] {
+        get {
+            guard let pieces else { return explicit }
+            return picks.map { k in
+                let i = Int(k)
+                return i >= 0 && i < pieces.count ? (pieces.names[i], pieces.values[i]) : ("", .null)
+            }
+        }
+        set { explicit = newValue; pieces = nil; picks = [] }
+    }
+
+    public init(scheme: String, values: [(String, JSONValue)]) { self.scheme = scheme; self.explicit = values }
+    package init(scheme: String, pieces: LabelValuePieces, picks: [Int32]) {
+        self.scheme = scheme; self.pieces = pieces; self.picks = picks
     }
     public static func == (a: SchemeLabels, b: SchemeLabels) -> Bool {
-        a.scheme == b.scheme && a.values.count == b.values.count && zip(a.values, b.values).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+        if a.scheme != b.scheme { return false }
+        if let pa = a.pieces, let pb = b.pieces, pa === pb { return a.picks == b.picks }
+        let va = a.values, vb = b.values
+        return va.count == vb.count && zip(va, vb).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
     }
     public func hash(into h: inout Hasher) { h.combine(scheme) }
+
+    /// The `{…}` object of the values.
+    func writeJSON(to w: inout JSONWriter) {
+        w.raw("{")
+        if let pieces, pieces.write(picks, to: &w) { w.raw("}"); return }
+        let v = values
+        for j in v.indices {
+            if j > 0 { w.comma() }
+            w.key(v[j].0)
+            w.value(v[j].1)
+        }
+        w.raw("}")
+    }
 }
 
 /// The `analyze` result (DESIGN §4).
