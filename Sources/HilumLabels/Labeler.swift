@@ -223,6 +223,7 @@ public struct Labeler: Sendable {
     /// one of this labeler's ontology (then the values are made by `padchestValues`).
     func padchestPicks(_ r: AnalyzedReport, policy: UncertainPolicy) -> [Int32]? {
         var out: [(term: Int32, value: LabelValue)] = []
+        out.reserveCapacity(r.findings.count + 1)
         for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) {
             let val = LabelValue(r.findings[k].assertion, r.findings[k].certainty)
             guard let i = index(of: r.findings[k].concept), i < padchestTermByIndex.count else { return nil }
@@ -373,39 +374,52 @@ public struct Labeler: Sendable {
 
     /// Writes the report-level `labels` and each finding's `labels` into the report.
     public func apply(_ r: inout AnalyzedReport, policy: UncertainPolicy = .keep) {
-        r.labels = []
-        r.labels.reserveCapacity(schemes.count)
+        // Built apart and stored once: appending to `r.labels` in place would copy it at each append.
+        var labels: [SchemeLabels] = []
+        labels.reserveCapacity(schemes.count)
         // The findings' concept indices, found once for every scheme.
         let source = ReportSource(r, self)
         for s in schemes {
             if s.fromConcepts {
                 if let picks = padchestPicks(r, policy: policy) {
-                    r.labels.append(SchemeLabels(scheme: s.name, pieces: padchestPieces, picks: picks))
+                    labels.append(SchemeLabels(scheme: s.name, pieces: padchestPieces, picks: picks))
                     continue
                 }
                 let vals = padchestValues(r)
-                r.labels.append(SchemeLabels(scheme: s.name, values: vals.map { ($0.0, .string(Labeler.padchestString($0.1, policy))) }))
+                labels.append(SchemeLabels(scheme: s.name, values: vals.map { ($0.0, .string(Labeler.padchestString($0.1, policy))) }))
+                continue
+            }
+            // The codes on the stack, straight into picks from the scheme's members.
+            let n = s.labels.count
+            let picks = withUnsafeTemporaryAllocation(of: LabelValue?.self, capacity: n) { v in
+                withUnsafeTemporaryAllocation(of: Int8.self, capacity: n) { c in
+                    v.initialize(repeating: nil)
+                    c.initialize(repeating: 0)
+                    codes(source, s, policy: policy, values: v, into: c)
+                    return [Int32](unsafeUninitializedCapacity: n) { buf, count in
+                        count = 0
+                        for i in 0..<n {
+                            guard let slot = Labeler.codeSlot(c[i]) else { return }
+                            buf[i] = 4 * Int32(i) + slot
+                            count = i + 1
+                        }
+                    }
+                }
+            }
+            if picks.count == n {
+                labels.append(SchemeLabels(scheme: s.name, pieces: s.pieces, picks: picks))
                 continue
             }
             let c = codes(source, s, policy: policy)
-            var picks: [Int32] = []
-            picks.reserveCapacity(s.labels.count)
-            for i in s.labels.indices {
-                guard let slot = Labeler.codeSlot(i < c.count ? c[i] : Labeler.blank) else { break }
-                picks.append(4 * Int32(i) + slot)
-            }
-            if picks.count == s.labels.count {
-                r.labels.append(SchemeLabels(scheme: s.name, pieces: s.pieces, picks: picks))
-                continue
-            }
             var out: [(String, JSONValue)] = []
-            out.reserveCapacity(s.labels.count)
+            out.reserveCapacity(n)
             for (i, name) in s.labels.enumerated() {
                 let x = i < c.count ? c[i] : Labeler.blank
                 out.append((name, x == Labeler.blank ? .null : .number(Double(x))))
             }
-            r.labels.append(SchemeLabels(scheme: s.name, values: out))
+            labels.append(SchemeLabels(scheme: s.name, values: out))
         }
+        r.labels = labels
         for k in r.findings.indices {
             // The concept's list, made when the labeler was (a finding of this ontology, the usual case).
             if let c = index(of: r.findings[k].concept), c < findingLabelsByIndex.count, c < findingLabelsJSON.count {
