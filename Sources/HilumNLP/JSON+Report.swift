@@ -112,17 +112,149 @@ extension Finding {
     }
 }
 
-/// The context fields shared by findings and asserted targets, in contract order.
+/// The context fields shared by findings and asserted targets, in contract order: two members written once per
+/// combination of values (`ContextPieces`), not fourteen writes.
 func writeContext(_ w: inout JSONWriter, _ assertion: Assertion, _ certainty: Certainty?, _ temporality: Temporality,
                   _ experiencer: Experiencer, _ change: Change?,
                   _ laterality: Laterality?, _ severity: Severity?) {
-    w.nextKey("assertion"); w.literal(assertion)
-    w.nextKey("certainty"); w.optLiteral(certainty)
-    w.nextKey("temporality"); w.literal(temporality)
-    w.nextKey("experiencer"); w.literal(experiencer)
-    w.nextKey("change"); w.optLiteral(change)
-    w.nextKey("laterality"); w.optLiteral(laterality)
-    w.nextKey("severity"); w.optLiteral(severity)
+    let t = ContextPieces.shared
+    t.head.write(ContextPieces.headIndex(assertion, certainty, temporality, experiencer), to: &w)
+    t.tail.write(ContextPieces.tailIndex(change, laterality, severity), to: &w)
+}
+
+/// Each combination of a finding's context values as its JSON members, in contract order.
+final class ContextPieces: Sendable {
+    static let shared = ContextPieces()
+    /// `,"assertion":…,"certainty":…,"temporality":…,"experiencer":…` by `headIndex`.
+    let head: BytePieces
+    /// `,"change":…,"laterality":…,"severity":…` by `tailIndex`.
+    let tail: BytePieces
+
+    private init() {
+        var h: [[UInt8]] = []
+        for a in Assertion.allCases {
+            for c in [nil] + Certainty.allCases.map(Optional.some) {
+                for t in Temporality.allCases {
+                    for e in Experiencer.allCases {
+                        var w = JSONWriter()
+                        w.nextKey("assertion"); w.literal(a)
+                        w.nextKey("certainty"); w.optLiteral(c)
+                        w.nextKey("temporality"); w.literal(t)
+                        w.nextKey("experiencer"); w.literal(e)
+                        h.append(w.bytes)
+                    }
+                }
+            }
+        }
+        var tl: [[UInt8]] = []
+        for c in [nil] + Change.allCases.map(Optional.some) {
+            for l in [nil] + Laterality.allCases.map(Optional.some) {
+                for s in [nil] + Severity.allCases.map(Optional.some) {
+                    var w = JSONWriter()
+                    w.nextKey("change"); w.optLiteral(c)
+                    w.nextKey("laterality"); w.optLiteral(l)
+                    w.nextKey("severity"); w.optLiteral(s)
+                    tl.append(w.bytes)
+                }
+            }
+        }
+        head = BytePieces(h)
+        tail = BytePieces(tl)
+    }
+
+    /// A value's position in its enum (declaration order, as `allCases`); an optional's nil is 0 and the cases follow.
+    @inline(__always) static func ordinal<T: ContextOrdinal>(_ v: T?) -> Int {
+        guard let v else { return 0 }
+        return 1 + v.ordinal
+    }
+
+    @inline(__always)
+    static func headIndex(_ a: Assertion, _ c: Certainty?, _ t: Temporality, _ e: Experiencer) -> Int {
+        ((a.ordinal * (Certainty.count + 1) + ordinal(c)) * Temporality.count + t.ordinal) * Experiencer.count + e.ordinal
+    }
+
+    @inline(__always)
+    static func tailIndex(_ c: Change?, _ l: Laterality?, _ s: Severity?) -> Int {
+        (ordinal(c) * (Laterality.count + 1) + ordinal(l)) * (Severity.count + 1) + ordinal(s)
+    }
+}
+
+/// A context enum's position among its cases (declaration order, as `allCases`; a switch, not a search).
+protocol ContextOrdinal {
+    var ordinal: Int { get }
+    static var count: Int { get }
+}
+
+extension Assertion: ContextOrdinal {
+    @inline(__always) var ordinal: Int {
+        switch self { case .present: 0; case .absent: 1; case .uncertain: 2 }
+    }
+    static var count: Int { 3 }
+}
+extension Certainty: ContextOrdinal {
+    @inline(__always) var ordinal: Int {
+        switch self { case .probable: 0; case .possible: 1 }
+    }
+    static var count: Int { 2 }
+}
+extension Temporality: ContextOrdinal {
+    @inline(__always) var ordinal: Int {
+        switch self { case .current: 0; case .historical: 1; case .hypothetical: 2 }
+    }
+    static var count: Int { 3 }
+}
+extension Experiencer: ContextOrdinal {
+    @inline(__always) var ordinal: Int {
+        switch self { case .patient: 0; case .other: 1 }
+    }
+    static var count: Int { 2 }
+}
+extension Change: ContextOrdinal {
+    @inline(__always) var ordinal: Int {
+        switch self { case .new: 0; case .improved: 1; case .worsened: 2; case .unchanged: 3; case .resolved: 4; case .removed: 5 }
+    }
+    static var count: Int { 6 }
+}
+extension Laterality: ContextOrdinal {
+    @inline(__always) var ordinal: Int {
+        switch self { case .left: 0; case .right: 1; case .bilateral: 2 }
+    }
+    static var count: Int { 3 }
+}
+extension Severity: ContextOrdinal {
+    @inline(__always) var ordinal: Int {
+        switch self {
+        case .trace: 0; case .minimal: 1; case .mild: 2; case .borderline: 3; case .small: 4; case .moderate: 5; case .large: 6; case .severe: 7
+        }
+    }
+    static var count: Int { 8 }
+}
+
+/// Byte strings back to back, written by index.
+final class BytePieces: Sendable {
+    let bytes: [UInt8]
+    /// Piece `i` is `bytes[ends[i - 1] ..< ends[i]]` (from 0 for the first).
+    let ends: [Int]
+
+    init(_ pieces: [[UInt8]]) {
+        bytes = pieces.flatMap { $0 }
+        var e: [Int] = []
+        var n = 0
+        for p in pieces { n += p.count; e.append(n) }
+        ends = e
+    }
+
+    @inline(__always)
+    func write(_ i: Int, to w: inout JSONWriter) {
+        guard i >= 0, i < ends.count else { return }
+        let start = i == 0 ? 0 : ends[i - 1]
+        let end = ends[i]
+        guard start <= end, end <= bytes.count else { return }
+        bytes.withUnsafeBufferPointer { b in
+            guard let base = b.baseAddress else { return }
+            w.raw(bytes: UnsafeBufferPointer(start: base + start, count: end - start))
+        }
+    }
 }
 
 extension Evidence {

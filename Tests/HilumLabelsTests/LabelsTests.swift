@@ -769,3 +769,46 @@ enum L {
         }
     }
 }
+
+/// The report-level labels of the analyze result are written from members made once per scheme; what a caller reads
+/// and edits through `values` is what gets written.
+@Suite struct SchemeLabelsJSONTests {
+    static func labelsObject(_ r: AnalyzedReport) throws -> [(String, JSONValue)] {
+        var w = JSONWriter()
+        r.writeJSON(to: &w)
+        guard case .object(let top)? = try? JSONParser().parse(w.string),
+              case .object(let labels)? = top.first(where: { $0.0 == "labels" })?.1 else {
+            Issue.record("no labels object in \(w.string.prefix(200))"); return []
+        }
+        return labels
+    }
+
+    @Test func writtenLabelsAreTheValuesAndFollowAnEdit() throws {
+        for (text, lang) in [("Mild cardiomegaly. Possible small left pleural effusion. No pneumothorax.", Language.en),
+                             ("Derrame pleural derecho. No se aprecian condensaciones.", .es), ("", .en)] {
+            for policy in UncertainPolicy.allCases {
+                var r = L.analyzer.analyze(text, lang: lang)
+                L.labeler.apply(&r, policy: policy)
+                let written = try SchemeLabelsJSONTests.labelsObject(r)
+                #expect(written.map(\.0) == r.labels.map(\.scheme))
+                for (k, s) in zip(written, r.labels) {
+                    guard case .object(let members) = k.1 else { Issue.record("\(k.0) is not an object"); continue }
+                    #expect(members.map(\.0) == s.values.map(\.0), "\(s.scheme) keys")
+                    #expect(members.map(\.1) == s.values.map(\.1), "\(s.scheme) values")
+                }
+                // An edit through `values` is written as edited, and the other schemes are unchanged.
+                guard let i = r.labels.firstIndex(where: { $0.scheme == "chestxray14" }), !r.labels[i].values.isEmpty else {
+                    Issue.record("no chestxray14 labels"); continue
+                }
+                var edited = r
+                edited.labels[i].values[0].1 = .string("edited")
+                #expect(edited.labels[i] != r.labels[i])
+                let after = try SchemeLabelsJSONTests.labelsObject(edited)
+                guard case .object(let m) = after[i].1 else { Issue.record("not an object"); continue }
+                #expect(m.first?.1 == .string("edited"))
+                #expect(m.dropFirst().map(\.1) == r.labels[i].values.dropFirst().map(\.1))
+                #expect(Array(after.enumerated().filter { $0.offset != i }.map(\.element.0)) == Array(written.enumerated().filter { $0.offset != i }.map(\.element.0)))
+            }
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Testing
 import HilumCore
+@testable import HilumNLP
 
 /// The JSON parser skips plain string bytes eight at a time and stops at `"`, `\` and control bytes; these tests check
 /// it on generated strings where every kind of byte falls at every offset of an eight-byte word, against the writer's
@@ -70,5 +71,52 @@ import HilumCore
         var w = JSONWriter()
         for (a, b) in zip(vs, vs.reversed()) { w.span(TextSpan(a, b)) }
         #expect(w.string == zip(vs, vs.reversed()).map { "[\($0),\($1)]" }.joined())
+    }
+}
+
+/// A finding's context members are written from a table made once per combination of values: every combination must
+/// read back as the values it was written for, under the contract's keys and in their order.
+@Suite struct ContextJSONTests {
+    @Test func everyCombinationOfContextValuesIsWrittenAsItsValues() throws {
+        let certainties: [Certainty?] = [nil] + Certainty.allCases.map(Optional.some)
+        let changes: [Change?] = [nil] + Change.allCases.map(Optional.some)
+        let sides: [Laterality?] = [nil] + Laterality.allCases.map(Optional.some)
+        let severities: [Severity?] = [nil] + Severity.allCases.map(Optional.some)
+        var checked = 0
+        var failures: [String] = []
+        for a in Assertion.allCases {
+            for c in certainties {
+                for t in Temporality.allCases {
+                    for e in Experiencer.allCases {
+                        for ch in changes {
+                            for l in sides {
+                                for s in severities {
+                                    var w = JSONWriter()
+                                    w.raw("{\"x\":0")
+                                    writeContext(&w, a, c, t, e, ch, l, s)
+                                    w.raw("}")
+                                    guard case .object(let o)? = try? JSONParser().parse(w.string) else {
+                                        failures.append(w.string); continue
+                                    }
+                                    let got = o.map { $0.0 }
+                                    let want = ["x", "assertion", "certainty", "temporality", "experiencer", "change", "laterality", "severity"]
+                                    let values = Dictionary(o, uniquingKeysWith: { a, _ in a })
+                                    func str(_ k: String) -> String? { values[k]?.string }
+                                    if got != want || str("assertion") != a.rawValue || str("certainty") != c?.rawValue
+                                        || str("temporality") != t.rawValue || str("experiencer") != e.rawValue
+                                        || str("change") != ch?.rawValue || str("laterality") != l?.rawValue
+                                        || str("severity") != s?.rawValue {
+                                        failures.append(w.string)
+                                    }
+                                    checked += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+        #expect(checked == 3 * 3 * 3 * 2 * 7 * 4 * 9)
     }
 }
