@@ -29,11 +29,13 @@ struct ReportSource: LabelSource {
     let sentenceCount: Int
     let indices: [Int]
     let conceptIDs: [ConceptID]
+    let origin: ObjectIdentifier
 
     init(_ r: AnalyzedReport, _ labeler: Labeler, indices: [Int]? = nil) {
         findings = r.findings
         sentenceCount = r.sentences.count
         conceptIDs = labeler.conceptIDs
+        origin = labeler.origin
         self.indices = indices ?? labeler.conceptIndices(r)
     }
 
@@ -46,10 +48,10 @@ struct ReportSource: LabelSource {
     @inline(__always) func labelIndices(_ k: Int, _ s: Labeler.CompiledScheme) -> [Int] {
         s.labelIndices(k < indices.count && indices[k] >= 0 ? indices[k] : nil, findings[k].concept)
     }
-    @inline(__always) func concept(_ k: Int) -> Int? { Labeler.checked(findings[k].concept.index, findings[k].concept.cui, in: conceptIDs) }
+    @inline(__always) func concept(_ k: Int) -> Int? { Labeler.index(of: findings[k].concept, in: conceptIDs, origin: origin) }
     @inline(__always) func locationCount(_ k: Int) -> Int { findings[k].locations.count }
     @inline(__always) func location(_ k: Int, _ j: Int) -> Int? {
-        Labeler.checked(findings[k].locations[j].index, findings[k].locations[j].cui, in: conceptIDs)
+        Labeler.index(of: findings[k].locations[j].concept, in: conceptIDs, origin: origin)
     }
 }
 

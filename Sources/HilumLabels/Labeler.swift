@@ -39,6 +39,8 @@ public struct Labeler: Sendable {
     /// `[<no finding>]` as a Python list literal: the sentence cell of a sentence without terms.
     let padchestNoFindingList: [UInt8]
     let conceptIDs: [ConceptID]
+    /// The analysis tables the ontology's concept indices belong to (`ConceptJSON.origin`).
+    let origin: ObjectIdentifier
     /// PadChest localizations of an anatomical concept that has no PadChest string of its own ("base derecha":
     /// the right lower lung zone): those of its parents that have one (`loc basal`), and its side (`loc right`)
     /// when none of those names it. Each with its CUI (empty for the ontology's own HL: ids).
@@ -61,7 +63,16 @@ public struct Labeler: Sendable {
     /// The concept's dense index when it is valid for this labeler's ontology (a finding analyzed with another
     /// ontology, or read back from JSON, is looked up by CUI).
     @inline(__always)
-    func index(of c: ConceptRef) -> Int? { Labeler.checked(c.index, c.cui, in: conceptIDs) }
+    func index(of c: ConceptRef) -> Int? { Labeler.index(of: c, in: conceptIDs, origin: origin) }
+
+    /// The concept's dense index in `ids` (a labeler's `conceptIDs`, of the tables `origin` identifies): read from a
+    /// reference those tables made without comparing strings, checked by CUI otherwise.
+    @inline(__always)
+    static func index(of c: ConceptRef, in ids: [ConceptID], origin: ObjectIdentifier) -> Int? {
+        let k = Int(c.index)
+        if c.isConcept(of: origin) { return k >= 0 && k < ids.count ? k : nil }
+        return checked(c.index, c.cui, in: ids)
+    }
 
     /// Index `i` when it is the index of concept `cui` in `ids` (a labeler's `conceptIDs`).
     @inline(__always)
@@ -166,6 +177,7 @@ public struct Labeler: Sendable {
         schemes = out
         // PadChest labels by concept index: findings, diagnoses and globals with a PadChest string.
         conceptIDs = tb.conceptIDs
+        origin = ObjectIdentifier(tb)
         padchestByIndex = tb.conceptIDs.indices.map { k in
             tb.kinds[k] == .finding || tb.kinds[k] == .diagnosis || tb.kinds[k] == .global ? tb.padchest[k] : nil
         }

@@ -114,7 +114,7 @@ final class JSONPieces: Sendable {
         concepts = Language.allCases.flatMap { lang in
             tb.conceptIDs.indices.map { k in
                 ConceptJSON(cui: tb.conceptIDs[k], name: tb.name(Int32(k), lang), kind: tb.kinds[k],
-                            padchest: k < tb.padchest.count ? tb.padchest[k] : nil)
+                            padchest: k < tb.padchest.count ? tb.padchest[k] : nil, origin: ObjectIdentifier(tb), index: Int32(k))
             }
         }
         cues = o.cues.indices.map { r in

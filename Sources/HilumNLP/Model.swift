@@ -7,7 +7,7 @@ public import HilumCore
 /// object of its own.
 public struct ConceptRef: Sendable, Hashable {
     /// The concept's fields and JSON.
-    package var storage: ConceptJSON
+    @usableFromInline package var storage: ConceptJSON
     /// Dense index of the concept in the analyzing ontology (`AnalysisTables.conceptIDs`), -1 if none.
     public var index: Int32 = -1
 
@@ -36,6 +36,11 @@ public struct ConceptRef: Sendable, Hashable {
     package init(_ storage: ConceptJSON, index: Int32) {
         self.storage = storage
         self.index = index
+    }
+
+    /// Whether this is concept `index` of the analysis tables `origin` identifies, made by them (see `ConceptJSON.origin`).
+    @inlinable package func isConcept(of origin: ObjectIdentifier) -> Bool {
+        storage.origin == origin && storage.originIndex == index
     }
 
     public static func == (a: ConceptRef, b: ConceptRef) -> Bool {
@@ -83,7 +88,7 @@ public struct LocationRef: Sendable, Hashable {
 /// A concept's parts of the analyze result, written once per ontology and language: the `concept` object of a
 /// finding and the opening of a location object. It also holds those fields for every `ConceptRef` and `LocationRef`
 /// of the concept: a field a caller sets gets an object (and JSON) of its own.
-package final class ConceptJSON: Sendable {
+@usableFromInline package final class ConceptJSON: Sendable {
     let cui: String
     let name: String
     let kind: ConceptKind
@@ -92,9 +97,15 @@ package final class ConceptJSON: Sendable {
     let object: [UInt8]
     /// `{"cui":…,"name":…,"padchest":…` (a location goes on with its text and span).
     let locationHead: [UInt8]
+    /// The analysis tables and concept index this object was made for (`JSONPieces`); nil for any other (an edited
+    /// field, a reference made by a caller). A reference holding it is that concept of those tables: readers check
+    /// this instead of comparing CUI strings.
+    @usableFromInline package let origin: ObjectIdentifier?
+    @usableFromInline package let originIndex: Int32
 
-    package init(cui: String, name: String, kind: ConceptKind, padchest: String?) {
+    package init(cui: String, name: String, kind: ConceptKind, padchest: String?, origin: ObjectIdentifier? = nil, index: Int32 = -1) {
         self.cui = cui; self.name = name; self.kind = kind; self.padchest = padchest
+        self.origin = origin; originIndex = origin == nil ? -1 : index
         var w = JSONWriter()
         Finding.writeConcept(&w, cui: cui, name: name, kind: kind, padchest: padchest)
         object = w.bytes
