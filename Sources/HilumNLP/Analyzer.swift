@@ -107,6 +107,10 @@ final class JSONPieces: Sendable {
     let perLanguage: Int
     let cues: [RuleJSON]
     let normality: [RuleJSON]
+    /// The regions of each anatomical concept's sites (`AnalysisTables.sites`) as JSON: all, left, right per concept.
+    let siteRegions: [RegionsJSON]
+    /// Each concept's default regions (`AnalysisTables.defaultRegions`) as JSON: no side, left, right, bilateral.
+    let defaultRegions: [RegionsJSON?]
 
     init(_ o: Ontology) {
         let tb = o.lexicon.tables
@@ -121,6 +125,25 @@ final class JSONPieces: Sendable {
             RuleJSON(rule: o.cues[r].id, category: r < tb.cues.count ? tb.cues[r].category.family : "")
         }
         normality = o.normality.map { RuleJSON(rule: $0.id, category: "normality") }
+        siteRegions = tb.sites.flatMap { [RegionsJSON($0.all), RegionsJSON($0.left), RegionsJSON($0.right)] }
+        defaultRegions = tb.conceptIDs.indices.flatMap { k in
+            JSONPieces.sides.map { side in tb.defaultRegions(Int32(k), side).map(RegionsJSON.init) }
+        }
+    }
+
+    static let sides: [Laterality?] = [nil, .left, .right, .bilateral]
+
+    /// `AnalysisTables.sites[c].on(side)` as JSON.
+    @inline(__always) func siteRegions(_ c: Int, _ side: Laterality?) -> RegionsJSON? {
+        let k = 3 * c + (side == .left ? 1 : side == .right ? 2 : 0)
+        return c >= 0 && k < siteRegions.count ? siteRegions[k] : nil
+    }
+
+    /// `AnalysisTables.defaultRegions(c, side)` as JSON.
+    @inline(__always) func defaultRegions(_ c: Int32, _ side: Laterality?) -> RegionsJSON? {
+        let slot = side == nil ? 0 : side == .left ? 1 : side == .right ? 2 : 3
+        let k = 4 * Int(c) + slot
+        return c >= 0 && k < defaultRegions.count ? defaultRegions[k] : nil
     }
 
     /// The JSON of concept `i` in `lang`, nil when `i` is not a concept of the ontology.

@@ -20,7 +20,8 @@ extension Document {
     }
 
     /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
-    func regions(for m: Mention, sites all: ArraySlice<Int>) -> ([String], String?) {
+    /// The regions of a finding and how they were chosen, with their JSON when they are a list the ontology holds.
+    func regions(for m: Mention, sites all: ArraySlice<Int>, _ p: JSONPieces) -> ([String], String?, RegionsJSON?) {
         let tb = box.ontology.lexicon.tables
         // A site read inside the finding's own term names its PadChest localization; it places the finding on the
         // image only when the ontology documents no default site for it ("aortic elongation" stays on the aortic
@@ -54,7 +55,7 @@ extension Document {
             let c = Int(anatomy[ai].concept)
             if c >= 0, c < tb.sites.count, !tb.sideOnly[c] {
                 let regions = tb.sites[c].on(side)
-                if !regions.isEmpty { return (regions, "anatomy") }
+                if !regions.isEmpty { return (regions, "anatomy", p.siteRegions(c, side)) }
             }
         }
         for ai in locations {
@@ -67,13 +68,13 @@ extension Document {
             }
             for r in tb.sites[c].on(side) where !out.contains(r) { out.append(r) }
         }
-        if !out.isEmpty { return (out, "anatomy") }
+        if !out.isEmpty { return (out, "anatomy", nil) }
         // Defaults: the concept's own rows or its nearest ancestor's, picked for the stated side when the ontology
         // loads. A stated side narrows the default site ("left effusion" -> left costophrenic angle): basis `laterality`.
         if let regions = tb.defaultRegions(m.concept, m.laterality) {
-            return (regions, m.laterality != nil ? "laterality" : "default")
+            return (regions, m.laterality != nil ? "laterality" : "default", p.defaultRegions(m.concept, m.laterality))
         }
-        return sideOnly.isEmpty ? ([], nil) : (sideOnly, "laterality")
+        return sideOnly.isEmpty ? ([], nil, nil) : (sideOnly, "laterality", nil)
     }
 
     /// Whether another site of the same finding, written with site `ai` as one place name, is a finer place inside it:
@@ -210,13 +211,13 @@ extension Document {
                 }
             }
             // Someone else's finding ("padre con…") is in no region of this patient's image.
-            let (regs, basis) = full && m.experiencer == .patient ? regions(for: m, sites: siteList) : ([], nil)
+            let (regs, basis, regsJSON) = full && m.experiencer == .patient ? regions(for: m, sites: siteList, p) : ([], nil, nil)
             findings.append(Finding(
                 id: n < Document.findingIDs.count ? Document.findingIDs[n] : "f\(n + 1)", concept: conceptRef(m.concept, p),
                 text: full ? slice(m.tokens) : "", span: span(m.tokens),
                 section: sectionKind(ofToken: m.tokens.lowerBound), sentence: m.sentence + 1,
                 assertion: m.assertion, certainty: m.assertion == .uncertain ? (m.certainty ?? .possible) : nil, temporality: m.temporality, experiencer: m.experiencer, change: m.change, laterality: m.laterality,
-                severity: m.severity, locations: locs, regions: regs, regionBasis: basis,
+                severity: m.severity, locations: locs, regions: regs, regionBasis: basis, regionsJSON: regsJSON,
                 evidence: full ? rendered(i, in: evidenceLog, p) : []))
         }
         let totalScalars = scalarCount

@@ -75,7 +75,8 @@ extension Finding {
             w.raw("}")
         }
         w.raw("]")
-        w.nextKey("regions"); w.stringArray(p.pointee.regions)
+        w.nextKey("regions")
+        if let j = p.pointee.regionsJSON, j.regions == p.pointee.regions { w.raw(j.json) } else { w.stringArray(p.pointee.regions) }
         w.nextKey("region_basis"); w.optString(p.pointee.regionBasis)
         w.nextKey("labels")
         if let j = p.pointee.labelsJSON, j.matches(p.pointee.labels) { w.raw(j.object) } else { Finding.writeLabels(&w, p.pointee.labels) }

@@ -121,6 +121,20 @@ public struct LocationRef: Sendable, Hashable {
 
 }
 
+/// A finding's `regions` as JSON (`["left lung","right lung"]`), written once per list of regions the ontology holds
+/// (as `ConceptJSON`, used only for the list it was written from).
+package final class RegionsJSON: Sendable {
+    let regions: [String]
+    let json: [UInt8]
+
+    init(_ regions: [String]) {
+        self.regions = regions
+        var w = JSONWriter()
+        w.stringArray(regions)
+        json = w.bytes
+    }
+}
+
 /// A finding's `labels` object, written once per concept by the labeler (as `ConceptJSON`, used only for the
 /// labels it was written from).
 package final class LabelsJSON: Sendable {
@@ -252,6 +266,8 @@ public struct Finding: Sendable, Hashable {
     public var regions: [String]
     /// How `regions` were chosen: `anatomy` (named in the text), `default` (documented default site), or nil.
     public var regionBasis: String?
+    /// `regions` as JSON, when they are a list the ontology holds.
+    package var regionsJSON: RegionsJSON? = nil
     /// Labels of each scheme this finding contributes to (filled by HilumLabels).
     public var labels: [(String, [String])] = []
     /// `labels` as JSON, when the labeler wrote it once for the concept.

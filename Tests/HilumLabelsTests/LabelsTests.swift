@@ -812,3 +812,37 @@ enum L {
         }
     }
 }
+
+/// The labeler reads a concept's index straight from a reference the analysis made; a reference edited by a caller
+/// (or made by one) is looked up by its CUI, whatever index it still carries.
+@Suite struct EditedConceptTests {
+    @Test func anEditedConceptIsLabelledByItsCUI() throws {
+        var r = L.analyzer.analyze("Small left pleural effusion.", lang: .en)
+        guard let k = r.findings.firstIndex(where: { $0.concept.padchest == "pleural effusion" }) else {
+            Issue.record("no pleural effusion in \(r.findings.map(\.concept.name))"); return
+        }
+        var plain = r
+        L.labeler.apply(&plain)
+        let cxr = { (x: AnalyzedReport) in Dictionary(x.labels.first { $0.scheme == "chestxray14" }?.values ?? [], uniquingKeysWith: { a, _ in a }) }
+        #expect(cxr(plain)["Effusion"] == .number(1))
+        #expect(cxr(plain)["Cardiomegaly"] == .number(0))
+        // The same finding read as cardiomegaly: its index still points at pleural effusion.
+        let index = r.findings[k].concept.index
+        r.findings[k].concept.cui = "C0018800"
+        r.findings[k].concept.padchest = "cardiomegaly"
+        #expect(r.findings[k].concept.index == index)
+        L.labeler.apply(&r)
+        #expect(cxr(r)["Cardiomegaly"] == .number(1))
+        #expect(cxr(r)["Effusion"] == .number(0))
+        #expect(r.findings[k].labels.first { $0.0 == "chestxray14" }?.1 == ["Cardiomegaly"])
+        let pad = Dictionary(r.labels.first { $0.scheme == "padchest" }?.values ?? [], uniquingKeysWith: { a, _ in a })
+        #expect(pad["cardiomegaly"] == .string("present"))
+        #expect(pad["pleural effusion"] == nil)
+        // A reference a caller makes with an index that is not its concept's is read by CUI too.
+        var made = L.analyzer.analyze("Small left pleural effusion.", lang: .en)
+        made.findings[k].concept = ConceptRef(cui: "C0018800", name: "cardiomegaly", kind: .finding, padchest: "cardiomegaly", index: index)
+        L.labeler.apply(&made)
+        #expect(cxr(made)["Cardiomegaly"] == .number(1))
+        #expect(cxr(made)["Effusion"] == .number(0))
+    }
+}
