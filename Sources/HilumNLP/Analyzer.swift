@@ -89,13 +89,14 @@ public struct Analyzer: Sendable {
 /// An immutable ontology behind a reference.
 final class OntologyBox: Sendable {
     let ontology: Ontology
+    /// The JSON pieces of the ontology (every report's findings hold them), made by the first analyzer of the ontology
+    /// and kept with its tables: making another analyzer stays cheap (a caller, or a fuzzer, may make one per report),
+    /// and a report reads them here, not through the tables' lock.
+    let jsonPieces: JSONPieces
 
-    init(_ o: Ontology) { ontology = o }
-
-    /// The JSON pieces of the ontology, made by the first report written as JSON and kept with the ontology's
-    /// tables: making an analyzer stays cheap (a caller, or a fuzzer, may make one per report).
-    var jsonPieces: JSONPieces {
-        ontology.lexicon.tables.derived.get { JSONPieces(ontology) }
+    init(_ o: Ontology) {
+        ontology = o
+        jsonPieces = o.lexicon.tables.derived.get { JSONPieces(o) }
     }
 }
 

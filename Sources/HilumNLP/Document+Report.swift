@@ -58,6 +58,8 @@ extension Document {
                 if !regions.isEmpty { return (regions, "anatomy", p.siteRegions(c, side)) }
             }
         }
+        // Several sites: room for their regions at once (appending one by one grows the lists at each region).
+        if !locations.isEmpty { out.reserveCapacity(2 * locations.count + 2) }
         for ai in locations {
             let c = Int(anatomy[ai].concept)
             guard c >= 0, c < tb.sites.count else { continue }

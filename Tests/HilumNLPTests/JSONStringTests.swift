@@ -120,3 +120,32 @@ import HilumCore
         #expect(checked == 3 * 3 * 3 * 2 * 7 * 4 * 9)
     }
 }
+
+/// Regions the ontology holds are written from JSON made once per list; what a caller edits is what gets written.
+@Suite struct RegionsJSONTests {
+    static func regions(_ r: AnalyzedReport) -> [[String]] {
+        var w = JSONWriter()
+        r.writeJSON(to: &w)
+        guard case .object(let top)? = try? JSONParser().parse(w.string),
+              case .array(let fs)? = top.first(where: { $0.0 == "findings" })?.1 else { return [] }
+        return fs.map { f in
+            guard case .object(let o) = f, case .array(let a)? = o.first(where: { $0.0 == "regions" })?.1 else { return ["?"] }
+            return a.map { $0.string ?? "?" }
+        }
+    }
+
+    @Test func writtenRegionsAreTheFindingsRegionsAndFollowAnEdit() throws {
+        let a = Fixtures.analyzer
+        for (text, lang) in [("Mild cardiomegaly. Left lower lobe consolidation. Small bilateral pleural effusions.", Language.en),
+                             ("Derrame pleural derecho. Condensación en lóbulo superior izquierdo y en la base derecha.", .es)] {
+            var r = a.analyze(text, lang: lang)
+            #expect(!r.findings.isEmpty)
+            #expect(RegionsJSONTests.regions(r) == r.findings.map(\.regions))
+            #expect(r.findings.contains { !$0.regions.isEmpty })
+            guard let k = r.findings.firstIndex(where: { !$0.regions.isEmpty }) else { continue }
+            r.findings[k].regions.append("edited region")
+            r.findings[0].regions = r.findings[0].regions.reversed()
+            #expect(RegionsJSONTests.regions(r) == r.findings.map(\.regions))
+        }
+    }
+}
