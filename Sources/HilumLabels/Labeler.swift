@@ -47,10 +47,8 @@ public struct Labeler: Sendable {
     let derivedLocations: [ConceptID: [(label: String, cui: String)]]
     /// The PadChest cells' strings by concept index, interned, for the CSV writer.
     let padchestCells: PadchestCellTables
-    /// A finding's `labels` (each scheme's labels its concept contributes to) by concept index: built once, shared
-    /// by every finding of the concept.
-    let findingLabelsByIndex: [[(String, [String])]]
-    /// The same lists as JSON, for the analyze result.
+    /// A finding's `labels` (each scheme's labels its concept contributes to) with their JSON, by concept index:
+    /// built once, shared by every finding of the concept.
     let findingLabelsJSON: [LabelsJSON]
     /// Each PadChest label with each value ("present", "uncertain", "absent") as its JSON member: term `t` with
     /// value slot `Labeler.padchestSlot` is member `3 * t + slot`.
@@ -187,13 +185,12 @@ public struct Labeler: Sendable {
         padchestNoFindingList = list
         derivedLocations = Labeler.deriveLocations(ontology)
         padchestCells = PadchestCellTables(tables: tb, derived: derivedLocations, noFinding: padchestNoFinding)
-        findingLabelsByIndex = tb.conceptIDs.indices.map { k in
-            out.map { s -> (String, [String]) in
+        findingLabelsJSON = tb.conceptIDs.indices.map { k in
+            LabelsJSON(out.map { s -> (String, [String]) in
                 if s.fromConcepts { return (s.name, (k < tb.padchest.count ? tb.padchest[k] : nil).map { [$0] } ?? []) }
                 return (s.name, k < s.namesByIndex.count ? s.namesByIndex[k] : [])
-            }
+            })
         }
-        findingLabelsJSON = findingLabelsByIndex.map { LabelsJSON($0) }
         var termOf: [String: Int32] = [:]
         var terms: [String] = []
         func term(_ p: String) -> Int32 {
@@ -434,8 +431,7 @@ public struct Labeler: Sendable {
         r.labels = labels
         for k in r.findings.indices {
             // The concept's list, made when the labeler was (a finding of this ontology, the usual case).
-            if let c = index(of: r.findings[k].concept), c < findingLabelsByIndex.count, c < findingLabelsJSON.count {
-                r.findings[k].labels = findingLabelsByIndex[c]
+            if let c = index(of: r.findings[k].concept), c < findingLabelsJSON.count {
                 r.findings[k].labelsJSON = findingLabelsJSON[c]
                 continue
             }
@@ -449,7 +445,6 @@ public struct Labeler: Sendable {
                 fl.append((s.name, s.labelNames(index(of: r.findings[k].concept), r.findings[k].concept)))
             }
             r.findings[k].labels = fl
-            r.findings[k].labelsJSON = nil
         }
     }
 

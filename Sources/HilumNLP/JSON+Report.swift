@@ -79,7 +79,7 @@ extension Finding {
         if let j = p.pointee.regionsJSON, j.regions == p.pointee.regions { w.raw(j.json) } else { w.stringArray(p.pointee.regions) }
         w.nextKey("region_basis"); w.optString(p.pointee.regionBasis)
         w.nextKey("labels")
-        if let j = p.pointee.labelsJSON, j.matches(p.pointee.labels) { w.raw(j.object) } else { Finding.writeLabels(&w, p.pointee.labels) }
+        if let j = p.pointee.labelsJSON { w.raw(j.object) } else { w.raw("{}") }
         w.nextKey("evidence"); Evidence.writeArray(p.pointee.evidence, to: &w)
         w.raw("}")
     }

@@ -135,8 +135,8 @@ package final class RegionsJSON: Sendable {
     }
 }
 
-/// A finding's `labels` object, written once per concept by the labeler (as `ConceptJSON`, used only for the
-/// labels it was written from).
+/// A finding's `labels` and their JSON object, written once per concept by the labeler (as `ConceptJSON`: an edit of a
+/// finding's labels gives it an object of its own).
 package final class LabelsJSON: Sendable {
     let labels: [(String, [String])]
     /// `{"chexpert":[…],…}`
@@ -149,11 +149,6 @@ package final class LabelsJSON: Sendable {
         object = w.bytes
     }
 
-    @inline(__always) func matches(_ l: [(String, [String])]) -> Bool {
-        guard l.count == labels.count else { return false }
-        for i in l.indices where l[i].0 != labels[i].0 || l[i].1 != labels[i].1 { return false }
-        return true
-    }
 }
 
 /// One rule that decided something about a finding, with the span of text it matched. The rule's id and category
@@ -268,9 +263,14 @@ public struct Finding: Sendable, Hashable {
     public var regionBasis: String?
     /// `regions` as JSON, when they are a list the ontology holds.
     package var regionsJSON: RegionsJSON? = nil
-    /// Labels of each scheme this finding contributes to (filled by HilumLabels).
-    public var labels: [(String, [String])] = []
-    /// `labels` as JSON, when the labeler wrote it once for the concept.
+    /// Labels of each scheme this finding contributes to (filled by HilumLabels). Held with their JSON in one object
+    /// (`LabelsJSON`), shared by every finding of the concept when the labeler made it; set here, they get one of
+    /// their own.
+    public var labels: [(String, [String])] {
+        get { labelsJSON?.labels ?? [] }
+        set { labelsJSON = newValue.isEmpty ? nil : LabelsJSON(newValue) }
+    }
+    /// `labels` with their JSON (nil: none).
     package var labelsJSON: LabelsJSON? = nil
     public var evidence: [Evidence]
 

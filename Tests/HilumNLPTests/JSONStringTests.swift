@@ -149,3 +149,33 @@ import HilumCore
         }
     }
 }
+
+/// A finding's labels are held with their JSON: what a caller sets is what gets written.
+@Suite struct FindingLabelsJSONTests {
+    @Test func setLabelsAreWrittenAsSet() throws {
+        var r = Fixtures.analyzer.analyze("Mild cardiomegaly. No pleural effusion.", lang: .en)
+        #expect(r.findings.count >= 2)
+        func written(_ r: AnalyzedReport) -> [String] {
+            var w = JSONWriter()
+            r.writeJSON(to: &w)
+            guard case .object(let top)? = try? JSONParser().parse(w.string),
+                  case .array(let fs)? = top.first(where: { $0.0 == "findings" })?.1 else { return [] }
+            return fs.map { f in
+                guard case .object(let o) = f, let l = o.first(where: { $0.0 == "labels" })?.1 else { return "?" }
+                var lw = JSONWriter()
+                lw.value(l)
+                return lw.string
+            }
+        }
+        // Not labelled: an empty object each.
+        #expect(written(r) == Array(repeating: "{}", count: r.findings.count))
+        r.findings[0].labels = [("chexpert", ["Cardiomegaly", "Enlarged Cardiomediastinum"]), ("mine", [])]
+        #expect(r.findings[0].labels.map(\.0) == ["chexpert", "mine"])
+        #expect(written(r).first == #"{"chexpert":["Cardiomegaly","Enlarged Cardiomediastinum"],"mine":[]}"#)
+        #expect(written(r).dropFirst().allSatisfy { $0 == "{}" })
+        r.findings[0].labels[0].1.append("edited \"label\"")
+        #expect(written(r).first == #"{"chexpert":["Cardiomegaly","Enlarged Cardiomediastinum","edited \"label\""],"mine":[]}"#)
+        r.findings[0].labels = []
+        #expect(written(r).first == "{}")
+    }
+}
