@@ -236,10 +236,6 @@ public struct LabelJob: Sendable {
         }
     }
 
-    func values(_ r: AnalyzedReport, _ s: String) -> [(String, JSONValue)] {
-        r.labels.first { $0.scheme == s }?.values ?? []
-    }
-
     /// CSV cells of a scheme's label codes: CheXpert writes 1.0 / 0.0 / -1.0 / blank, the others 1 / 0 / -1.
     func appendCodes<S: LabelSource>(_ r: S, _ s: Labeler.CompiledScheme, chexpertLayout chexpert: Bool, to out: inout [UInt8]) {
         let n = s.labels.count
@@ -505,34 +501,44 @@ public struct LabelJob: Sendable {
             if s == "padchest" {
                 let cells = padchestCells(r)
                 w.value(.object(zip(LabelJob.padchestColumns, cells).map { ($0, .string($1)) }))
+            } else if let k = r.labels.firstIndex(where: { $0.scheme == s }) {
+                r.labels[k].writeJSON(to: &w)
             } else {
-                w.value(.object(values(r, s)))
+                w.raw("{}")
             }
         }
         w.raw("}")
-        // Evidence: for each scheme label, the mentions that decided it.
+        // Evidence: for each scheme label, the mentions that decided it (findings by index: a copy of a finding
+        // costs a reference count per string and array it holds).
         w.comma(); w.key("evidence"); w.raw("{")
         first = true
+        var byLabel: [(label: String, findings: [Int])] = []
         for s in schemeNames {
             if !first { w.comma() }
             first = false
             w.key(s); w.raw("{")
-            var byLabel: [(String, [Finding])] = []
-            for f in r.findings where Labeler.counts(f) {
-                for l in f.labels.first(where: { $0.0 == s })?.1 ?? [] {
-                    if let i = byLabel.firstIndex(where: { $0.0 == l }) { byLabel[i].1.append(f) } else { byLabel.append((l, [f])) }
+            byLabel.removeAll(keepingCapacity: true)
+            for i in r.findings.indices where Labeler.counts(r.findings[i].temporality, r.findings[i].experiencer) {
+                guard let names = r.findings[i].labels.first(where: { $0.0 == s })?.1 else { continue }
+                for l in names {
+                    if let j = byLabel.firstIndex(where: { $0.label == l }) { byLabel[j].findings.append(i) } else { byLabel.append((l, [i])) }
                 }
             }
-            for (k, (label, fs)) in byLabel.enumerated() {
+            for k in byLabel.indices {
                 if k > 0 { w.comma() }
-                w.key(label); w.raw("[")
-                for (j, f) in fs.enumerated() {
+                w.key(byLabel[k].label); w.raw("[")
+                for (j, i) in byLabel[k].findings.enumerated() {
                     if j > 0 { w.comma() }
-                    w.raw("{"); w.key("finding"); w.string(f.id)
-                    w.comma(); w.key("text"); w.string(f.text)
-                    w.comma(); w.key("span"); w.span(f.span)
-                    w.comma(); w.key("assertion"); w.string(f.assertion.rawValue)
-                    w.comma(); w.key("rules"); w.stringArray(f.evidence.map(\.rule))
+                    w.raw("{"); w.key("finding"); w.string(r.findings[i].id)
+                    w.comma(); w.key("text"); w.string(r.findings[i].text)
+                    w.comma(); w.key("span"); w.span(r.findings[i].span)
+                    w.comma(); w.key("assertion"); w.string(r.findings[i].assertion.rawValue)
+                    w.comma(); w.key("rules"); w.raw("[")
+                    for e in r.findings[i].evidence.indices {
+                        if e > 0 { w.comma() }
+                        w.string(r.findings[i].evidence[e].rule)
+                    }
+                    w.raw("]")
                     w.raw("}")
                 }
                 w.raw("]")

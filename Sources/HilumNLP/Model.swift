@@ -316,7 +316,7 @@ public struct SchemeLabels: Sendable, Hashable {
     public func hash(into h: inout Hasher) { h.combine(scheme) }
 
     /// The `{…}` object of the values.
-    func writeJSON(to w: inout JSONWriter) {
+    package func writeJSON(to w: inout JSONWriter) {
         w.raw("{")
         if let pieces, pieces.write(picks, to: &w) { w.raw("}"); return }
         let v = values
