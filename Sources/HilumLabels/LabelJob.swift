@@ -519,7 +519,7 @@ public struct LabelJob: Sendable {
             w.key(s); w.raw("{")
             byLabel.removeAll(keepingCapacity: true)
             for i in r.findings.indices where Labeler.counts(r.findings[i].temporality, r.findings[i].experiencer) {
-                guard let names = r.findings[i].labels.first(where: { $0.0 == s })?.1 else { continue }
+                guard let names = r.findings[i].labelsJSON?.labels.first(where: { $0.0 == s })?.1 else { continue }
                 for l in names {
                     if let j = byLabel.firstIndex(where: { $0.label == l }) { byLabel[j].findings.append(i) } else { byLabel.append((l, [i])) }
                 }

@@ -138,7 +138,7 @@ package final class RegionsJSON: Sendable {
 /// A finding's `labels` and their JSON object, written once per concept by the labeler (as `ConceptJSON`: an edit of a
 /// finding's labels gives it an object of its own).
 package final class LabelsJSON: Sendable {
-    let labels: [(String, [String])]
+    package let labels: [(String, [String])]
     /// `{"chexpert":[…],…}`
     let object: [UInt8]
 
