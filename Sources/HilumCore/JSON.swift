@@ -401,9 +401,10 @@ public struct JSONWriter: ~Copyable {
     @usableFromInline var used = 0
     @usableFromInline var capacity: Int
 
+    /// Room for 8 KB at first: an analyze result (a few KB for most reports) is written without growing the buffer.
     public init() {
-        capacity = 4096
-        base = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
+        capacity = 8192
+        base = UnsafeMutablePointer<UInt8>.allocate(capacity: 8192)
     }
 
     deinit { base.deallocate() }
