@@ -237,6 +237,8 @@ final class BytePieces: Sendable {
     /// Piece `i` is `bytes[ends[i - 1] ..< ends[i]]` (from 0 for the first).
     let ends: [Int]
 
+    var count: Int { ends.count }
+
     init(_ pieces: [[UInt8]]) {
         bytes = pieces.flatMap { $0 }
         var e: [Int] = []
@@ -255,6 +257,23 @@ final class BytePieces: Sendable {
             guard let base = b.baseAddress else { return }
             w.raw(bytes: UnsafeBufferPointer(start: base + start, count: end - start))
         }
+    }
+
+    /// The pieces `picks` choose, comma separated; false (nothing written) when a pick is out of range.
+    func write(commaSeparated picks: [Int32], to w: inout JSONWriter) -> Bool {
+        for p in picks where p < 0 || Int(p) >= ends.count { return false }
+        bytes.withUnsafeBufferPointer { b in
+            ends.withUnsafeBufferPointer { e in
+                guard let base = b.baseAddress else { return }
+                for i in picks.indices {
+                    if i > 0 { w.comma() }
+                    let k = Int(picks[i])
+                    let start = k == 0 ? 0 : e[k - 1]
+                    w.raw(bytes: UnsafeBufferPointer(start: base + start, count: e[k] - start))
+                }
+            }
+        }
+        return true
     }
 }
 

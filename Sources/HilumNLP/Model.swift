@@ -184,39 +184,23 @@ public struct Evidence: Sendable, Hashable {
 package final class LabelValuePieces: Sendable {
     let names: [String]
     let values: [JSONValue]
-    /// Every member back to back; member `i` is `json[ends[i - 1] ..< ends[i]]` (from 0 for the first).
-    let json: [UInt8]
-    let ends: [Int]
+    /// Member `i` as JSON.
+    let members: BytePieces
 
     package init(_ entries: [(String, JSONValue)]) {
         names = entries.map(\.0)
         values = entries.map(\.1)
-        var w = JSONWriter()
-        var e: [Int] = []
-        e.reserveCapacity(entries.count)
-        for (k, v) in entries { w.key(k); w.value(v); e.append(w.count) }
-        json = w.bytes
-        ends = e
+        members = BytePieces(entries.map { k, v in
+            var w = JSONWriter()
+            w.key(k); w.value(v)
+            return w.bytes
+        })
     }
 
     package var count: Int { names.count }
 
     /// Writes the members `picks` choose, comma separated; false (nothing written) when a pick is out of range.
-    func write(_ picks: [Int32], to w: inout JSONWriter) -> Bool {
-        for p in picks where p < 0 || Int(p) >= ends.count { return false }
-        json.withUnsafeBufferPointer { j in
-            ends.withUnsafeBufferPointer { e in
-                guard let base = j.baseAddress else { return }
-                for i in picks.indices {
-                    if i > 0 { w.comma() }
-                    let k = Int(picks[i])
-                    let start = k == 0 ? 0 : e[k - 1]
-                    w.raw(bytes: UnsafeBufferPointer(start: base + start, count: e[k] - start))
-                }
-            }
-        }
-        return true
-    }
+    func write(_ picks: [Int32], to w: inout JSONWriter) -> Bool { members.write(commaSeparated: picks, to: &w) }
 }
 
 /// An evidence object up to its span, `{"rule":…,"category":…,"span":`, written once per rule (as `ConceptJSON`).
