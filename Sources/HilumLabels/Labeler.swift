@@ -231,22 +231,16 @@ public struct Labeler: Sendable {
     /// `padchestValues(r)` (no roll-up) as picks from `padchestPieces`; nil when a counted finding's concept is not
     /// one of this labeler's ontology (then the values are made by `padchestValues`).
     func padchestPicks(_ r: AnalyzedReport, policy: UncertainPolicy) -> [Int32]? {
-        var out: [(term: Int32, value: LabelValue)] = []
+        var out: [(Int32, LabelValue)] = []
         out.reserveCapacity(r.findings.count + 1)
         for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) {
             let val = LabelValue(r.findings[k].assertion, r.findings[k].certainty)
             guard let i = index(of: r.findings[k].concept), i < padchestTermByIndex.count else { return nil }
             let t = padchestTermByIndex[i]
-            if t < 0 { continue }
-            if let j = out.firstIndex(where: { $0.term == t }) { out[j].value = max(out[j].value, val) } else { out.append((t, val)) }
+            if t >= 0 { Labeler.addPadchest(t, val, to: &out) }
         }
-        let nf = padchestNoFindingTerm
-        if nf >= 0 {
-            let anyPositive = out.contains { $0.value != .absent && $0.term != nf }
-            if !anyPositive && !out.contains(where: { $0.term == nf }) { out.append((nf, .present)) }
-            if anyPositive { out.removeAll { $0.term == nf } }
-        }
-        return out.map { 3 * $0.term + Labeler.padchestSlot($0.value, policy) }
+        if padchestNoFindingTerm >= 0 { Labeler.applyNoFinding(padchestNoFindingTerm, to: &out) }
+        return out.map { 3 * $0.0 + Labeler.padchestSlot($0.1, policy) }
     }
 
     static func deriveLocations(_ o: Ontology) -> [ConceptID: [(label: String, cui: String)]] {
@@ -347,21 +341,13 @@ public struct Labeler: Sendable {
 
     /// PadChest values: every PadChest concept of a counted finding, optionally with its ancestors.
     public func padchestValues(_ r: AnalyzedReport, rollUp: Bool = false) -> [(String, LabelValue)] {
-        // A report names a handful of terms: a list searched linearly beats hashing every string.
         var out: [(String, LabelValue)] = []
-        func add(_ p: String, _ val: LabelValue) {
-            for k in out.indices where out[k].0 == p {
-                out[k].1 = max(out[k].1, val)
-                return
-            }
-            out.append((p, val))
-        }
         for k in r.findings.indices where Labeler.counts(r.findings[k].temporality, r.findings[k].experiencer) {
             let val = LabelValue(r.findings[k].assertion, r.findings[k].certainty)
             if !rollUp || val == .absent, let i = index(of: r.findings[k].concept), i < padchestByIndex.count {
                 // Fast path: the finding's own concept.
                 guard let p = padchestByIndex[i] else { continue }
-                add(p, val)
+                Labeler.addPadchest(p, val, to: &out)
                 continue
             }
             let cui = r.findings[k].concept.cui
@@ -369,16 +355,29 @@ public struct Labeler: Sendable {
             if rollUp, val != .absent { ids += ontology.ancestors(of: cui).sorted() }
             for id in ids {
                 guard let c = ontology.concepts[id], let p = c.padchest, c.kind == .finding || c.kind == .diagnosis || c.kind == .global else { continue }
-                add(p, val)
+                Labeler.addPadchest(p, val, to: &out)
             }
         }
-        // Roots of the taxonomy are not labels of their own.
-        if let nf = padchestNoFinding {
-            let anyPositive = out.contains { $0.1 != .absent && $0.0 != nf }
-            if !anyPositive && !out.contains(where: { $0.0 == nf }) { out.append((nf, .present)) }
-            if anyPositive { out.removeAll { $0.0 == nf } }
-        }
+        if let nf = padchestNoFinding { Labeler.applyNoFinding(nf, to: &out) }
         return out
+    }
+
+    /// A PadChest label's value into a report's list (by string or by term): precedence across mentions. A report
+    /// names a handful of terms: a list searched linearly beats hashing.
+    @inline(__always)
+    static func addPadchest<K: Equatable>(_ p: K, _ val: LabelValue, to out: inout [(K, LabelValue)]) {
+        for k in out.indices where out[k].0 == p {
+            out[k].1 = max(out[k].1, val)
+            return
+        }
+        out.append((p, val))
+    }
+
+    /// The no-finding label: there when nothing else is present or uncertain, gone when something is.
+    static func applyNoFinding<K: Equatable>(_ nf: K, to out: inout [(K, LabelValue)]) {
+        let anyPositive = out.contains { $0.1 != .absent && $0.0 != nf }
+        if !anyPositive && !out.contains(where: { $0.0 == nf }) { out.append((nf, .present)) }
+        if anyPositive { out.removeAll { $0.0 == nf } }
     }
 
     /// Writes the report-level `labels` and each finding's `labels` into the report.
