@@ -132,6 +132,7 @@ final class JSONPieces: Sendable {
         }
     }
 
+    /// The sides in `AnalysisTables.sideSlot` order.
     static let sides: [Laterality?] = [nil, .left, .right, .bilateral]
 
     /// `AnalysisTables.sites[c].on(side)` as JSON.
@@ -142,8 +143,7 @@ final class JSONPieces: Sendable {
 
     /// `AnalysisTables.defaultRegions(c, side)` as JSON.
     @inline(__always) func defaultRegions(_ c: Int32, _ side: Laterality?) -> RegionsJSON? {
-        let slot = side == nil ? 0 : side == .left ? 1 : side == .right ? 2 : 3
-        let k = 4 * Int(c) + slot
+        let k = 4 * Int(c) + AnalysisTables.sideSlot(side)
         return c >= 0 && k < defaultRegions.count ? defaultRegions[k] : nil
     }
 

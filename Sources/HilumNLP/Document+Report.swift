@@ -19,8 +19,8 @@ extension Document {
         return ConceptRef(cui: tb.conceptIDs[k], name: tb.name(i, lang), kind: tb.kinds[k], padchest: tb.padchest[k], index: i)
     }
 
-    /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site.
-    /// The regions of a finding and how they were chosen, with their JSON when they are a list the ontology holds.
+    /// Regions of a finding: from its anatomy (filtered to its side), else its documented default site; with how they
+    /// were chosen, and their JSON when they are a list the ontology holds.
     func regions(for m: Mention, sites all: ArraySlice<Int>, _ p: JSONPieces) -> ([String], String?, RegionsJSON?) {
         let tb = box.ontology.lexicon.tables
         // A site read inside the finding's own term names its PadChest localization; it places the finding on the

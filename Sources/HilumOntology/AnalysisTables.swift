@@ -317,7 +317,7 @@ public final class AnalysisTables: Sendable {
     }
 
     @inline(__always)
-    static func sideSlot(_ side: Laterality?) -> Int {
+    package static func sideSlot(_ side: Laterality?) -> Int {
         switch side {
         case nil: 0
         case .left?: 1
